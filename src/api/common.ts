@@ -1,0 +1,94 @@
+/**
+ * Shared building blocks of the Skiff API schemas: names, quantities, conditions.
+ * Imports nothing from the rest of `src`.
+ */
+import { z } from 'zod';
+
+/** API_GROUP is the Kubernetes API group of every Skiff resource. */
+export const API_GROUP = 'runtime.skiff.dev';
+/** API_VERSION is the served and stored version of every Skiff resource. */
+export const API_VERSION = 'v1alpha1';
+/** API_GROUP_VERSION is the `apiVersion` string manifests carry. */
+export const API_GROUP_VERSION = `${API_GROUP}/${API_VERSION}`;
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+/** dnsLabel is an RFC 1123 label: lowercase alphanumerics and '-', at most 63 characters. */
+export const dnsLabel = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(DNS_LABEL, 'must be a DNS label: lowercase letters, digits and "-", starting and ending alphanumeric');
+
+/** QUANTITY_PATTERN matches a Kubernetes resource quantity such as `64Mi`, `1G` or `500m`. */
+export const QUANTITY_PATTERN = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
+
+/** quantity is a Kubernetes resource quantity string (`64Mi`, `1Gi`, `500m`). */
+export const quantity = z
+  .string()
+  .regex(new RegExp(QUANTITY_PATTERN), 'must be a resource quantity such as 64Mi or 1Gi');
+
+/** stringMap is a map of string keys to string values. */
+export const stringMap = z.record(z.string(), z.string());
+
+/** conditionSchema is a metav1.Condition. */
+export const conditionSchema = z
+  .object({
+    type: z.string().min(1).max(316).describe('Type of the condition in CamelCase, e.g. Ready.'),
+    status: z.enum(['True', 'False', 'Unknown']).describe('Status of the condition: True, False or Unknown.'),
+    observedGeneration: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('The .metadata.generation the condition was set from.'),
+    lastTransitionTime: z.string().describe('When the condition last changed status (RFC 3339).'),
+    reason: z.string().min(1).max(1024).describe('Machine-readable CamelCase reason for the last transition.'),
+    message: z.string().max(32768).describe('Human-readable message with details about the transition.'),
+  })
+  .strict()
+  .describe('A metav1.Condition describing one aspect of the resource state.');
+
+/** Condition is a metav1.Condition. */
+export type Condition = z.infer<typeof conditionSchema>;
+
+/** objectMetaSchema is the part of metav1.ObjectMeta Skiff reads from manifests. */
+export const objectMetaSchema = z
+  .object({
+    name: z.string().min(1).max(253),
+    namespace: z.string().min(1).max(63).optional(),
+    uid: z.string().optional(),
+    generation: z.number().int().optional(),
+    resourceVersion: z.string().optional(),
+    labels: stringMap.optional(),
+    annotations: stringMap.optional(),
+  })
+  .passthrough();
+
+/** ObjectMeta is the part of metav1.ObjectMeta Skiff reads. */
+export type ObjectMeta = z.infer<typeof objectMetaSchema>;
+
+/** parseQuantity turns a Kubernetes quantity string into a number of base units (bytes for memory). */
+export function parseQuantity(value: string): number {
+  const match = new RegExp(QUANTITY_PATTERN).exec(value);
+  if (!match) throw new RangeError(`invalid quantity ${JSON.stringify(value)}`);
+  const suffix = match[2] ?? '';
+  const number = Number.parseFloat(value.slice(0, value.length - suffix.length));
+  const factors: Record<string, number> = {
+    '': 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    P: 1e15,
+    E: 1e18,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+    Pi: 2 ** 50,
+    Ei: 2 ** 60,
+  };
+  return number * (factors[suffix] ?? 1);
+}

@@ -1,0 +1,138 @@
+/**
+ * The HostConfig resource: the template the operator creates host pods from, and the
+ * Host resource: what the operator learned from a host's heartbeats.
+ */
+import { z } from 'zod';
+import { API_GROUP_VERSION, conditionSchema, dnsLabel, objectMetaSchema, quantity, stringMap } from './common.js';
+
+/** PLUGIN_NAMES lists the built-in capability plugins a HostConfig can switch. */
+export const PLUGIN_NAMES = ['keyvalue', 'blobstore', 'config', 'logging', 'messaging', 'http'] as const;
+
+/** pluginSettingSchema switches one capability plugin and picks its backend. */
+export const pluginSettingSchema = z
+  .object({
+    enabled: z.boolean().default(true).describe('Whether hosts provide this capability.'),
+    backend: z.enum(['memory', 'nats']).default('nats').describe('Backend of the capability: memory or nats.'),
+  })
+  .strict()
+  .describe('Whether a capability is enabled and which backend serves it.');
+
+const resourceList = z
+  .object({ cpu: quantity.optional(), memory: quantity.optional() })
+  .strict()
+  .describe('CPU and memory quantities.');
+
+/** tolerationSchema is a core/v1 Toleration. */
+export const tolerationSchema = z
+  .object({
+    key: z.string().optional().describe('Taint key the toleration applies to.'),
+    operator: z.enum(['Exists', 'Equal']).optional().describe('Exists or Equal (default Equal).'),
+    value: z.string().optional().describe('Taint value the toleration matches.'),
+    effect: z.enum(['NoSchedule', 'PreferNoSchedule', 'NoExecute']).optional().describe('Taint effect to match.'),
+    tolerationSeconds: z.number().int().optional().describe('How long a NoExecute taint is tolerated.'),
+  })
+  .strict()
+  .describe('A pod toleration.');
+
+/** hostConfigSpecSchema is the desired state of a group of hosts. */
+export const hostConfigSpecSchema = z
+  .object({
+    replicas: z.number().int().min(0).max(1000).default(1).describe('Number of host pods.'),
+    image: z.string().min(1).max(2048).optional().describe('Container image of the host pods.'),
+    labels: stringMap.optional().describe('Labels of the hosts, matched by Workload hostSelector.'),
+    http: z
+      .object({
+        port: z.number().int().min(1).max(65535).default(8080).describe('Port of the host HTTP server.'),
+      })
+      .strict()
+      .optional()
+      .describe('HTTP server of the hosts.'),
+    nats: z
+      .object({
+        url: z
+          .string()
+          .regex(/^(nats|tls|ws|wss):\/\/.+/, 'must be a URL with scheme nats, tls, ws or wss')
+          .describe('URL of the NATS server (nats://, tls://, ws:// or wss://).'),
+        credentialsSecret: dnsLabel.optional().describe('Name of a Secret holding NATS credentials.'),
+      })
+      .strict()
+      .optional()
+      .describe('How hosts connect to NATS.'),
+    plugins: z
+      .object(Object.fromEntries(PLUGIN_NAMES.map((p) => [p, pluginSettingSchema.optional()])))
+      .strict()
+      .optional()
+      .describe('Capability plugins, per capability.'),
+    resources: z
+      .object({ requests: resourceList.optional(), limits: resourceList.optional() })
+      .strict()
+      .optional()
+      .describe('Compute resources of the host pods.'),
+    nodeSelector: stringMap.optional().describe('Node labels host pods must be scheduled on.'),
+    tolerations: z.array(tolerationSchema).max(64).optional().describe('Tolerations of the host pods.'),
+  })
+  .strict()
+  .describe('Desired state of a group of Skiff hosts.');
+
+/** hostConfigStatusSchema is the observed state of a HostConfig. */
+export const hostConfigStatusSchema = z
+  .object({
+    observedGeneration: z.number().int().optional().describe('The generation this status was computed from.'),
+    replicas: z.number().int().min(0).optional().describe('Number of host pods.'),
+    readyReplicas: z.number().int().min(0).optional().describe('Number of hosts that heartbeat.'),
+    conditions: z.array(conditionSchema).optional().describe('Conditions: Ready.'),
+  })
+  .strict()
+  .describe('Observed state of a HostConfig.');
+
+/** hostConfigSchema is a whole HostConfig manifest. */
+export const hostConfigSchema = z
+  .object({
+    apiVersion: z.literal(API_GROUP_VERSION),
+    kind: z.literal('HostConfig'),
+    metadata: objectMetaSchema,
+    spec: hostConfigSpecSchema,
+    status: hostConfigStatusSchema.optional(),
+  })
+  .strict();
+
+/** hostCapacitySchema is what a host can still take. */
+export const hostCapacitySchema = z
+  .object({
+    workloads: z.number().int().min(0).describe('Maximum number of workloads the host runs.'),
+    memory: quantity.optional().describe('Memory available to component instances.'),
+  })
+  .strict()
+  .describe('Capacity of a host.');
+
+/** hostStatusSchema is what the operator learned from a host's heartbeats. */
+export const hostStatusSchema = z
+  .object({
+    hostId: z.string().describe('Unique identity of the host process.'),
+    podName: z.string().optional().describe('Pod the host runs in.'),
+    labels: stringMap.optional().describe('Labels of the host.'),
+    capacity: hostCapacitySchema.optional(),
+    interfaces: z.array(z.string()).optional().describe('WIT interfaces the host provides.'),
+    lastHeartbeat: z.string().optional().describe('Time of the last heartbeat (RFC 3339).'),
+    workloadCount: z.number().int().min(0).optional().describe('Number of workloads running on the host.'),
+    conditions: z.array(conditionSchema).optional().describe('Conditions: Ready.'),
+  })
+  .strict()
+  .describe('Observed state of a host.');
+
+/** hostSchema is a whole Host resource (written by the operator only). */
+export const hostSchema = z
+  .object({
+    apiVersion: z.literal(API_GROUP_VERSION),
+    kind: z.literal('Host'),
+    metadata: objectMetaSchema,
+    status: hostStatusSchema.optional(),
+  })
+  .strict();
+
+/** HostConfig is a parsed HostConfig manifest. */
+export type HostConfig = z.infer<typeof hostConfigSchema>;
+/** HostConfigSpec is the desired state of a group of hosts. */
+export type HostConfigSpec = z.infer<typeof hostConfigSpecSchema>;
+/** Host is a Host resource. */
+export type Host = z.infer<typeof hostSchema>;

@@ -1,0 +1,8 @@
+/**
+ * The Skiff API: zod schemas and inferred types of every resource and message that crosses
+ * a process boundary. This folder imports nothing else from `src`; CRDs are generated from it.
+ */
+export * from './common.js';
+export * from './hostconfig.js';
+export * from './manifest.js';
+export * from './workload.js';

@@ -1,0 +1,304 @@
+/**
+ * The Workload resource: components to run, the capabilities they are granted, their
+ * volumes, and where they may be placed. The CRD in `crds/` is generated from this file.
+ */
+import { z } from 'zod';
+import { API_GROUP_VERSION, conditionSchema, dnsLabel, objectMetaSchema, quantity, stringMap } from './common.js';
+
+const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+const SHA256 = /^sha256:[a-f0-9]{64}$/;
+
+/** kebabId is a WIT identifier: lowercase kebab-case. */
+const kebabId = z.string().min(1).max(128).regex(KEBAB, 'must be a lowercase kebab-case WIT identifier');
+
+/** volumeMountSchema mounts one of the workload's volumes into a component's filesystem. */
+export const volumeMountSchema = z
+  .object({
+    name: dnsLabel.describe('Name of a volume declared in spec.volumes.'),
+    mountPath: z
+      .string()
+      .min(1)
+      .max(4096)
+      .regex(/^\//, 'must be an absolute path')
+      .describe('Absolute path inside the component where the volume appears as a preopened directory.'),
+    readOnly: z.boolean().optional().describe('Mount the volume read-only (default false).'),
+  })
+  .strict()
+  .describe('A volume mounted into the component filesystem.');
+
+/** limitsSchema bounds what one component instance may use. */
+export const limitsSchema = z
+  .object({
+    memory: quantity.optional().describe('Maximum linear memory of one instance, as a quantity (e.g. 64Mi).'),
+    timeoutMs: z
+      .number()
+      .int()
+      .min(1)
+      .max(3_600_000)
+      .optional()
+      .describe('Maximum time in milliseconds one invocation may run before the instance is stopped.'),
+    maxConcurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .optional()
+      .describe('Maximum number of invocations served at once (the instance pool size).'),
+  })
+  .strict()
+  .describe('Resource limits of one component instance.');
+
+const componentShape = {
+  name: dnsLabel.describe('Name of the component, unique within the workload (a DNS label).'),
+  image: z
+    .string()
+    .min(1)
+    .max(2048)
+    .describe('Where the component comes from: an OCI reference, a file:// path or an https:// URL.'),
+  digest: z
+    .string()
+    .regex(SHA256, 'must be sha256: followed by 64 lowercase hex digits')
+    .optional()
+    .describe('Expected sha256 digest of the component bytes (sha256:<64 hex>); required for https:// images.'),
+  imagePullSecret: dnsLabel.optional().describe('Name of a Secret holding registry credentials (docker config JSON).'),
+  config: stringMap.optional().describe('Configuration values served to the component through wasi:config/store.'),
+  environment: stringMap.optional().describe('Environment variables served through wasi:cli/environment.'),
+  args: z.array(z.string().max(4096)).max(256).optional().describe('Arguments served through wasi:cli/environment.'),
+  volumeMounts: z.array(volumeMountSchema).max(64).optional().describe('Volumes mounted into the component.'),
+  limits: limitsSchema.optional(),
+};
+
+const componentRules = [
+  {
+    rule: "!self.image.startsWith('https://') || has(self.digest)",
+    message: 'digest is required when image is an https:// URL',
+    fieldPath: '.digest',
+  },
+];
+
+/** componentSchema is one Wasm component of a workload. */
+export const componentSchema = z
+  .object(componentShape)
+  .strict()
+  .describe('A WebAssembly component run by the workload.')
+  .meta({ 'x-kubernetes-validations': componentRules });
+
+/** serviceSchema is a long-running component that exports wasi:cli/run. */
+export const serviceSchema = z
+  .object({
+    ...componentShape,
+    maxRestarts: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .optional()
+      .describe('How many times the service is restarted after it exits or traps (default 3).'),
+  })
+  .strict()
+  .describe('A long-running component exporting wasi:cli/run, restarted when it exits.')
+  .meta({ 'x-kubernetes-validations': componentRules });
+
+/** hostInterfaceSchema grants the workload one WIT package of host capabilities. */
+export const hostInterfaceSchema = z
+  .object({
+    namespace: kebabId.describe('WIT namespace of the package, e.g. wasi.'),
+    package: kebabId.describe('WIT package name, e.g. keyvalue.'),
+    interfaces: z
+      .array(kebabId)
+      .min(1)
+      .max(64)
+      .describe('Interfaces of the package that are granted, e.g. [store, atomics].'),
+    version: z
+      .string()
+      .max(64)
+      .regex(/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/, 'must be a semantic version such as 0.2.0-draft')
+      .optional()
+      .describe('Semantic version of the package, e.g. 0.2.0-draft.'),
+    config: stringMap.optional().describe('Configuration for the capability (e.g. host for wasi:http).'),
+  })
+  .strict()
+  .describe('A WIT package of host capabilities granted to the workload.');
+
+/** volumeSchema is storage a workload's components may mount. Exactly one kind is set. */
+export const volumeSchema = z
+  .object({
+    name: dnsLabel.describe('Name of the volume, unique within the workload.'),
+    emptyDir: z.object({}).strict().optional().describe('A private, initially empty temporary directory.'),
+    configMap: z
+      .object({ name: dnsLabel.describe('Name of the ConfigMap.') })
+      .strict()
+      .optional()
+      .describe('Files from a ConfigMap, one per key.'),
+    secret: z
+      .object({ secretName: dnsLabel.describe('Name of the Secret.') })
+      .strict()
+      .optional()
+      .describe('Files from a Secret, one per key.'),
+    hostPath: z
+      .object({
+        path: z.string().min(1).regex(/^\//, 'must be an absolute path').describe('Absolute path on the host.'),
+      })
+      .strict()
+      .optional()
+      .describe('A directory of the host machine.'),
+  })
+  .strict()
+  .describe('Storage that components may mount. Exactly one of emptyDir, configMap, secret, hostPath is set.')
+  .meta({
+    'x-kubernetes-validations': [
+      {
+        rule: '[has(self.emptyDir), has(self.configMap), has(self.secret), has(self.hostPath)].filter(x, x).size() == 1',
+        message: 'exactly one of emptyDir, configMap, secret, hostPath must be set',
+      },
+    ],
+  });
+
+function volumeKinds(v: z.infer<typeof volumeSchema>): number {
+  return [v.emptyDir, v.configMap, v.secret, v.hostPath].filter((x) => x !== undefined).length;
+}
+
+/** workloadSpecSchema is the desired state of a Workload. */
+export const workloadSpecSchema = z
+  .object({
+    replicas: z.number().int().min(0).max(10_000).default(1).describe('Number of hosts the workload runs on.'),
+    hostSelector: stringMap.optional().describe('Labels a host must carry to run the workload.'),
+    components: z.array(componentSchema).min(1).max(32).describe('The components of the workload (1 to 32).'),
+    hostInterfaces: z
+      .array(hostInterfaceSchema)
+      .max(64)
+      .default([])
+      .describe('Capabilities granted to the components. Anything not listed here is denied.'),
+    volumes: z.array(volumeSchema).max(64).default([]).describe('Volumes the components may mount.'),
+    service: serviceSchema.optional(),
+  })
+  .strict()
+  .describe('Desired state of a Workload.')
+  .meta({
+    'x-kubernetes-validations': [
+      {
+        rule: 'self.components.all(c, self.components.exists_one(d, d.name == c.name))',
+        message: 'component names must be unique',
+        fieldPath: '.components',
+      },
+      {
+        rule: '!has(self.volumes) || self.volumes.all(v, self.volumes.exists_one(w, w.name == v.name))',
+        message: 'volume names must be unique',
+        fieldPath: '.volumes',
+      },
+      {
+        rule: '!has(self.hostInterfaces) || self.hostInterfaces.all(h, self.hostInterfaces.exists_one(i, i.namespace == h.namespace && i.package == h.package && (has(i.version) ? i.version : "") == (has(h.version) ? h.version : "")))',
+        message: 'hostInterfaces must be unique by namespace, package and version',
+        fieldPath: '.hostInterfaces',
+      },
+      {
+        rule: "self.components.all(c, !has(c.volumeMounts) || c.volumeMounts.all(m, has(self.volumes) && self.volumes.exists(v, v.name == m.name)))",
+        message: 'every volumeMounts name must be declared in spec.volumes',
+        fieldPath: '.components',
+      },
+    ],
+  })
+  .superRefine((spec, ctx) => {
+    const seen = new Set<string>();
+    spec.components.forEach((c, i) => {
+      if (seen.has(c.name)) {
+        ctx.addIssue({ code: 'custom', path: ['components', i, 'name'], message: `duplicate component name "${c.name}"` });
+      }
+      seen.add(c.name);
+    });
+    const volumes = new Set<string>();
+    spec.volumes.forEach((v, i) => {
+      if (volumes.has(v.name)) {
+        ctx.addIssue({ code: 'custom', path: ['volumes', i, 'name'], message: `duplicate volume name "${v.name}"` });
+      }
+      volumes.add(v.name);
+      if (volumeKinds(v) !== 1) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['volumes', i],
+          message: 'exactly one of emptyDir, configMap, secret, hostPath must be set',
+        });
+      }
+    });
+    const grants = new Set<string>();
+    spec.hostInterfaces.forEach((h, i) => {
+      const key = `${h.namespace}:${h.package}@${h.version ?? ''}`;
+      if (grants.has(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hostInterfaces', i],
+          message: `duplicate host interface ${h.namespace}:${h.package}${h.version ? `@${h.version}` : ''}`,
+        });
+      }
+      grants.add(key);
+    });
+    const all = spec.service ? [...spec.components, spec.service] : spec.components;
+    all.forEach((c, i) => {
+      const base: (string | number)[] = i < spec.components.length ? ['components', i] : ['service'];
+      if (c.image.startsWith('https://') && !c.digest) {
+        ctx.addIssue({ code: 'custom', path: [...base, 'digest'], message: 'digest is required when image is an https:// URL' });
+      }
+      (c.volumeMounts ?? []).forEach((m, j) => {
+        if (!volumes.has(m.name)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...base, 'volumeMounts', j, 'name'],
+            message: `volume "${m.name}" is not declared in spec.volumes`,
+          });
+        }
+      });
+    });
+  });
+
+/** placementSchema reports one host's view of the workload. */
+export const placementSchema = z
+  .object({
+    host: z.string().describe('Identity of the host.'),
+    state: z.enum(['Pending', 'Starting', 'Running', 'Stopping', 'Failed']).describe('State of the workload on the host.'),
+    message: z.string().optional().describe('Details, such as why the start failed.'),
+  })
+  .strict()
+  .describe('Where one replica of the workload is placed.');
+
+/** workloadStatusSchema is the observed state of a Workload. */
+export const workloadStatusSchema = z
+  .object({
+    observedGeneration: z.number().int().optional().describe('The generation this status was computed from.'),
+    replicas: z.number().int().min(0).optional().describe('Number of placed replicas.'),
+    readyReplicas: z.number().int().min(0).optional().describe('Number of replicas that are running.'),
+    selector: z.string().optional().describe('Label selector of the workload hosts (for the scale subresource).'),
+    conditions: z.array(conditionSchema).optional().describe('Conditions: Ready, Scheduled, Progressing.'),
+    placements: z.array(placementSchema).optional().describe('Where replicas run and in which state.'),
+  })
+  .strict()
+  .describe('Observed state of a Workload.');
+
+/** workloadSchema is a whole Workload manifest. */
+export const workloadSchema = z
+  .object({
+    apiVersion: z.literal(API_GROUP_VERSION),
+    kind: z.literal('Workload'),
+    metadata: objectMetaSchema,
+    spec: workloadSpecSchema,
+    status: workloadStatusSchema.optional(),
+  })
+  .strict();
+
+/** Workload is a parsed Workload manifest. */
+export type Workload = z.infer<typeof workloadSchema>;
+/** WorkloadSpec is the desired state of a Workload. */
+export type WorkloadSpec = z.infer<typeof workloadSpecSchema>;
+/** ComponentSpec is one component of a Workload. */
+export type ComponentSpec = z.infer<typeof componentSchema>;
+/** ServiceSpec is the long-running component of a Workload. */
+export type ServiceSpec = z.infer<typeof serviceSchema>;
+/** HostInterface is one granted WIT package. */
+export type HostInterface = z.infer<typeof hostInterfaceSchema>;
+/** Volume is one volume of a Workload. */
+export type Volume = z.infer<typeof volumeSchema>;
+/** VolumeMount mounts a volume into a component. */
+export type VolumeMount = z.infer<typeof volumeMountSchema>;
+/** Limits bounds one component instance. */
+export type Limits = z.infer<typeof limitsSchema>;
+/** WorkloadStatus is the observed state of a Workload. */
+export type WorkloadStatus = z.infer<typeof workloadStatusSchema>;

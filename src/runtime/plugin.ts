@@ -1,0 +1,94 @@
+/**
+ * The public plugin interface. A HostPlugin provides one or more WIT interfaces to the
+ * components a workload runs. The host asks it for a fresh import fragment per component
+ * of each workload (`bind`), and only for the interfaces that workload was granted.
+ */
+import type { ComponentSpec, HostInterface } from '../api/index.js';
+import type { Logger } from '../telemetry/logger.js';
+
+/** WorkloadRef identifies the workload a binding is for. */
+export interface WorkloadRef {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly generation: number;
+}
+
+/** BindContext is what a plugin learns about the component it binds. */
+export interface BindContext {
+  /** workload is the workload the component belongs to. */
+  readonly workload: WorkloadRef;
+  /** component is the component's spec (config, environment, limits, mounts). */
+  readonly component: ComponentSpec;
+  /** grants are the workload's hostInterfaces entries that name one of this plugin's packages. */
+  readonly grants: readonly HostInterface[];
+  /** interfaces are the granted interface names this plugin provides, unversioned (`wasi:keyvalue/store`). */
+  readonly interfaces: ReadonlySet<string>;
+  /** logger carries workload and component fields. */
+  readonly logger: Logger;
+  /** signal is aborted when the workload stops. */
+  readonly signal: AbortSignal;
+  /**
+   * invoke calls a function a guest exports (e.g. `wasmcloud:messaging/handler`,
+   * `handleMessage`) on a pooled instance of the component and resolves with its result.
+   * It rejects if the component does not export the function or the instance traps.
+   */
+  invoke(iface: string, fn: string, args: readonly unknown[]): Promise<unknown>;
+}
+
+/** ImportFragment maps unversioned interface names to the functions and resource classes the guest imports. */
+export type ImportFragment = Record<string, Record<string, unknown>>;
+
+/** PluginBinding is a plugin's per-component state. */
+export interface PluginBinding {
+  /** imports is the import fragment for the granted interfaces. */
+  readonly imports: ImportFragment;
+  /** ready is called once instances can be invoked (e.g. to start subscriptions). */
+  ready?(): Promise<void> | void;
+  /** close releases what the binding holds; called when the workload stops. */
+  close?(): Promise<void> | void;
+}
+
+/** PluginContext is what a plugin gets from the host when it starts. */
+export interface PluginContext {
+  readonly hostId: string;
+  readonly logger: Logger;
+}
+
+/** HostPlugin provides WIT interfaces to components. */
+export interface HostPlugin {
+  /** id names the plugin, conventionally its WIT package (`wasi:keyvalue`). */
+  readonly id: string;
+  /** imports are the unversioned interface names the plugin provides (`wasi:keyvalue/store`). */
+  readonly imports: readonly string[];
+  /** exports are guest exports the plugin drives, if any (`wasmcloud:messaging/handler`). */
+  readonly exports?: readonly string[];
+  /**
+   * asyncImports are the functions that may return a Promise, as `iface#func` or
+   * `iface#[method]resource.func`. The engine suspends the guest on them (JSPI).
+   */
+  readonly asyncImports?: readonly string[];
+  /** start is called once when the host starts. */
+  start?(ctx: PluginContext): Promise<void> | void;
+  /** stop is called once when the host stops. */
+  stop?(): Promise<void> | void;
+  /** bind returns a fresh binding for one component of a workload. */
+  bind(ctx: BindContext): Promise<PluginBinding> | PluginBinding;
+}
+
+/** interfaceName turns a grant into the unversioned interface names it covers. */
+export function grantedInterfaces(grant: HostInterface): string[] {
+  return grant.interfaces.map((i) => `${grant.namespace}:${grant.package}/${i}`);
+}
+
+/** packageOf returns the `namespace:package` part of an interface name (`wasi:keyvalue/store` → `wasi:keyvalue`). */
+export function packageOf(iface: string): string {
+  const slash = iface.indexOf('/');
+  return (slash < 0 ? iface : iface.slice(0, slash)).replace(/@.*$/, '');
+}
+
+/** unversioned strips a version from an interface name (`wasi:http/types@0.2.0` → `wasi:http/types`). */
+export function unversioned(iface: string): string {
+  const at = iface.indexOf('@');
+  return at < 0 ? iface : iface.slice(0, at);
+}

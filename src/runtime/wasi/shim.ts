@@ -1,0 +1,66 @@
+/**
+ * shim loads the pure-JS pieces of `@bytecodealliance/preview2-shim` that Skiff reuses:
+ * the stream/pollable resource classes of `wasi:io`, clocks, random and the browser
+ * `wasi:http` types. Its package exports map hides the browser build from Node, so the
+ * files are loaded by path. Every WASI resource a host hands to a guest must be an
+ * instance of these classes, so all plugins create streams through this module.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const shimRoot = join(dirname(require.resolve('@bytecodealliance/preview2-shim/package.json')), 'dist', 'browser');
+
+async function load<T>(file: string): Promise<T> {
+  return (await import(pathToFileURL(join(shimRoot, file)).href)) as T;
+}
+
+/** StreamHandler implements one input or output stream for the shim's stream classes. */
+export interface StreamHandler {
+  read?(this: unknown, len: bigint): Uint8Array;
+  blockingRead?(this: unknown, len: bigint): Uint8Array | Promise<Uint8Array>;
+  skip?(this: unknown, len: bigint): bigint;
+  blockingSkip?(this: unknown, len: bigint): bigint | Promise<bigint>;
+  checkWrite?(this: unknown): bigint;
+  write?(this: unknown, buf: Uint8Array): void;
+  blockingWriteAndFlush?(this: unknown, buf: Uint8Array): void | Promise<void>;
+  flush?(this: unknown): void;
+  blockingFlush?(this: unknown): void | Promise<void>;
+  subscribe?(this: unknown): Pollable;
+  drop?(this: unknown): void;
+}
+
+/** Pollable is the shim's `wasi:io/poll` pollable resource. */
+export interface Pollable {
+  ready(): boolean;
+  block(): Promise<void> | void;
+}
+
+/** IoModule is the shape of the shim's `io.js`. */
+export interface IoModule {
+  inputStreamCreate(handler: StreamHandler): unknown;
+  outputStreamCreate(handler: StreamHandler): unknown;
+  pollableCreate(source?: Promise<unknown> | { ready(): boolean; wait(): Promise<unknown> }): Pollable;
+  ioErrorCreate(message: string): unknown;
+  error: Record<string, unknown>;
+  streams: Record<string, unknown>;
+  poll: Record<string, unknown>;
+}
+
+/** io is the shared `wasi:io` implementation (streams, poll, error). */
+export const io = await load<IoModule>('io.js');
+/** clocks is the shim's `wasi:clocks` implementation (monotonic-clock, wall-clock). */
+export const clocks = await load<{ monotonicClock: Record<string, unknown>; wallClock: Record<string, unknown> }>(
+  'clocks.js',
+);
+/** random is the shim's `wasi:random` implementation (random, insecure, insecure-seed). */
+export const random = await load<Record<'random' | 'insecure' | 'insecureSeed', Record<string, unknown>>>(
+  'random.js',
+);
+/** inputStream creates a `wasi:io/streams` input-stream from a handler. */
+export const inputStream = io.inputStreamCreate;
+/** outputStream creates a `wasi:io/streams` output-stream from a handler. */
+export const outputStream = io.outputStreamCreate;
+/** pollable creates a `wasi:io/poll` pollable, ready at once or when the promise settles. */
+export const pollable = io.pollableCreate;
