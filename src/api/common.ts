@@ -49,6 +49,9 @@ export const conditionSchema = z
   .strict()
   .describe('A metav1.Condition describing one aspect of the resource state.');
 
+/** CONDITIONS_LIST is the schema metadata of a conditions list: a list map keyed by `type`, as in metav1. */
+export const CONDITIONS_LIST = { 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['type'] } as const;
+
 /** Condition is a metav1.Condition. */
 export type Condition = z.infer<typeof conditionSchema>;
 

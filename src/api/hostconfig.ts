@@ -3,7 +3,15 @@
  * Host resource: what the operator learned from a host's heartbeats.
  */
 import { z } from 'zod';
-import { API_GROUP_VERSION, conditionSchema, dnsLabel, objectMetaSchema, quantity, stringMap } from './common.js';
+import {
+  API_GROUP_VERSION,
+  CONDITIONS_LIST,
+  conditionSchema,
+  dnsLabel,
+  objectMetaSchema,
+  quantity,
+  stringMap,
+} from './common.js';
 
 /** PLUGIN_NAMES lists the built-in capability plugins a HostConfig can switch. */
 export const PLUGIN_NAMES = ['keyvalue', 'blobstore', 'config', 'logging', 'messaging', 'http'] as const;
@@ -18,7 +26,10 @@ export const pluginSettingSchema = z
   .describe('Whether a capability is enabled and which backend serves it.');
 
 const resourceList = z
-  .object({ cpu: quantity.optional(), memory: quantity.optional() })
+  .object({
+    cpu: quantity.optional().describe('CPU, as a quantity (e.g. 500m or 2).'),
+    memory: quantity.optional().describe('Memory, as a quantity (e.g. 256Mi).'),
+  })
   .strict()
   .describe('CPU and memory quantities.');
 
@@ -64,7 +75,10 @@ export const hostConfigSpecSchema = z
       .optional()
       .describe('Capability plugins, per capability.'),
     resources: z
-      .object({ requests: resourceList.optional(), limits: resourceList.optional() })
+      .object({
+        requests: resourceList.optional().describe('Resources the host pods are guaranteed.'),
+        limits: resourceList.optional().describe('Resources the host pods may use at most.'),
+      })
       .strict()
       .optional()
       .describe('Compute resources of the host pods.'),
@@ -80,7 +94,7 @@ export const hostConfigStatusSchema = z
     observedGeneration: z.number().int().optional().describe('The generation this status was computed from.'),
     replicas: z.number().int().min(0).optional().describe('Number of host pods.'),
     readyReplicas: z.number().int().min(0).optional().describe('Number of hosts that heartbeat.'),
-    conditions: z.array(conditionSchema).optional().describe('Conditions: Ready.'),
+    conditions: z.array(conditionSchema).meta(CONDITIONS_LIST).optional().describe('Conditions: Ready.'),
   })
   .strict()
   .describe('Observed state of a HostConfig.');
@@ -115,7 +129,7 @@ export const hostStatusSchema = z
     interfaces: z.array(z.string()).optional().describe('WIT interfaces the host provides.'),
     lastHeartbeat: z.string().optional().describe('Time of the last heartbeat (RFC 3339).'),
     workloadCount: z.number().int().min(0).optional().describe('Number of workloads running on the host.'),
-    conditions: z.array(conditionSchema).optional().describe('Conditions: Ready.'),
+    conditions: z.array(conditionSchema).meta(CONDITIONS_LIST).optional().describe('Conditions: Ready.'),
   })
   .strict()
   .describe('Observed state of a host.');

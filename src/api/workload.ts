@@ -3,10 +3,21 @@
  * volumes, and where they may be placed. The CRD in `crds/` is generated from this file.
  */
 import { z } from 'zod';
-import { API_GROUP_VERSION, conditionSchema, dnsLabel, objectMetaSchema, quantity, stringMap } from './common.js';
+import {
+  API_GROUP_VERSION,
+  CONDITIONS_LIST,
+  conditionSchema,
+  dnsLabel,
+  objectMetaSchema,
+  quantity,
+  stringMap,
+} from './common.js';
 
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
+/** IMAGE matches a file:// path, an https:// URL or an OCI reference ([registry/]path[:tag][@sha256:digest]). */
+const IMAGE =
+  /^(file:\/\/.+|https:\/\/.+|([a-zA-Z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?)$/;
 
 /** kebabId is a WIT identifier: lowercase kebab-case. */
 const kebabId = z.string().min(1).max(128).regex(KEBAB, 'must be a lowercase kebab-case WIT identifier');
@@ -54,6 +65,7 @@ const componentShape = {
     .string()
     .min(1)
     .max(2048)
+    .regex(IMAGE, 'must be an OCI reference, a file:// path or an https:// URL')
     .describe('Where the component comes from: an OCI reference, a file:// path or an https:// URL.'),
   digest: z
     .string()
@@ -192,9 +204,14 @@ export const workloadSpecSchema = z
         fieldPath: '.hostInterfaces',
       },
       {
-        rule: "self.components.all(c, !has(c.volumeMounts) || c.volumeMounts.all(m, has(self.volumes) && self.volumes.exists(v, v.name == m.name)))",
+        rule: 'self.components.all(c, !has(c.volumeMounts) || c.volumeMounts.all(m, has(self.volumes) && self.volumes.exists(v, v.name == m.name)))',
         message: 'every volumeMounts name must be declared in spec.volumes',
         fieldPath: '.components',
+      },
+      {
+        rule: '!has(self.service) || !has(self.service.volumeMounts) || self.service.volumeMounts.all(m, has(self.volumes) && self.volumes.exists(v, v.name == m.name))',
+        message: 'every volumeMounts name must be declared in spec.volumes',
+        fieldPath: '.service',
       },
     ],
   })
@@ -202,7 +219,11 @@ export const workloadSpecSchema = z
     const seen = new Set<string>();
     spec.components.forEach((c, i) => {
       if (seen.has(c.name)) {
-        ctx.addIssue({ code: 'custom', path: ['components', i, 'name'], message: `duplicate component name "${c.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['components', i, 'name'],
+          message: `duplicate component name "${c.name}"`,
+        });
       }
       seen.add(c.name);
     });
@@ -236,7 +257,11 @@ export const workloadSpecSchema = z
     all.forEach((c, i) => {
       const base: (string | number)[] = i < spec.components.length ? ['components', i] : ['service'];
       if (c.image.startsWith('https://') && !c.digest) {
-        ctx.addIssue({ code: 'custom', path: [...base, 'digest'], message: 'digest is required when image is an https:// URL' });
+        ctx.addIssue({
+          code: 'custom',
+          path: [...base, 'digest'],
+          message: 'digest is required when image is an https:// URL',
+        });
       }
       (c.volumeMounts ?? []).forEach((m, j) => {
         if (!volumes.has(m.name)) {
@@ -254,7 +279,9 @@ export const workloadSpecSchema = z
 export const placementSchema = z
   .object({
     host: z.string().describe('Identity of the host.'),
-    state: z.enum(['Pending', 'Starting', 'Running', 'Stopping', 'Failed']).describe('State of the workload on the host.'),
+    state: z
+      .enum(['Pending', 'Starting', 'Running', 'Stopping', 'Failed'])
+      .describe('State of the workload on the host.'),
     message: z.string().optional().describe('Details, such as why the start failed.'),
   })
   .strict()
@@ -267,7 +294,11 @@ export const workloadStatusSchema = z
     replicas: z.number().int().min(0).optional().describe('Number of placed replicas.'),
     readyReplicas: z.number().int().min(0).optional().describe('Number of replicas that are running.'),
     selector: z.string().optional().describe('Label selector of the workload hosts (for the scale subresource).'),
-    conditions: z.array(conditionSchema).optional().describe('Conditions: Ready, Scheduled, Progressing.'),
+    conditions: z
+      .array(conditionSchema)
+      .meta(CONDITIONS_LIST)
+      .optional()
+      .describe('Conditions: Ready, Scheduled, Progressing.'),
     placements: z.array(placementSchema).optional().describe('Where replicas run and in which state.'),
   })
   .strict()
