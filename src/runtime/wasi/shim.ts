@@ -55,12 +55,23 @@ export const clocks = await load<{ monotonicClock: Record<string, unknown>; wall
   'clocks.js',
 );
 /** random is the shim's `wasi:random` implementation (random, insecure, insecure-seed). */
-export const random = await load<Record<'random' | 'insecure' | 'insecureSeed', Record<string, unknown>>>(
-  'random.js',
-);
+export const random = await load<Record<'random' | 'insecure' | 'insecureSeed', Record<string, unknown>>>('random.js');
 /** inputStream creates a `wasi:io/streams` input-stream from a handler. */
 export const inputStream = io.inputStreamCreate;
 /** outputStream creates a `wasi:io/streams` output-stream from a handler. */
 export const outputStream = io.outputStreamCreate;
 /** pollable creates a `wasi:io/poll` pollable, ready at once or when the promise settles. */
 export const pollable = io.pollableCreate;
+
+/** PollableClass is the shim's `wasi:io/poll` pollable resource class, the one jco checks handles against. */
+export const PollableClass = io.poll.Pollable as unknown as { prototype: Pollable };
+
+// `pollable.block` must return synchronously when the pollable is already ready: jco traps
+// ("cannot block a synchronous task") when a JSPI import returns a Promise from a task that
+// may not block, and a resolved Promise still costs a suspension. Callers that await the
+// result are unaffected, since awaiting `undefined` behaves like awaiting a resolved Promise.
+const shimBlock = PollableClass.prototype.block;
+PollableClass.prototype.block = function block(this: Pollable): Promise<void> | void {
+  if (this.ready()) return;
+  return shimBlock.call(this);
+};
