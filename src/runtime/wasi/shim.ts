@@ -10,7 +10,9 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const shimRoot = join(dirname(require.resolve('@bytecodealliance/preview2-shim/package.json')), 'dist', 'browser');
+// The exports map sends every subpath (even `package.json`) to the Node build: resolve the
+// package entry (`dist/nodejs/index.js`) and step over to its sibling `dist/browser`.
+const shimRoot = join(dirname(require.resolve('@bytecodealliance/preview2-shim')), '..', 'browser');
 
 async function load<T>(file: string): Promise<T> {
   return (await import(pathToFileURL(join(shimRoot, file)).href)) as T;
