@@ -63,7 +63,11 @@ describe('wasi:clocks', () => {
   it('provides a UTC timezone', () => {
     const tz = wasi['wasi:clocks/timezone'] as { display(d: unknown): unknown; utcOffset(d: unknown): number };
     expect(tz.utcOffset({ seconds: 0n, nanoseconds: 0 })).toBe(0);
-    expect(tz.display({ seconds: 0n, nanoseconds: 0 })).toEqual({ utcOffset: 0, name: 'UTC', inDaylightSavingTime: false });
+    expect(tz.display({ seconds: 0n, nanoseconds: 0 })).toEqual({
+      utcOffset: 0,
+      name: 'UTC',
+      inDaylightSavingTime: false,
+    });
   });
 });
 

@@ -143,6 +143,11 @@ export class Descriptor {
     return readDirectoryStream(this.#dir().path);
   }
 
+  /** createDirectoryAt implements `create-directory-at`. */
+  createDirectoryAt(path: string): void {
+    at.createDirectoryAt(this.#dir(), path);
+  }
+
   /** stat implements `stat`. */
   stat(): DescriptorStat {
     return toDescriptorStat(this.#stat());
