@@ -1,0 +1,121 @@
+/**
+ * `skiff dev FILE [--port N] [--metrics-port N] [--no-watch]`: run one Workload manifest
+ * (or a bare .wasm) on a local host with in-memory capabilities, reloading on change.
+ */
+import { watch } from 'node:fs';
+import { ManifestError } from '../api/index.js';
+import { AdminHandler } from '../runtime/http/admin.js';
+import { DevRouter } from '../runtime/http/routers.js';
+import { HttpServerHandler } from '../runtime/http/server.js';
+import { HostBuilder } from '../runtime/host.js';
+import { memoryPlugins } from '../runtime/plugins/index.js';
+import { createLogger } from '../telemetry/logger.js';
+import { intFlag, parseArgs, UsageError } from './args.js';
+import { loadConfig } from './config.js';
+import { loadManifest } from './manifest.js';
+
+const USAGE = 'usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch]\n';
+
+/** run runs `skiff dev` until SIGINT/SIGTERM; it resolves with the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  let args: ReturnType<typeof parseArgs>;
+  let port: number;
+  let metricsPort: number;
+  try {
+    args = parseArgs(argv, { port: true, 'metrics-port': true, host: true, 'no-watch': false, help: false });
+    if (args.flags.has('help')) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    if (args.positionals.length !== 1) throw new UsageError('expected exactly one FILE (a Workload manifest or a .wasm)');
+    port = intFlag(args, 'port', 8080, 0, 65535);
+    metricsPort = intFlag(args, 'metrics-port', 9464, 0, 65535);
+  } catch (err) {
+    process.stderr.write(`skiff dev: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  const file = args.positionals[0]!;
+
+  let manifest: Awaited<ReturnType<typeof loadManifest>>;
+  try {
+    manifest = await loadManifest(file);
+  } catch (err) {
+    process.stderr.write(`skiff dev: ${(err as Error).message}\n`);
+    return 1;
+  }
+
+  const http = new HttpServerHandler({
+    port,
+    hostname: args.flags.get('host')?.at(-1) ?? '127.0.0.1',
+    router: new DevRouter(),
+  });
+  const builder = new HostBuilder()
+    .withLogger(logger)
+    .withEngine({ cacheDir: config.cacheDir })
+    .withWorkDir(config.workDir)
+    .withHttpHandler(http);
+  for (const plugin of memoryPlugins()) builder.withPlugin(plugin);
+  if (metricsPort !== 0) builder.withHttpHandler(new AdminHandler({ port: metricsPort }));
+  const host = builder.build();
+  try {
+    await host.start();
+  } catch (err) {
+    process.stderr.write(`skiff dev: cannot start the host: ${(err as Error).message}\n`);
+    return 1;
+  }
+  let generation = 1;
+  const startWorkload = async () => {
+    const { workload } = manifest;
+    workload.metadata.generation = generation;
+    workload.metadata.uid ??= `dev-${process.pid}`;
+    await host.workloadStart(workload, { baseDir: manifest.baseDir });
+  };
+  try {
+    await startWorkload();
+  } catch (err) {
+    process.stderr.write(`skiff dev: workload failed to start: ${(err as Error).message}\n`);
+    await host.stop();
+    return 1;
+  }
+  process.stderr.write(`skiff dev: serving ${manifest.workload.metadata.name} on http://127.0.0.1:${http.port}/\n`);
+
+  const watchers = args.flags.has('no-watch') ? [] : watchFiles(manifest.files, async () => {
+    try {
+      manifest = await loadManifest(file);
+      generation++;
+      await startWorkload();
+      logger.info({ generation }, 'reloaded');
+    } catch (err) {
+      const detail = err instanceof ManifestError ? err.message : (err as Error).message;
+      logger.error({ err: detail }, 'reload failed; the previous version keeps serving');
+    }
+  });
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  for (const w of watchers) w.close();
+  await host.stop();
+  return 0;
+}
+
+function watchFiles(files: readonly string[], onChange: () => Promise<void>): { close(): void }[] {
+  let timer: NodeJS.Timeout | undefined;
+  let running = Promise.resolve();
+  const trigger = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      running = running.then(onChange);
+    }, 200);
+  };
+  return files.map((f) => {
+    try {
+      return watch(f, trigger);
+    } catch {
+      return { close() {} };
+    }
+  });
+}

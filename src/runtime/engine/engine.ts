@@ -1,0 +1,189 @@
+/**
+ * The engine turns a component reference into something a worker can instantiate:
+ * fetch → check the bytes → sha256 → read its imports → transpile with jco into an
+ * on-disk cache keyed by digest and options → compile the core modules once.
+ */
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { componentWit, transpile } from '@bytecodealliance/jco';
+import type { Logger } from '../../telemetry/logger.js';
+import { InvalidComponentError } from '../errors.js';
+import { checkComponentBytes, limitMemory } from './bytes.js';
+import { parseWorldImports, type ImportedItem } from './names.js';
+import { type ComponentRef, fileSource, httpsSource, SourceSet, type ComponentSource } from './source.js';
+
+/** EngineOptions configures an Engine. */
+export interface EngineOptions {
+  /** cacheDir holds transpiled components, keyed by digest. */
+  cacheDir: string;
+  /** sources are tried before the built-in file:// and https:// sources. */
+  sources?: ComponentSource[];
+  logger: Logger;
+}
+
+/** LoadedComponent is a fetched, checked component with its import list. */
+export interface LoadedComponent {
+  readonly digest: string;
+  readonly bytes: Uint8Array;
+  readonly imports: readonly ImportedItem[];
+  readonly exports: readonly string[];
+}
+
+/** PreparedComponent is a transpiled component ready for workers. */
+export interface PreparedComponent {
+  readonly digest: string;
+  readonly moduleUrl: string;
+  readonly modules: Record<string, WebAssembly.Module>;
+}
+
+const TRANSPILE_VERSION = 'jco-1.35.0-v1';
+
+/** Engine loads, verifies, transpiles and compiles components. */
+export class Engine {
+  readonly #cacheDir: string;
+  readonly #sources: SourceSet;
+  readonly #logger: Logger;
+  readonly #compiled = new Map<string, Promise<WebAssembly.Module>>();
+  readonly #transpiling = new Map<string, Promise<string>>();
+
+  constructor(options: EngineOptions) {
+    this.#cacheDir = options.cacheDir;
+    this.#logger = options.logger;
+    this.#sources = new SourceSet([...(options.sources ?? []), fileSource, httpsSource()]);
+  }
+
+  /** load fetches a component, checks its bytes and digest, and reads its imports and exports. */
+  async load(ref: ComponentRef, signal?: AbortSignal): Promise<LoadedComponent> {
+    const { bytes, digest } = await this.#sources.fetch(ref, signal);
+    checkComponentBytes(bytes, `component ${ref.image}`);
+    const meta = await this.#metadata(bytes, digest, ref.image);
+    return { digest, bytes, ...meta };
+  }
+
+  async #metadata(
+    bytes: Uint8Array,
+    digest: string,
+    image: string,
+  ): Promise<{ imports: ImportedItem[]; exports: string[] }> {
+    const file = join(this.#cacheDir, 'meta', `${digest.replace(':', '-')}-${TRANSPILE_VERSION}.json`);
+    try {
+      return JSON.parse(await readFile(file, 'utf8'));
+    } catch {
+      // not cached yet
+    }
+    let wit: string;
+    try {
+      wit = await componentWit(bytes);
+    } catch (err) {
+      throw new InvalidComponentError(`component ${image} cannot be parsed: ${String((err as Error).message ?? err)}`, {
+        cause: err,
+      });
+    }
+    const imports = parseWorldImports(wit);
+    const exports = [...wit.matchAll(/^\s*export\s+([^;:{\s]+)/gm)].map((m) => m[1]!);
+    await writeAtomic(file, JSON.stringify({ imports, exports }));
+    return { imports, exports };
+  }
+
+  /**
+   * prepare transpiles (or takes from the cache) and compiles a loaded component.
+   * `asyncImports` are the jco import names that may return a Promise; `memoryLimit`
+   * caps each core memory in bytes.
+   */
+  async prepare(
+    component: LoadedComponent,
+    options: { asyncImports: readonly string[]; memoryLimit?: number | undefined },
+  ): Promise<PreparedComponent> {
+    const asyncImports = [...new Set(options.asyncImports)].sort();
+    const optsHash = createHash('sha256')
+      .update(JSON.stringify({ TRANSPILE_VERSION, asyncImports }))
+      .digest('hex')
+      .slice(0, 16);
+    const key = `${component.digest.slice('sha256:'.length)}-${optsHash}`;
+    let dirPromise = this.#transpiling.get(key);
+    if (!dirPromise) {
+      dirPromise = this.#transpile(component, key, asyncImports);
+      this.#transpiling.set(key, dirPromise);
+      dirPromise.catch(() => this.#transpiling.delete(key));
+    }
+    const dir = await dirPromise;
+    const files = (await readdir(dir)).filter((f) => f.endsWith('.wasm'));
+    const modules: Record<string, WebAssembly.Module> = {};
+    for (const f of files) modules[f] = await this.#compile(join(dir, f), options.memoryLimit);
+    return { digest: component.digest, moduleUrl: pathToFileURL(join(dir, 'component.mjs')).href, modules };
+  }
+
+  async #transpile(component: LoadedComponent, key: string, asyncImports: string[]): Promise<string> {
+    const dir = join(this.#cacheDir, 'js', key);
+    try {
+      await readFile(join(dir, 'component.mjs'));
+      return dir;
+    } catch {
+      // not cached yet
+    }
+    const started = performance.now();
+    let out: { files: Record<string, Uint8Array> };
+    try {
+      out = (await transpile(component.bytes, {
+        name: 'component',
+        instantiation: { tag: 'async' },
+        asyncMode: 'jspi',
+        asyncImports,
+        asyncExports: ['*'],
+        emitTypescriptDeclarations: false,
+        noTypescript: true,
+      } as never)) as { files: Record<string, Uint8Array> };
+    } catch (err) {
+      throw new InvalidComponentError(`component ${component.digest} cannot be transpiled: ${String(err)}`, {
+        cause: err,
+      });
+    }
+    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+    await mkdir(tmp, { recursive: true });
+    for (const [name, content] of Object.entries(out.files)) {
+      let data = content;
+      if (name === 'component.js') {
+        // Silence the generated per-call debug logging, which reads process.env on every call.
+        data = new TextEncoder().encode(
+          new TextDecoder().decode(content).replace('const _debugLog = (...args) => {', 'const _debugLog = () => {};\n  const _unusedDebugLog = (...args) => {'),
+        );
+      }
+      await writeFile(join(tmp, name === 'component.js' ? 'component.mjs' : name), data);
+    }
+    await rm(dir, { recursive: true, force: true });
+    await rename(tmp, dir).catch(async (err) => {
+      await rm(tmp, { recursive: true, force: true });
+      if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (err as NodeJS.ErrnoException).code !== 'EEXIST') {
+        throw err;
+      }
+    });
+    this.#logger.info(
+      { digest: component.digest, ms: Math.round(performance.now() - started) },
+      'transpiled component',
+    );
+    return dir;
+  }
+
+  #compile(path: string, memoryLimit: number | undefined): Promise<WebAssembly.Module> {
+    const key = `${path}#${memoryLimit ?? ''}`;
+    let module = this.#compiled.get(key);
+    if (!module) {
+      module = readFile(path).then((bytes) => {
+        const source = memoryLimit ? limitMemory(new Uint8Array(bytes), memoryLimit) : new Uint8Array(bytes);
+        return WebAssembly.compile(source as Uint8Array<ArrayBuffer>);
+      });
+      this.#compiled.set(key, module);
+      module.catch(() => this.#compiled.delete(key));
+    }
+    return module;
+  }
+}
+
+async function writeAtomic(file: string, content: string): Promise<void> {
+  await mkdir(join(file, '..'), { recursive: true });
+  const tmp = `${file}.tmp-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}

@@ -1,0 +1,102 @@
+/**
+ * Deny-all: a component may import only the always-on WASI core and the interfaces its
+ * workload was granted (and this host provides). Everything else refuses the start, with
+ * a message naming each missing interface.
+ */
+import type { HostInterface } from '../api/index.js';
+import type { ImportedItem } from './engine/names.js';
+import type { HostPlugin } from './plugin.js';
+import { grantedInterfaces, packageOf } from './plugin.js';
+
+/** ALWAYS_ON_PACKAGES are WASI core packages every component may import. */
+export const ALWAYS_ON_PACKAGES: readonly string[] = [
+  'wasi:cli',
+  'wasi:clocks',
+  'wasi:random',
+  'wasi:io',
+  'wasi:filesystem',
+  'wasi:sockets',
+];
+
+/**
+ * ALWAYS_ON_INTERFACES may be imported without a grant: `wasi:http/types` and the
+ * outgoing handler are linked for every component (toolchains such as componentize-js
+ * import them unconditionally), but outgoing requests reach only allowed hosts.
+ */
+export const ALWAYS_ON_INTERFACES: readonly string[] = ['wasi:http/types', 'wasi:http/outgoing-handler'];
+
+/** GrantPlan says which plugin serves which granted interfaces of one component. */
+export interface GrantPlan {
+  readonly bindings: { plugin: HostPlugin; interfaces: Set<string>; grants: HostInterface[] }[];
+  /** missing names each import that is not granted or not provided, with the reason. */
+  readonly missing: string[];
+}
+
+function parseVersion(v: string): { core: number[]; pre: string } | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)(?:-(.+))?$/.exec(v);
+  if (!m) return undefined;
+  return { core: [Number(m[1]), Number(m[2]), Number(m[3])], pre: m[4] ?? '' };
+}
+
+/**
+ * versionsCompatible says whether a component built against `imported` can use a grant
+ * of `granted`: same major (same minor for 0.x) and the same pre-release tag; patch
+ * versions may differ (wasi:http 0.2.0 and 0.2.10 are interchangeable).
+ */
+export function versionsCompatible(granted: string | undefined, imported: string | undefined): boolean {
+  if (!granted || !imported) return true;
+  const a = parseVersion(granted);
+  const b = parseVersion(imported);
+  if (!a || !b) return granted === imported;
+  if (a.core[0] !== b.core[0]) return false;
+  if (a.core[0] === 0 && a.core[1] !== b.core[1]) return false;
+  return a.pre === b.pre;
+}
+
+/** planGrants checks a component's imports against the grants and the host's plugins. */
+export function planGrants(
+  imports: readonly ImportedItem[],
+  grants: readonly HostInterface[],
+  plugins: readonly HostPlugin[],
+): GrantPlan {
+  const missing: string[] = [];
+  const byPlugin = new Map<HostPlugin, { interfaces: Set<string>; grants: Set<HostInterface> }>();
+  for (const item of imports) {
+    const iface = item.unversioned;
+    if (ALWAYS_ON_PACKAGES.includes(packageOf(iface)) || ALWAYS_ON_INTERFACES.includes(iface)) continue;
+    const grant = grants.find((g) => grantedInterfaces(g).includes(iface));
+    if (!grant) {
+      missing.push(`${item.name} (not granted in spec.hostInterfaces)`);
+      continue;
+    }
+    if (!versionsCompatible(grant.version, item.version)) {
+      missing.push(`${item.name} (granted version ${grant.version} is not compatible)`);
+      continue;
+    }
+    const plugin = plugins.find((p) => p.imports.includes(iface));
+    if (!plugin) {
+      missing.push(`${item.name} (granted, but this host has no plugin providing it)`);
+      continue;
+    }
+    const entry = byPlugin.get(plugin) ?? { interfaces: new Set<string>(), grants: new Set<HostInterface>() };
+    entry.interfaces.add(iface);
+    entry.grants.add(grant);
+    byPlugin.set(plugin, entry);
+  }
+  // Plugins that drive guest exports (e.g. a messaging handler) are bound when granted,
+  // even if the component imports nothing from them.
+  for (const plugin of plugins) {
+    for (const exp of plugin.exports ?? []) {
+      const grant = grants.find((g) => grantedInterfaces(g).includes(exp));
+      if (!grant) continue;
+      const entry = byPlugin.get(plugin) ?? { interfaces: new Set<string>(), grants: new Set<HostInterface>() };
+      entry.interfaces.add(exp);
+      entry.grants.add(grant);
+      byPlugin.set(plugin, entry);
+    }
+  }
+  return {
+    missing,
+    bindings: [...byPlugin].map(([plugin, e]) => ({ plugin, interfaces: e.interfaces, grants: [...e.grants] })),
+  };
+}

@@ -1,0 +1,295 @@
+/**
+ * The host: runs workloads with the plugins it was built with, and hands HTTP requests
+ * to them through its HostHandler. Build one with HostBuilder; drive it with HostApi.
+ */
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Workload } from '../api/index.js';
+import { type Logger, silentLogger } from '../telemetry/logger.js';
+import { createMetrics, type HostMetrics } from '../telemetry/metrics.js';
+import { Engine, type EngineOptions } from './engine/engine.js';
+import type { ComponentSource } from './engine/source.js';
+import { SkiffError, WorkloadNotFoundError } from './errors.js';
+import type { HostPlugin } from './plugin.js';
+import type { VolumeResolver } from './volumes.js';
+import { RunningWorkload, type StartOptions } from './workload.js';
+
+/** WorkloadState is where a workload is in its life on a host. */
+export type WorkloadState = 'Starting' | 'Running' | 'Stopping' | 'Failed';
+
+/** WorkloadStatus is what a host reports about one workload. */
+export interface WorkloadStatus {
+  readonly id: string;
+  readonly uid: string;
+  readonly generation: number;
+  readonly state: WorkloadState;
+  readonly message?: string | undefined;
+  readonly reason?: string | undefined;
+  readonly components: readonly { name: string; digest: string }[];
+}
+
+/** HostApi is how callers (the CLI, the control protocol, tests) drive a host. */
+export interface HostApi {
+  workloadStart(workload: Workload, options?: StartOptions): Promise<WorkloadStatus>;
+  workloadStop(id: string): Promise<void>;
+  workloadStatus(id: string): WorkloadStatus;
+  list(): WorkloadStatus[];
+}
+
+/** HostView is what a HostHandler sees of its host. */
+export interface HostView {
+  readonly id: string;
+  readonly logger: Logger;
+  readonly metrics: HostMetrics;
+  /** running lists workloads that are Running, oldest first. */
+  running(): RunningWorkload[];
+}
+
+/** HostHandler serves the outside world (HTTP) for the host's workloads. */
+export interface HostHandler {
+  start(host: HostView): Promise<void>;
+  stop(): Promise<void>;
+}
+
+interface Entry {
+  status: WorkloadStatus;
+  workload?: RunningWorkload | undefined;
+}
+
+/** Host runs workloads. */
+export class Host implements HostApi, HostView {
+  readonly id: string;
+  readonly logger: Logger;
+  readonly metrics: HostMetrics;
+  readonly plugins: readonly HostPlugin[];
+  readonly #engine: Engine;
+  readonly #handlers: readonly HostHandler[];
+  readonly #workDir: string;
+  readonly #volumeResolver: VolumeResolver | undefined;
+  readonly #entries = new Map<string, Entry>();
+  #started = false;
+
+  constructor(options: {
+    id: string;
+    logger: Logger;
+    metrics: HostMetrics;
+    engine: Engine;
+    plugins: HostPlugin[];
+    handlers: HostHandler[];
+    workDir: string;
+    volumeResolver?: VolumeResolver | undefined;
+  }) {
+    this.id = options.id;
+    this.logger = options.logger;
+    this.metrics = options.metrics;
+    this.plugins = options.plugins;
+    this.#engine = options.engine;
+    this.#handlers = options.handlers;
+    this.#workDir = options.workDir;
+    this.#volumeResolver = options.volumeResolver;
+  }
+
+  /** interfaces are the WIT interfaces this host's plugins provide. */
+  get interfaces(): string[] {
+    return this.plugins.flatMap((p) => [...p.imports, ...(p.exports ?? [])]);
+  }
+
+  /** start starts the plugins, then the handlers. */
+  async start(): Promise<void> {
+    for (const p of this.plugins) await p.start?.({ hostId: this.id, logger: this.logger.child({ plugin: p.id }) });
+    for (const h of this.#handlers) await h.start(this);
+    this.#started = true;
+  }
+
+  /** stop stops every workload, the handlers and the plugins. */
+  async stop(): Promise<void> {
+    for (const h of this.#handlers) await h.stop();
+    await Promise.all([...this.#entries.keys()].map((id) => this.workloadStop(id).catch(() => undefined)));
+    for (const p of this.plugins) await p.stop?.();
+    this.#started = false;
+  }
+
+  running(): RunningWorkload[] {
+    return [...this.#entries.values()]
+      .filter((e) => e.status.state === 'Running' && e.workload)
+      .map((e) => e.workload!)
+      .sort((a, b) => a.startedAt - b.startedAt);
+  }
+
+  async workloadStart(spec: Workload, options: StartOptions = {}): Promise<WorkloadStatus> {
+    if (!this.#started) throw new SkiffError('SKIFF_HOST_NOT_STARTED', 'host is not started');
+    const namespace = spec.metadata.namespace ?? 'default';
+    const id = `${namespace}/${spec.metadata.name}`;
+    const ref = {
+      namespace,
+      name: spec.metadata.name,
+      uid: spec.metadata.uid ?? randomUUID(),
+      generation: spec.metadata.generation ?? 1,
+    };
+    const previous = this.#entries.get(id);
+    if (
+      previous?.status.state === 'Running' &&
+      previous.status.uid === ref.uid &&
+      previous.status.generation === ref.generation
+    ) {
+      return previous.status; // idempotent: same uid and generation
+    }
+    const base = { id, uid: ref.uid, generation: ref.generation, components: [] };
+    const workload = new RunningWorkload(spec, ref, {
+      engine: this.#engine,
+      plugins: this.plugins,
+      logger: this.logger,
+      workDir: this.#workDir,
+      volumeResolver: this.#volumeResolver,
+      onEvent: (w, e) => this.metrics.instanceEvents.inc({ workload: w, event: e }),
+    });
+    const started = performance.now();
+    try {
+      await workload.start(options);
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      const status: WorkloadStatus = { ...base, state: 'Failed', message: e.message, reason: reasonOf(e.code) };
+      this.metrics.startFailures.inc({ reason: status.reason ?? 'Unknown' });
+      this.logger.error({ workload: id, err: e.message }, 'workload failed to start');
+      // A failed replacement leaves the previous generation serving.
+      if (!previous?.workload) this.#entries.set(id, { status });
+      throw err;
+    }
+    // Swap in the new generation, then stop the old one: requests keep being served.
+    const status: WorkloadStatus = {
+      ...base,
+      state: 'Running',
+      components: workload.components.map((c) => ({ name: c.spec.name, digest: c.digest })),
+    };
+    this.#entries.set(id, { status, workload });
+    await previous?.workload?.stop();
+    this.metrics.instances.set({ workload: id }, workload.components.length);
+    this.logger.info({ workload: id, ms: Math.round(performance.now() - started) }, 'workload started');
+    return status;
+  }
+
+  async workloadStop(id: string): Promise<void> {
+    const entry = this.#entries.get(id);
+    if (!entry) throw new WorkloadNotFoundError(id);
+    entry.status = { ...entry.status, state: 'Stopping' };
+    await entry.workload?.stop();
+    this.#entries.delete(id);
+    this.metrics.instances.remove({ workload: id });
+    this.logger.info({ workload: id }, 'workload stopped');
+  }
+
+  workloadStatus(id: string): WorkloadStatus {
+    const entry = this.#entries.get(id);
+    if (!entry) throw new WorkloadNotFoundError(id);
+    return entry.status;
+  }
+
+  list(): WorkloadStatus[] {
+    return [...this.#entries.values()].map((e) => e.status);
+  }
+}
+
+/** reasonOf maps an error code to a CamelCase condition reason. */
+export function reasonOf(code: string | undefined): string {
+  switch (code) {
+    case 'SKIFF_NOT_GRANTED':
+      return 'InterfaceNotGranted';
+    case 'SKIFF_INVALID_COMPONENT':
+      return 'InvalidComponent';
+    case 'SKIFF_FETCH_FAILED':
+    case 'SKIFF_UNSUPPORTED_SOURCE':
+      return 'FetchFailed';
+    case 'SKIFF_DIGEST_MISMATCH':
+      return 'DigestMismatch';
+    case 'SKIFF_VOLUME':
+      return 'VolumeFailed';
+    default:
+      return 'StartFailed';
+  }
+}
+
+/** HostBuilder assembles a Host: engine, plugins, HTTP handler, logger. */
+export class HostBuilder {
+  #id = `host-${randomUUID().slice(0, 8)}`;
+  #logger: Logger = silentLogger();
+  #engine: Partial<EngineOptions> = {};
+  #sources: ComponentSource[] = [];
+  #plugins: HostPlugin[] = [];
+  #handlers: HostHandler[] = [];
+  #workDir = join(tmpdir(), 'skiff-work');
+  #metrics: HostMetrics | undefined;
+  #volumeResolver: VolumeResolver | undefined;
+
+  /** withId names the host. */
+  withId(id: string): this {
+    this.#id = id;
+    return this;
+  }
+  /** withLogger sets the logger. */
+  withLogger(logger: Logger): this {
+    this.#logger = logger;
+    return this;
+  }
+  /** withEngine sets engine options (cache directory). */
+  withEngine(options: { cacheDir?: string }): this {
+    this.#engine = { ...this.#engine, ...options };
+    return this;
+  }
+  /** withSource adds a component source (e.g. OCI) tried before file:// and https://. */
+  withSource(source: ComponentSource): this {
+    this.#sources.push(source);
+    return this;
+  }
+  /** withPlugin adds a capability plugin. */
+  withPlugin(plugin: HostPlugin): this {
+    if (this.#plugins.some((p) => p.imports.some((i) => plugin.imports.includes(i)))) {
+      throw new SkiffError('SKIFF_PLUGIN_CONFLICT', `plugin ${plugin.id} provides an interface another plugin provides`);
+    }
+    this.#plugins.push(plugin);
+    return this;
+  }
+  /** withHttpHandler adds a handler that serves HTTP for the workloads. */
+  withHttpHandler(handler: HostHandler): this {
+    this.#handlers.push(handler);
+    return this;
+  }
+  /** withWorkDir sets where volumes are created. */
+  withWorkDir(dir: string): this {
+    this.#workDir = dir;
+    return this;
+  }
+  /** withMetrics uses an existing metrics set (its own registry by default). */
+  withMetrics(metrics: HostMetrics): this {
+    this.#metrics = metrics;
+    return this;
+  }
+  /** withVolumeResolver provides configMap and secret volumes. */
+  withVolumeResolver(resolver: VolumeResolver): this {
+    this.#volumeResolver = resolver;
+    return this;
+  }
+  /** build creates the Host (not started). */
+  build(): Host {
+    const engine = new Engine({
+      cacheDir: this.#engine.cacheDir ?? defaultCacheDir(),
+      logger: this.#logger,
+      sources: this.#sources,
+    });
+    return new Host({
+      id: this.#id,
+      logger: this.#logger,
+      metrics: this.#metrics ?? createMetrics(),
+      engine,
+      plugins: this.#plugins,
+      handlers: this.#handlers,
+      workDir: this.#workDir,
+      volumeResolver: this.#volumeResolver,
+    });
+  }
+}
+
+/** defaultCacheDir is where the engine caches transpiled components unless told otherwise. */
+export function defaultCacheDir(): string {
+  return join(tmpdir(), 'skiff-cache');
+}

@@ -1,0 +1,39 @@
+/**
+ * Routers pick the workload that serves an HTTP request.
+ */
+import type { HostView } from '../host.js';
+import type { RunningWorkload } from '../workload.js';
+
+/** Router picks a workload for a request by its Host header and path. */
+export interface Router {
+  route(host: HostView, hostHeader: string | undefined, path: string): RunningWorkload | undefined;
+}
+
+/** DevRouter sends every request to the most recently started HTTP workload. */
+export class DevRouter implements Router {
+  route(host: HostView): RunningWorkload | undefined {
+    return host
+      .running()
+      .filter((w) => w.httpComponent)
+      .at(-1);
+  }
+}
+
+/**
+ * VirtualHostRouter routes by the Host header to the workload whose `wasi:http` grant
+ * has `config.host` equal to it (port ignored, case-insensitive). With `fallback`, a
+ * request for an unknown host goes to the most recent HTTP workload.
+ */
+export class VirtualHostRouter implements Router {
+  readonly #fallback: boolean;
+  constructor(options: { fallback?: boolean } = {}) {
+    this.#fallback = options.fallback ?? false;
+  }
+  route(host: HostView, hostHeader: string | undefined): RunningWorkload | undefined {
+    const name = (hostHeader ?? '').replace(/:\d+$/, '').toLowerCase();
+    const candidates = host.running().filter((w) => w.httpComponent);
+    const match = candidates.filter((w) => w.virtualHost === name).at(-1);
+    if (match || !this.#fallback) return match;
+    return candidates.at(-1);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * HttpServerHandler is the host's HTTP server: it buffers each request, asks its router
+ * for a workload, runs the request in that workload's component and writes the response.
+ * Guest failures become 5xx responses; the server and other workloads keep serving.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { InstanceTimeoutError, InstanceTrapError, SkiffError } from '../errors.js';
+import type { HostHandler, HostView } from '../host.js';
+import type { Router } from './routers.js';
+
+/** HttpServerOptions configures the host HTTP server. */
+export interface HttpServerOptions {
+  port: number;
+  hostname?: string;
+  router: Router;
+  /** maxBodyBytes bounds a request body (default 16 MiB). */
+  maxBodyBytes?: number;
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length']);
+
+/** HttpServerHandler serves workloads over HTTP. */
+export class HttpServerHandler implements HostHandler {
+  readonly #options: HttpServerOptions;
+  #server: Server | undefined;
+  #host: HostView | undefined;
+
+  constructor(options: HttpServerOptions) {
+    this.#options = options;
+  }
+
+  /** port is the port the server listens on (after start). */
+  get port(): number {
+    return (this.#server?.address() as AddressInfo | null)?.port ?? 0;
+  }
+
+  async start(host: HostView): Promise<void> {
+    this.#host = host;
+    const server = createServer((req, res) => {
+      this.#handle(req, res).catch((err) => {
+        host.logger.error({ err }, 'http handler failed');
+        if (!res.headersSent) res.writeHead(500);
+        res.end();
+      });
+    });
+    server.keepAliveTimeout = 5000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#options.port, this.#options.hostname ?? '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.#server = server;
+    host.logger.info({ port: this.port, hostname: this.#options.hostname ?? '127.0.0.1' }, 'http server listening');
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    if (!server) return;
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = this.#host!;
+    const started = performance.now();
+    const workload = this.#options.router.route(host, req.headers.host, req.url ?? '/');
+    if (!workload) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`no workload serves host ${req.headers.host ?? ''}\n`);
+      return;
+    }
+    const body = await readBody(req, this.#options.maxBodyBytes ?? 16 << 20);
+    if (body === undefined) {
+      res.writeHead(413, { 'content-type': 'text/plain' }).end('request body too large\n');
+      return;
+    }
+    const headers: [string, string][] = [];
+    for (let i = 0; i < req.rawHeaders.length; i += 2) {
+      const name = req.rawHeaders[i]!.toLowerCase();
+      if (!HOP_BY_HOP.has(name) && name !== 'host') headers.push([name, req.rawHeaders[i + 1]!]);
+    }
+    const authority = req.headers.host ?? `127.0.0.1:${this.port}`;
+    let status: number;
+    try {
+      const response = await workload.http({
+        method: req.method ?? 'GET',
+        url: `http://${authority}${req.url ?? '/'}`,
+        headers,
+        body,
+      });
+      status = response.status;
+      const out: Record<string, string | string[]> = {};
+      for (const [name, value] of response.headers) {
+        if (HOP_BY_HOP.has(name)) continue;
+        const prev = out[name];
+        out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+      }
+      out['content-length'] = String(response.body.byteLength);
+      res.writeHead(status, out).end(response.body);
+    } catch (err) {
+      status = statusOf(err);
+      host.logger.warn({ workload: workload.id, err: (err as Error).message }, 'request failed');
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
+    }
+    host.metrics.httpRequests.inc({ workload: workload.id, code: String(status) });
+    host.metrics.httpDuration.observe({ workload: workload.id }, (performance.now() - started) / 1000);
+  }
+}
+
+function statusOf(err: unknown): number {
+  if (err instanceof InstanceTimeoutError) return 504;
+  if (err instanceof InstanceTrapError) return 500;
+  if (err instanceof SkiffError && err.code === 'SKIFF_WORKER_EXITED') return 502;
+  return 500;
+}
+
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.byteLength;
+      if (size > limit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(tooLarge ? undefined : new Uint8Array(Buffer.concat(chunks))));
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,68 @@
+/**
+ * Volumes become preopened directories. `emptyDir` is a private temporary directory
+ * removed when the workload stops; `hostPath` is used as it is; `configMap` and `secret`
+ * need a resolver (the operator provides their files), otherwise the start is refused.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Volume } from '../api/index.js';
+import { SkiffError } from './errors.js';
+
+/** VolumeResolver materializes configMap and secret volumes into a directory. */
+export interface VolumeResolver {
+  resolve(namespace: string, volume: Volume, dir: string): Promise<void>;
+}
+
+/** MaterializedVolumes maps volume names to host directories and cleans up after the workload. */
+export interface MaterializedVolumes {
+  readonly dirs: ReadonlyMap<string, string>;
+  dispose(): Promise<void>;
+}
+
+/** VolumeError means a volume could not be provided. */
+export class VolumeError extends SkiffError {
+  constructor(message: string) {
+    super('SKIFF_VOLUME', message);
+  }
+}
+
+/** materializeVolumes creates the directories of a workload's volumes under `workDir`. */
+export async function materializeVolumes(
+  namespace: string,
+  volumes: readonly Volume[],
+  workDir: string,
+  resolver?: VolumeResolver,
+): Promise<MaterializedVolumes> {
+  const dirs = new Map<string, string>();
+  const owned: string[] = [];
+  const dispose = async () => {
+    await Promise.all(owned.map((d) => rm(d, { recursive: true, force: true })));
+  };
+  try {
+    await mkdir(workDir, { recursive: true });
+    for (const v of volumes) {
+      if (v.hostPath) {
+        dirs.set(v.name, v.hostPath.path);
+      } else if (v.emptyDir) {
+        const dir = await mkdtemp(join(workDir, `${v.name}-`));
+        owned.push(dir);
+        dirs.set(v.name, dir);
+      } else if (v.configMap || v.secret) {
+        if (!resolver) {
+          const kind = v.configMap ? 'configMap' : 'secret';
+          throw new VolumeError(
+            `volume "${v.name}": ${kind} volumes need the operator (or a VolumeResolver); this host has none`,
+          );
+        }
+        const dir = await mkdtemp(join(workDir, `${v.name}-`));
+        owned.push(dir);
+        await resolver.resolve(namespace, v, dir);
+        dirs.set(v.name, dir);
+      }
+    }
+  } catch (err) {
+    await dispose();
+    throw err;
+  }
+  return { dirs, dispose };
+}

@@ -1,0 +1,84 @@
+/**
+ * InstancePool keeps up to `max` instances of one component inside a worker. An
+ * instance serves one invocation at a time; a trapped instance is discarded and the
+ * next invocation gets a fresh one.
+ */
+
+/** Instance is what jco's generated `instantiate` resolves with: the component's exports. */
+export type Instance = Record<string, unknown>;
+
+/** InstancePool hands out idle instances, creating them up to a bound. */
+export class InstancePool {
+  readonly #create: () => Promise<Instance>;
+  readonly #max: number;
+  readonly #idle: Instance[] = [];
+  readonly #waiters: ((i: Instance) => void)[] = [];
+  #live = 0;
+
+  constructor(create: () => Promise<Instance>, max: number) {
+    this.#create = create;
+    this.#max = Math.max(1, max);
+  }
+
+  /** live is the number of instances that exist (idle or busy). */
+  get live(): number {
+    return this.#live;
+  }
+
+  /** warm creates one idle instance if none exists yet (surfacing instantiation errors early). */
+  async warm(): Promise<void> {
+    if (this.#live > 0) return;
+    this.#live++;
+    try {
+      this.#idle.push(await this.#create());
+    } catch (err) {
+      this.#live--;
+      throw err;
+    }
+  }
+
+  /** acquire resolves with an instance for exclusive use. */
+  async acquire(): Promise<Instance> {
+    const idle = this.#idle.pop();
+    if (idle) return idle;
+    if (this.#live < this.#max) {
+      this.#live++;
+      try {
+        return await this.#create();
+      } catch (err) {
+        this.#live--;
+        throw err;
+      }
+    }
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** release returns a healthy instance to the pool. */
+  release(instance: Instance): void {
+    const waiter = this.#waiters.shift();
+    if (waiter) waiter(instance);
+    else this.#idle.push(instance);
+  }
+
+  /** discard forgets a broken instance; a waiter gets a fresh one. */
+  discard(): void {
+    this.#live--;
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      this.acquire().then(waiter, () => {
+        // instantiation failed: the waiter's invocation is failed by its own timeout
+      });
+    }
+  }
+}
+
+/** findExport looks up an interface export by its unversioned name (or a plain function export). */
+export function findExport(instance: Instance, iface: string): Record<string, unknown> | undefined {
+  for (const [key, value] of Object.entries(instance)) {
+    const at = key.indexOf('@');
+    if ((at < 0 ? key : key.slice(0, at)) === iface) return value as Record<string, unknown>;
+  }
+  const short = iface.slice(iface.indexOf('/') + 1).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  const value = instance[short];
+  return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+}

@@ -1,0 +1,192 @@
+/**
+ * ComponentRunner is the main-thread owner of one component's worker: it starts it,
+ * serves its plugin calls through the bridge, sends it HTTP requests and invocations,
+ * and stops it — terminating it when a guest runs past its timeout, then starting a
+ * fresh one so the workload keeps serving.
+ */
+import { Worker } from 'node:worker_threads';
+import type { Logger } from '../../telemetry/logger.js';
+import { BridgeServer } from '../bridge/server.js';
+import type { FromWorker, HttpRequestData, HttpResponseData, ToWorker, WorkerInit } from '../bridge/protocol.js';
+import { InstanceTimeoutError, InstanceTrapError, SkiffError } from '../errors.js';
+import type { ImportFragment } from '../plugin.js';
+
+const entryUrl = new URL(`./entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+/** RunnerOptions configures a ComponentRunner. */
+export interface RunnerOptions {
+  init: WorkerInit;
+  fragment: ImportFragment;
+  logger: Logger;
+  timeoutMs: number;
+  /** onEvent reports discarded instances and restarts (for metrics). */
+  onEvent?: (event: 'trap' | 'timeout' | 'crash' | 'restart') => void;
+}
+
+type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout };
+
+/** GuestError is a guest failure reported by a worker (trap, missing export, thrown error). */
+export class GuestError extends SkiffError {}
+
+/** ComponentRunner runs one component in a worker thread. */
+export class ComponentRunner {
+  readonly #options: RunnerOptions;
+  readonly #logger: Logger;
+  #worker: Worker | undefined;
+  #bridge: BridgeServer | undefined;
+  #ready: Promise<void> | undefined;
+  #pending = new Map<number, Pending>();
+  #next = 1;
+  #stopped = false;
+
+  constructor(options: RunnerOptions) {
+    this.#options = options;
+    this.#logger = options.logger;
+  }
+
+  /** start spawns the worker and resolves once an instance was created. */
+  start(): Promise<void> {
+    if (this.#stopped) return Promise.reject(new SkiffError('SKIFF_STOPPED', 'component runner is stopped'));
+    this.#ready ??= this.#spawn();
+    return this.#ready;
+  }
+
+  #spawn(): Promise<void> {
+    const bridge = new BridgeServer(this.#options.fragment, this.#logger);
+    const worker = new Worker(entryUrl, {
+      workerData: this.#options.init,
+      execArgv: entryUrl.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      resourceLimits: { maxOldGenerationSizeMb: 512 },
+      stdout: false,
+      stderr: false,
+    });
+    this.#worker = worker;
+    this.#bridge = bridge;
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      worker.on('message', (message: FromWorker) => {
+        if (message.t === 'ready') {
+          settled = true;
+          resolve();
+        } else if (message.t === 'init-failed') {
+          settled = true;
+          reject(new GuestError(message.code, `${this.#options.init.label} failed to instantiate: ${message.error}`));
+          void worker.terminate();
+        } else this.#onMessage(worker, bridge, message);
+      });
+      worker.on('error', (err) => {
+        this.#logger.error({ err }, 'component worker crashed');
+        if (!settled) {
+          settled = true;
+          reject(new GuestError('SKIFF_WORKER_CRASHED', `${this.#options.init.label} worker crashed: ${err.message}`));
+        }
+      });
+      worker.on('exit', () => {
+        bridge.dispose();
+        if (this.#worker === worker) {
+          this.#worker = undefined;
+          this.#ready = undefined;
+          this.#failAll(new GuestError('SKIFF_WORKER_EXITED', `${this.#options.init.label} worker exited`));
+        }
+        if (!settled) {
+          settled = true;
+          reject(new GuestError('SKIFF_WORKER_EXITED', `${this.#options.init.label} worker exited during start`));
+        }
+      });
+    });
+  }
+
+  #onMessage(worker: Worker, bridge: BridgeServer, message: FromWorker): void {
+    switch (message.t) {
+      case 'rpc':
+        void bridge.handle(message).then((reply) => {
+          if (reply) worker.postMessage(reply satisfies ToWorker);
+        });
+        break;
+      case 'log':
+        this.#logger.info({ stream: message.stream }, message.line);
+        break;
+      case 'done':
+        this.#settle(message.id)?.resolve(message.value);
+        break;
+      case 'failed': {
+        const p = this.#settle(message.id);
+        const Err = message.code === 'SKIFF_TRAP' ? InstanceTrapError : GuestError;
+        p?.reject(
+          Err === InstanceTrapError
+            ? new InstanceTrapError(message.error)
+            : new GuestError(message.code, message.error),
+        );
+        break;
+      }
+      case 'instance-discarded':
+        this.#logger.warn({ reason: message.reason }, 'guest instance discarded');
+        this.#options.onEvent?.('trap');
+        break;
+      default:
+        break;
+    }
+  }
+
+  #settle(id: number): Pending | undefined {
+    const p = this.#pending.get(id);
+    if (p) {
+      clearTimeout(p.timer);
+      this.#pending.delete(id);
+    }
+    return p;
+  }
+
+  #failAll(err: Error): void {
+    for (const [id, p] of this.#pending) {
+      clearTimeout(p.timer);
+      this.#pending.delete(id);
+      p.reject(err);
+    }
+  }
+
+  async #send<T>(build: (id: number) => ToWorker): Promise<T> {
+    await this.start();
+    const worker = this.#worker!;
+    const id = this.#next++;
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => this.#onTimeout(worker, id), this.#options.timeoutMs);
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      worker.postMessage(build(id));
+    });
+  }
+
+  #onTimeout(worker: Worker, id: number): void {
+    const p = this.#settle(id);
+    if (!p) return;
+    const label = this.#options.init.label;
+    this.#logger.warn({ timeoutMs: this.#options.timeoutMs }, 'guest ran past its timeout; restarting its worker');
+    this.#options.onEvent?.('timeout');
+    p.reject(new InstanceTimeoutError(`${label} ran longer than ${this.#options.timeoutMs} ms and was stopped`));
+    if (this.#worker === worker) {
+      this.#worker = undefined;
+      this.#ready = undefined;
+      this.#failAll(new InstanceTimeoutError(`${label} was restarted after another request timed out`));
+    }
+    void worker.terminate();
+  }
+
+  /** http serves one buffered HTTP request. */
+  http(req: HttpRequestData): Promise<HttpResponseData> {
+    return this.#send((id) => ({ t: 'http', id, req }));
+  }
+
+  /** invoke calls an export of the component (`iface` '' for a plain function export). */
+  invoke(iface: string, fn: string, args: readonly unknown[]): Promise<unknown> {
+    return this.#send((id) => ({ t: 'invoke', id, iface, fn, args: [...args] }));
+  }
+
+  /** stop terminates the worker; calls in flight fail. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    const worker = this.#worker;
+    this.#worker = undefined;
+    this.#failAll(new SkiffError('SKIFF_STOPPED', `${this.#options.init.label} stopped`));
+    if (worker) await worker.terminate();
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * A workload running on a host: for each component, load → verify grants → bind plugins
+ * → prepare → start a worker. Starting is all-or-nothing: if one component fails, every
+ * piece already started is stopped again and the error names the component and reason.
+ */
+import type { ComponentSpec, Workload } from '../api/index.js';
+import { parseQuantity } from '../api/index.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { HttpRequestData, HttpResponseData } from './bridge/protocol.js';
+import type { Engine } from './engine/engine.js';
+import { ASYNC_IO_IMPORTS, asyncImportNames, type InterfaceShape, shapeOf } from './engine/names.js';
+import { NotGrantedError, SkiffError } from './errors.js';
+import { planGrants } from './grants.js';
+import type { HostPlugin, ImportFragment, PluginBinding, WorkloadRef } from './plugin.js';
+import { materializeVolumes, type MaterializedVolumes, type VolumeResolver } from './volumes.js';
+import { ComponentRunner } from './worker/runner.js';
+
+/** DEFAULT_TIMEOUT_MS bounds one invocation when the component sets no limit. */
+export const DEFAULT_TIMEOUT_MS = 30_000;
+/** DEFAULT_MAX_CONCURRENCY is the instance pool size when the component sets no limit. */
+export const DEFAULT_MAX_CONCURRENCY = 8;
+
+/** WorkloadDeps is what a workload needs from its host. */
+export interface WorkloadDeps {
+  engine: Engine;
+  plugins: readonly HostPlugin[];
+  logger: Logger;
+  workDir: string;
+  volumeResolver?: VolumeResolver | undefined;
+  onEvent?: (workload: string, event: 'trap' | 'timeout' | 'crash' | 'restart') => void;
+}
+
+/** RunningComponent is one started component of a workload. */
+export interface RunningComponent {
+  readonly spec: ComponentSpec;
+  readonly digest: string;
+  readonly exports: readonly string[];
+  readonly runner: ComponentRunner;
+  readonly bindings: readonly PluginBinding[];
+}
+
+/** StartOptions tune a workload start. */
+export interface StartOptions {
+  /** baseDir resolves relative file:// images (the manifest's folder). */
+  baseDir?: string;
+}
+
+function exportsInterface(exports: readonly string[], iface: string): boolean {
+  return exports.some((e) => e === iface || e.startsWith(`${iface}@`));
+}
+
+/** RunningWorkload is a started workload: its components, bindings and volumes. */
+export class RunningWorkload {
+  readonly id: string;
+  readonly ref: WorkloadRef;
+  readonly spec: Workload;
+  readonly components: RunningComponent[] = [];
+  readonly startedAt = Date.now();
+  readonly #deps: WorkloadDeps;
+  readonly #abort = new AbortController();
+  #volumes: MaterializedVolumes | undefined;
+
+  constructor(spec: Workload, ref: WorkloadRef, deps: WorkloadDeps) {
+    this.spec = spec;
+    this.ref = ref;
+    this.id = `${ref.namespace}/${ref.name}`;
+    this.#deps = deps;
+  }
+
+  /** start brings every component up, or fails and leaves nothing running. */
+  async start(options: StartOptions = {}): Promise<void> {
+    try {
+      const { spec } = this.spec;
+      this.#volumes = await materializeVolumes(
+        this.ref.namespace,
+        spec.volumes,
+        `${this.#deps.workDir}/${this.ref.uid}`,
+        this.#deps.volumeResolver,
+      );
+      for (const component of spec.components) {
+        this.components.push(await this.#startComponent(component, options));
+      }
+      for (const c of this.components) for (const b of c.bindings) await b.ready?.();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  async #startComponent(spec: ComponentSpec, options: StartOptions): Promise<RunningComponent> {
+    const { engine, plugins } = this.#deps;
+    const label = `workload ${this.id} component "${spec.name}"`;
+    const logger = this.#deps.logger.child({ workload: this.id, component: spec.name });
+    const loaded = await engine.load({ image: spec.image, digest: spec.digest, baseDir: options.baseDir }).catch((err) => {
+      throw wrap(err, `component "${spec.name}": `);
+    });
+    const plan = planGrants(loaded.imports, this.spec.spec.hostInterfaces, plugins);
+    if (plan.missing.length > 0) throw new NotGrantedError(spec.name, plan.missing);
+
+    let runner: ComponentRunner | undefined;
+    const bindings: PluginBinding[] = [];
+    const fragment: ImportFragment = {};
+    const shapes: Record<string, InterfaceShape> = {};
+    const asyncImports = [...ASYNC_IO_IMPORTS];
+    for (const { plugin, interfaces, grants } of plan.bindings) {
+      const binding = await plugin.bind({
+        workload: this.ref,
+        component: spec,
+        grants,
+        interfaces,
+        logger: logger.child({ plugin: plugin.id }),
+        signal: this.#abort.signal,
+        invoke: (iface, fn, args) => {
+          if (!runner) return Promise.reject(new SkiffError('SKIFF_NOT_STARTED', `${label} is not started`));
+          return runner.invoke(iface, fn, args);
+        },
+      });
+      bindings.push(binding);
+      for (const [iface, members] of Object.entries(binding.imports)) {
+        if (!interfaces.has(iface)) continue;
+        fragment[iface] = members;
+        shapes[iface] = shapeOf(members);
+        asyncImports.push(...asyncImportNames(iface, shapes[iface]!));
+      }
+    }
+    try {
+      const memoryLimit = spec.limits?.memory ? parseQuantity(spec.limits.memory) : undefined;
+      const prepared = await engine.prepare(loaded, { asyncImports, memoryLimit });
+      const preopens = (spec.volumeMounts ?? []).map((m) => ({
+        guestPath: m.mountPath,
+        hostPath: this.#volumes!.dirs.get(m.name)!,
+        readOnly: m.readOnly ?? false,
+      }));
+      const httpGrant = this.spec.spec.hostInterfaces.find(
+        (h) => h.namespace === 'wasi' && h.package === 'http' && h.interfaces.includes('outgoing-handler'),
+      );
+      runner = new ComponentRunner({
+        logger,
+        fragment,
+        timeoutMs: spec.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        onEvent: (e) => this.#deps.onEvent?.(this.id, e),
+        init: {
+          moduleUrl: prepared.moduleUrl,
+          modules: prepared.modules,
+          shapes,
+          wasi: { env: Object.entries(spec.environment ?? {}), args: spec.args ?? [], preopens },
+          outgoingHosts: (httpGrant?.config?.allowedHosts ?? '').split(',').filter((h) => h.trim() !== ''),
+          maxInstances: spec.limits?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+          label,
+        },
+      });
+      await runner.start();
+      return { spec, digest: loaded.digest, exports: loaded.exports, runner, bindings };
+    } catch (err) {
+      await runner?.stop();
+      for (const b of bindings) await b.close?.();
+      throw err;
+    }
+  }
+
+  /** httpComponent is the component that serves wasi:http, if the workload may serve HTTP. */
+  get httpComponent(): RunningComponent | undefined {
+    const granted = this.spec.spec.hostInterfaces.some(
+      (h) => h.namespace === 'wasi' && h.package === 'http' && h.interfaces.includes('incoming-handler'),
+    );
+    if (!granted) return undefined;
+    return this.components.find((c) => exportsInterface(c.exports, 'wasi:http/incoming-handler'));
+  }
+
+  /** virtualHost is the host name `wasi:http` was granted for (`config.host`), if any. */
+  get virtualHost(): string | undefined {
+    const grant = this.spec.spec.hostInterfaces.find((h) => h.namespace === 'wasi' && h.package === 'http');
+    return grant?.config?.host?.toLowerCase();
+  }
+
+  /** http serves one request with the workload's HTTP component. */
+  http(req: HttpRequestData): Promise<HttpResponseData> {
+    const c = this.httpComponent;
+    if (!c) return Promise.reject(new SkiffError('SKIFF_NO_HTTP', `workload ${this.id} does not serve HTTP`));
+    return c.runner.http(req);
+  }
+
+  /** stop closes plugin bindings, stops workers and removes private volumes. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    for (const c of this.components.splice(0)) {
+      for (const b of c.bindings) {
+        try {
+          await b.close?.();
+        } catch (err) {
+          this.#deps.logger.warn({ err, workload: this.id }, 'plugin binding failed to close');
+        }
+      }
+      await c.runner.stop();
+    }
+    await this.#volumes?.dispose();
+    this.#volumes = undefined;
+  }
+}
+
+function wrap(err: unknown, prefix: string): Error {
+  if (err instanceof SkiffError) {
+    err.message = prefix + err.message;
+    return err;
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
