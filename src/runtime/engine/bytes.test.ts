@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidComponentError } from '../errors.js';
+import { checkComponentBytes, limitMemory, walkSections } from './bytes.js';
+
+// A core module with one memory (min 1, max 100 pages) and nothing else.
+const coreWithMemory = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x04, 0x01, 0x01, 0x01, 0x64]);
+// A core module with one memory of min 2 and no max.
+const coreUnbounded = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x03, 0x01, 0x00, 0x02]);
+// An empty component (header only) and one with a custom section.
+const emptyComponent = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]);
+const componentWithSection = new Uint8Array([...emptyComponent, 0x00, 0x03, 0x02, 0x68, 0x69]);
+
+describe('checkComponentBytes', () => {
+  it('accepts a well-formed component', () => {
+    expect(() => checkComponentBytes(componentWithSection, 'c')).not.toThrow();
+  });
+
+  it('rejects bytes that are not wasm', () => {
+    const bytes = new TextEncoder().encode('definitely not wasm');
+    expect(() => checkComponentBytes(bytes, 'component x')).toThrow(InvalidComponentError);
+    expect(() => checkComponentBytes(bytes, 'component x')).toThrow(/component x is not a WebAssembly binary/);
+  });
+
+  it('rejects a core module with a hint', () => {
+    expect(() => checkComponentBytes(coreWithMemory, 'c')).toThrow(/core WebAssembly module, not a component/);
+  });
+
+  it('rejects a truncated component', () => {
+    const truncated = componentWithSection.subarray(0, componentWithSection.length - 1);
+    expect(() => checkComponentBytes(truncated, 'c')).toThrow(/truncated or corrupt/);
+  });
+
+  it('rejects an empty file', () => {
+    expect(() => checkComponentBytes(new Uint8Array(), 'c')).toThrow(/not a WebAssembly binary/);
+  });
+});
+
+describe('limitMemory', () => {
+  it('lowers an existing maximum', async () => {
+    const limited = limitMemory(coreWithMemory, 10 * 65536);
+    const module = await WebAssembly.compile(limited as Uint8Array<ArrayBuffer>);
+    const instance = await WebAssembly.instantiate(module);
+    expect(instance).toBeDefined();
+    expect(walkSections(limited).find((s) => s.id === 5)).toBeDefined();
+    expect(Array.from(limited.slice(-3))).toEqual([0x01, 0x01, 0x0a]);
+  });
+
+  it('adds a maximum where there was none, never below the minimum', () => {
+    expect(Array.from(limitMemory(coreUnbounded, 65536 * 5).slice(-3))).toEqual([0x01, 0x02, 0x05]);
+    expect(Array.from(limitMemory(coreUnbounded, 1).slice(-3))).toEqual([0x01, 0x02, 0x02]);
+  });
+
+  it('enforces the limit on memory.grow inside the guest', async () => {
+    // (module (memory (export "m") 1) (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))
+    const wasm = new Uint8Array([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x01, 0x7f, 0x01, 0x7f, 0x03, 0x02, 0x01,
+      0x00, 0x05, 0x03, 0x01, 0x00, 0x01, 0x07, 0x0c, 0x02, 0x01, 0x6d, 0x02, 0x00, 0x04, 0x67, 0x72, 0x6f, 0x77, 0x00,
+      0x00, 0x0a, 0x08, 0x01, 0x06, 0x00, 0x20, 0x00, 0x40, 0x00, 0x0b,
+    ]);
+    const { instance } = (await WebAssembly.instantiate(
+      limitMemory(wasm, 4 * 65536) as Uint8Array<ArrayBuffer>,
+    )) as unknown as { instance: WebAssembly.Instance };
+    const grow = instance.exports.grow as (n: number) => number;
+    expect(grow(2)).toBe(1);
+    expect(grow(2)).toBe(-1);
+    expect(grow(1)).toBe(3);
+  });
+});

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import type { ImportedItem } from './engine/names.js';
+import { planGrants, versionsCompatible } from './grants.js';
+import type { HostPlugin } from './plugin.js';
+
+const item = (name: string): ImportedItem => {
+  const at = name.indexOf('@');
+  return { name, unversioned: at < 0 ? name : name.slice(0, at), version: at < 0 ? undefined : name.slice(at + 1) };
+};
+const kv: HostPlugin = {
+  id: 'wasi:keyvalue',
+  imports: ['wasi:keyvalue/store', 'wasi:keyvalue/atomics'],
+  bind: () => ({ imports: {} }),
+};
+const messaging: HostPlugin = {
+  id: 'wasmcloud:messaging',
+  imports: ['wasmcloud:messaging/consumer'],
+  exports: ['wasmcloud:messaging/handler'],
+  bind: () => ({ imports: {} }),
+};
+
+describe('versionsCompatible', () => {
+  it('accepts patch differences and rejects minor/major or pre-release differences', () => {
+    expect(versionsCompatible('0.2.0', '0.2.10')).toBe(true);
+    expect(versionsCompatible('0.2.0-draft', '0.2.0-draft')).toBe(true);
+    expect(versionsCompatible('0.2.0-draft', '0.2.0-draft2')).toBe(false);
+    expect(versionsCompatible('0.2.0', '0.3.0')).toBe(false);
+    expect(versionsCompatible('1.2.0', '1.3.1')).toBe(true);
+    expect(versionsCompatible('1.0.0', '2.0.0')).toBe(false);
+    expect(versionsCompatible(undefined, '0.2.0')).toBe(true);
+  });
+});
+
+describe('planGrants', () => {
+  const grant = { namespace: 'wasi', package: 'keyvalue', interfaces: ['store'], version: '0.2.0-draft' };
+
+  it('lets the WASI core and wasi:http client interfaces through without grants', () => {
+    const plan = planGrants(
+      [item('wasi:io/streams@0.2.12'), item('wasi:cli/stdout@0.2.0'), item('wasi:http/types@0.2.10')],
+      [],
+      [],
+    );
+    expect(plan.missing).toEqual([]);
+    expect(plan.bindings).toEqual([]);
+  });
+
+  it('binds granted interfaces to the plugin that provides them', () => {
+    const plan = planGrants([item('wasi:keyvalue/store@0.2.0-draft')], [grant], [kv]);
+    expect(plan.missing).toEqual([]);
+    expect(plan.bindings).toHaveLength(1);
+    expect([...plan.bindings[0]!.interfaces]).toEqual(['wasi:keyvalue/store']);
+  });
+
+  it('names every import that is not granted, wrongly versioned or not provided', () => {
+    const plan = planGrants(
+      [
+        item('wasi:keyvalue/atomics@0.2.0-draft'),
+        item('wasi:keyvalue/store@0.3.0'),
+        item('acme:custom/thing'),
+        item('wasi:blobstore/blobstore@0.2.0-draft'),
+      ],
+      [grant, { namespace: 'wasi', package: 'blobstore', interfaces: ['blobstore'] }],
+      [kv],
+    );
+    expect(plan.missing).toEqual([
+      'wasi:keyvalue/atomics@0.2.0-draft (not granted in spec.hostInterfaces)',
+      'wasi:keyvalue/store@0.3.0 (granted version 0.2.0-draft is not compatible)',
+      'acme:custom/thing (not granted in spec.hostInterfaces)',
+      'wasi:blobstore/blobstore@0.2.0-draft (granted, but this host has no plugin providing it)',
+    ]);
+  });
+
+  it('binds a plugin that drives a granted export even when nothing is imported from it', () => {
+    const plan = planGrants(
+      [],
+      [{ namespace: 'wasmcloud', package: 'messaging', interfaces: ['handler'] }],
+      [messaging],
+    );
+    expect(plan.bindings.map((b) => [...b.interfaces])).toEqual([['wasmcloud:messaging/handler']]);
+  });
+});
