@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { poll, timerPollable } from './poll.js';
 import { type Pollable, pollable } from './shim.js';
 
+const drop = (p: Pollable) => (p as unknown as Disposable)[Symbol.dispose]();
+
 function deferred(): { promise: Promise<void>; resolve(): void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => {
@@ -46,7 +48,7 @@ describe('wasi:io/poll', () => {
       const result = poll([never, ready]);
       now.resolve();
       expect(await result).toEqual(new Uint32Array([1]));
-      never[Symbol.dispose]();
+      drop(never);
       // Let the disposal's rejection propagate through the promise chains.
       await new Promise<void>((r) => setImmediate(r));
       await new Promise<void>((r) => setImmediate(r));

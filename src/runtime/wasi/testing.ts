@@ -18,6 +18,7 @@ export interface GuestOutput {
   write(buf: Uint8Array): void;
   blockingWriteAndFlush(buf: Uint8Array): void;
   flush(): void;
+  blockingFlush(): void;
   [Symbol.dispose](): void;
 }
 

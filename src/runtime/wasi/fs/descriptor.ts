@@ -171,7 +171,10 @@ export class Descriptor {
   /** openAt implements `open-at`. */
   openAt(pathFlags: PathFlags, path: string, open: OpenFlags, flags: DescriptorFlags): Descriptor {
     const opened = openAt(this.#dir(), pathFlags, path, open, flags);
-    return new Descriptor(this.#mount, opened.path, flags, opened.kind === 'file' ? opened.handle : undefined);
+    // A read-only mount never grants mutate-directory; asking for it (as wasi-libc does for
+    // every directory) is not an error, so `opendir` keeps working.
+    const granted = this.#mount.readOnly ? { ...flags, mutateDirectory: false } : flags;
+    return new Descriptor(this.#mount, opened.path, granted, opened.kind === 'file' ? opened.handle : undefined);
   }
 
   /** readlinkAt implements `readlink-at`. */

@@ -13,7 +13,7 @@ import { resolveAt } from './paths.js';
 export type Opened = { kind: 'directory'; path: string } | { kind: 'file'; path: string; handle: FileHandle };
 
 function wantsWrite(open: OpenFlags, flags: DescriptorFlags): boolean {
-  return flags.write === true || flags.mutateDirectory === true || open.create === true || open.truncate === true;
+  return flags.write === true || open.create === true || open.truncate === true;
 }
 
 /** openAt implements `open-at` on directory `dir`. */

@@ -33,7 +33,7 @@ function writeFile(path: string, contents: string): void {
   const out = file.writeViaStream(0n) as GuestOutput;
   out.checkWrite();
   out.write(text(contents));
-  out.blockingFlush?.();
+  out.blockingFlush();
   out[Symbol.dispose]();
   file[Symbol.dispose]();
 }
@@ -62,7 +62,8 @@ afterEach(() => {
 
 describe('wasi:filesystem preopens', () => {
   it('lists only the given preopens, as fresh directory descriptors', () => {
-    const [[dir, guestPath], ...rest] = preopensOf(wasi);
+    const [first, ...rest] = preopensOf(wasi);
+    const [dir, guestPath] = first!;
     expect(guestPath).toBe('/data');
     expect(rest).toEqual([]);
     expect(dir.getType()).toBe('directory');
