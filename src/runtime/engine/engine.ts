@@ -38,7 +38,7 @@ export interface PreparedComponent {
   readonly modules: Record<string, WebAssembly.Module>;
 }
 
-const TRANSPILE_VERSION = 'jco-1.35.0-v1';
+const TRANSPILE_VERSION = 'jco-1.35.0-v2';
 
 /** Engine loads, verifies, transpiles and compiles components. */
 export class Engine {
@@ -82,7 +82,7 @@ export class Engine {
       });
     }
     const imports = parseWorldImports(wit);
-    const exports = [...wit.matchAll(/^\s*export\s+([^;:{\s]+)/gm)].map((m) => m[1]!);
+    const exports = parseWorldImports(wit, 'export').map((e) => e.name);
     await writeAtomic(file, JSON.stringify({ imports, exports }));
     return { imports, exports };
   }

@@ -92,8 +92,8 @@ export interface ImportedItem {
   readonly version?: string | undefined;
 }
 
-/** parseWorldImports reads the top-level imports from the WIT text jco's componentWit prints. */
-export function parseWorldImports(wit: string): ImportedItem[] {
+/** parseWorldImports reads the top-level imports (or exports) from the WIT text jco's componentWit prints. */
+export function parseWorldImports(wit: string, keyword: 'import' | 'export' = 'import'): ImportedItem[] {
   const items: ImportedItem[] = [];
   let depth = 0;
   let inWorld = false;
@@ -105,8 +105,8 @@ export function parseWorldImports(wit: string): ImportedItem[] {
     }
     if (inWorld && depth === 1) {
       const m =
-        /^import\s+(%?[a-z0-9-]+:[a-z0-9-]+(?:\/[%a-z0-9-]+)?(?:@[^;\s]+)?)\s*;/.exec(line) ??
-        /^import\s+(%?[a-z0-9-]+)\s*:/.exec(line);
+        new RegExp(`^${keyword}\\s+(%?[a-z0-9-]+:[a-z0-9-]+(?:\\/[%a-z0-9-]+)?(?:@[^;\\s]+)?)\\s*;`).exec(line) ??
+        new RegExp(`^${keyword}\\s+(%?[a-z0-9-]+)\\s*:`).exec(line);
       if (m) {
         const name = m[1]!.replace(/%/g, '');
         const at = name.indexOf('@');
