@@ -1,0 +1,118 @@
+/**
+ * The engine end to end: real components built from test/fixtures, served over HTTP by a
+ * real host; bad inputs refused with clear errors while other workloads keep serving.
+ */
+import { createServer } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { fixturePath } from '../support/fixtures.js';
+import { HTTP_GRANT, startTestHost, type TestHost, workload } from '../support/host.js';
+
+let t: TestHost;
+beforeAll(async () => {
+  t = await startTestHost();
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+describe('serving components', () => {
+  it('serves a JS guest over HTTP', async () => {
+    const wasm = await fixturePath('hello-js');
+    await t.host.workloadStart(workload('hello-js', [{ name: 'web', image: `file://${wasm}` }], [HTTP_GRANT]));
+    const res = await t.request('/');
+    expect(res).toEqual({ status: 200, text: 'hello from skiff' });
+  });
+
+  it('serves a C guest built against wasi:http 0.2.0 on the same host', async () => {
+    const wasm = await fixturePath('hello-c');
+    await t.host.workloadStart(workload('hello-c', [{ name: 'web', image: `file://${wasm}` }], [HTTP_GRANT]));
+    const res = await t.request('/');
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('hello from skiff');
+  });
+
+  it('is idempotent for the same uid and generation', async () => {
+    const wasm = await fixturePath('hello-js');
+    const w = workload('idem', [{ name: 'web', image: `file://${wasm}` }], [HTTP_GRANT]);
+    w.metadata.uid = 'uid-1';
+    w.metadata.generation = 3;
+    const first = await t.host.workloadStart(w);
+    const second = await t.host.workloadStart(w);
+    expect(second).toBe(first);
+    await t.host.workloadStop('default/idem');
+    expect(() => t.host.workloadStatus('default/idem')).toThrow(/no workload default\/idem/);
+  });
+
+  it('counts requests in /metrics on the admin port', async () => {
+    const res = await fetch(`${t.adminUrl}/metrics`);
+    const text = await res.text();
+    expect(text).toMatch(/skiff_http_requests_total\{workload="default\/hello-c",code="200"\} [1-9]/);
+  });
+});
+
+describe('bad components', () => {
+  it.each([
+    ['broken-not-wasm', /is not a WebAssembly binary/],
+    ['broken-core-module', /is a core WebAssembly module, not a component/],
+    ['broken-truncated', /is truncated or corrupt/],
+  ] as const)('refuses %s with a clear reason and keeps serving', async (name, message) => {
+    const wasm = await fixturePath(name);
+    const w = workload(name, [{ name: 'bad', image: `file://${wasm}` }], [HTTP_GRANT]);
+    await expect(t.host.workloadStart(w)).rejects.toThrow(message);
+    const status = t.host.workloadStatus(`default/${name}`);
+    expect(status.state).toBe('Failed');
+    expect(status.reason).toBe('InvalidComponent');
+    expect(status.message).toMatch(message);
+    expect((await t.request('/')).status).toBe(200);
+  });
+
+  it('refuses a missing file, naming it', async () => {
+    const w = workload('missing', [{ name: 'gone', image: 'file:///nonexistent/x.wasm' }], [HTTP_GRANT]);
+    await expect(t.host.workloadStart(w)).rejects.toThrow(/cannot read component .*no such file/);
+    expect(t.host.workloadStatus('default/missing').reason).toBe('FetchFailed');
+  });
+
+  it('refuses a component whose digest does not match', async () => {
+    const wasm = await fixturePath('hello-js');
+    const w = workload(
+      'wrong-digest',
+      [{ name: 'web', image: `file://${wasm}`, digest: `sha256:${'0'.repeat(64)}` }],
+      [HTTP_GRANT],
+    );
+    await expect(t.host.workloadStart(w)).rejects.toThrow(/digest mismatch: expected sha256:0000/);
+    expect(t.host.workloadStatus('default/wrong-digest').reason).toBe('DigestMismatch');
+  });
+
+  it('refuses an image scheme it has no source for', async () => {
+    const w = workload('oci', [{ name: 'web', image: 'ghcr.io/acme/hello:1.0' }], [HTTP_GRANT]);
+    await expect(t.host.workloadStart(w)).rejects.toThrow(/no source for it/);
+  });
+});
+
+describe('https sources', () => {
+  it('downloads with a verified digest and refuses a mismatch', async () => {
+    const { httpsSource, SourceSet } = await import('../../src/runtime/engine/source.js');
+    const bytes = await readFile(await fixturePath('hello-js'));
+    const server = createServer((req, res) => {
+      if (req.url === '/hello.wasm') res.writeHead(200).end(bytes);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      // The same code path as https://, allowed over plain HTTP for a loopback test server.
+      const sources = new SourceSet([httpsSource({ allowHttpLoopback: true })]);
+      const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      const image = `http://127.0.0.1:${port}/hello.wasm`;
+      expect((await sources.fetch({ image, digest })).digest).toBe(digest);
+      await expect(sources.fetch({ image, digest: `sha256:${'1'.repeat(64)}` })).rejects.toThrow(/digest mismatch/);
+      await expect(sources.fetch({ image })).rejects.toThrow(/a digest \(sha256:…\) is required/);
+      await expect(sources.fetch({ image: `http://127.0.0.1:${port}/nope.wasm`, digest })).rejects.toThrow(/HTTP 404/);
+    } finally {
+      server.close();
+    }
+  });
+});
