@@ -1,5 +1,10 @@
 /**
- * Vitest global setup: builds the guest fixtures once per run (cached by source hash).
- * Other helpers (nats-server, kube-apiserver) are started by the tests that need them.
+ * Vitest global setup: builds every guest fixture once per run, one after the other
+ * (cached by source hash outside the checkout), before test files run in parallel.
+ * Servers (nats-server, kube-apiserver) are started by the tests that need them.
  */
-export default async function setup(): Promise<void> {}
+import { buildAllFixtures } from '../../tools/fixtures/build.js';
+
+export default async function setup(): Promise<void> {
+  await buildAllFixtures();
+}
