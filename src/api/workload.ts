@@ -198,8 +198,10 @@ export const workloadSpecSchema = z
         message: 'volume names must be unique',
         fieldPath: '.volumes',
       },
+      // `namespace` and `package` are CEL reserved words: they must be written __namespace__ and
+      // __package__, or the field is untyped and the rule's estimated cost exceeds the budget.
       {
-        rule: '!has(self.hostInterfaces) || self.hostInterfaces.all(h, self.hostInterfaces.exists_one(i, i.namespace == h.namespace && i.package == h.package && (has(i.version) ? i.version : "") == (has(h.version) ? h.version : "")))',
+        rule: '!has(self.hostInterfaces) || self.hostInterfaces.all(h, self.hostInterfaces.exists_one(i, i.__namespace__ == h.__namespace__ && i.__package__ == h.__package__ && (has(i.version) ? i.version : "") == (has(h.version) ? h.version : "")))',
         message: 'hostInterfaces must be unique by namespace, package and version',
         fieldPath: '.hostInterfaces',
       },

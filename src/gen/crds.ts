@@ -118,7 +118,8 @@ function openApiSchema(k: KindSpec): StructuralSchema {
       description: 'Kind is a string value representing the REST resource this object represents.',
       type: 'string',
     },
-    metadata: { description: 'Standard object metadata.', type: 'object' },
+    // The API server owns the metadata schema and forbids a description here.
+    metadata: { type: 'object' },
   };
   if (k.spec) properties.spec = structural(k.spec, 'spec');
   properties.status = structural(k.status, 'status');
@@ -131,7 +132,7 @@ function openApiSchema(k: KindSpec): StructuralSchema {
 /** crdFor builds the CustomResourceDefinition of one kind; it throws when a field lacks a description. */
 export function crdFor(k: KindSpec): CrdObject {
   const schema = openApiSchema(k);
-  const missing = missingDescriptions(schema);
+  const missing = missingDescriptions(schema).filter((path) => path !== 'metadata');
   if (missing.length > 0) {
     throw new Error(`${k.kind}: fields without a description (add .describe() in src/api): ${missing.join(', ')}`);
   }

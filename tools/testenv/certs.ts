@@ -25,6 +25,7 @@ export type CertPaths = Readonly<{
   clientCert: string;
   clientKey: string;
   serviceAccountKey: string;
+  serviceAccountPub: string;
 }>;
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
@@ -72,6 +73,7 @@ export async function makeCerts(dir: string): Promise<CertPaths> {
     clientCert: join(dir, 'admin.crt'),
     clientKey: join(dir, 'admin.key'),
     serviceAccountKey: join(dir, 'sa.key'),
+    serviceAccountPub: join(dir, 'sa.pub'),
   };
   await openssl(
     ['req', '-x509', ...EC, '-keyout', paths.caKey, '-out', paths.caCert, '-days', '7']
@@ -93,7 +95,15 @@ export async function makeCerts(dir: string): Promise<CertPaths> {
       'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n',
       paths,
     ),
-    openssl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', paths.serviceAccountKey]),
+    openssl([
+      'genpkey',
+      '-algorithm',
+      'EC',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-out',
+      paths.serviceAccountKey,
+    ]).then(() => openssl(['pkey', '-in', paths.serviceAccountKey, '-pubout', '-out', paths.serviceAccountPub])),
   ]);
   return paths;
 }

@@ -114,10 +114,9 @@ async function startOnce(config: TestEnvConfig, dir: string): Promise<TestEnv> {
         '--authorization-mode=RBAC',
         '--allow-privileged=true',
         `--service-account-issuer=${server}/`,
-        `--service-account-key-file=${certs.serviceAccountKey}`,
+        `--service-account-key-file=${certs.serviceAccountPub}`,
         `--service-account-signing-key-file=${certs.serviceAccountKey}`,
         '--disable-admission-plugins=ServiceAccount',
-        '--v=1',
       ],
       join(dir, 'kube-apiserver.log'),
     );
