@@ -9,6 +9,7 @@ import type { HostPlugin } from '../plugin.js';
 import { configPlugin, memoryConfigBackend } from './config/index.js';
 import { keyvaluePlugin, memoryKeyValueBackend } from './keyvalue/index.js';
 import { loggingPlugin, memoryLogBackend } from './logging/index.js';
+import { memoryMessagingBackend, messagingPlugin } from './messaging/index.js';
 
 export {
   CONFIG_STORE,
@@ -48,6 +49,21 @@ export {
   memoryLogBackend,
   PINO_LEVEL,
 } from './logging/index.js';
+export {
+  type BrokerMessage,
+  CONSUMER,
+  CONSUMER_GROUP_KEY,
+  HANDLER,
+  MemoryMessagingBackend,
+  type MessagingBackend,
+  type MessagingPluginOptions,
+  memoryMessagingBackend,
+  messagingPlugin,
+  SUBSCRIPTIONS_KEY,
+  type Subscription,
+  subjectMatches,
+  subscriptionsOf,
+} from './messaging/index.js';
 
 /** memoryPlugins returns every capability plugin with a fresh in-memory backend. */
 export function memoryPlugins(): HostPlugin[] {
@@ -55,5 +71,6 @@ export function memoryPlugins(): HostPlugin[] {
     keyvaluePlugin({ backend: memoryKeyValueBackend() }),
     configPlugin({ backend: memoryConfigBackend() }),
     loggingPlugin({ backend: memoryLogBackend() }),
+    messagingPlugin({ backend: memoryMessagingBackend() }),
   ];
 }
