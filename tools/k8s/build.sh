@@ -55,7 +55,7 @@ if [[ ! -x "$bin_dir/helm" ]]; then
   echo "build.sh: building helm ${HELM_VERSION} ..." >&2
   tmp_helm="$(mktemp -d "$bin_dir/.helm.XXXXXX")"
   # helm is its own module: go install pkg@version, no replace lines needed.
-  (cd "$here" && GOBIN="$tmp_helm" "${nice_cmd[@]}" go install -trimpath -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}")
+  (cd "$here" && GOBIN="$tmp_helm" "${nice_cmd[@]}" go install -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=${HELM_VERSION}" "helm.sh/helm/v3/cmd/helm@${HELM_VERSION}")
   mv -f "$tmp_helm/helm" "$bin_dir/helm"
   rm -rf "$tmp_helm"
 fi
