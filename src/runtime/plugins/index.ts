@@ -6,11 +6,27 @@
  * `memory.test.ts`. `memoryPlugins` returns all of them with in-memory backends.
  */
 import type { HostPlugin } from '../plugin.js';
+import { blobstorePlugin, memoryBlobstoreBackend } from './blobstore/index.js';
 import { configPlugin, memoryConfigBackend } from './config/index.js';
 import { keyvaluePlugin, memoryKeyValueBackend } from './keyvalue/index.js';
 import { loggingPlugin, memoryLogBackend } from './logging/index.js';
 import { memoryMessagingBackend, messagingPlugin } from './messaging/index.js';
 
+export {
+  BLOB_TYPES,
+  BLOBSTORE,
+  type BlobstoreBackend,
+  type BlobstorePluginOptions,
+  blobstorePlugin,
+  CONTAINER,
+  type Chunks,
+  type ContainerInfo,
+  MemoryBlobstoreBackend,
+  memoryBlobstoreBackend,
+  type ObjectInfo,
+  type ObjectRange,
+  type ObjectRef,
+} from './blobstore/index.js';
 export {
   CONFIG_STORE,
   type ConfigBackend,
@@ -69,6 +85,7 @@ export {
 export function memoryPlugins(): HostPlugin[] {
   return [
     keyvaluePlugin({ backend: memoryKeyValueBackend() }),
+    blobstorePlugin({ backend: memoryBlobstoreBackend() }),
     configPlugin({ backend: memoryConfigBackend() }),
     loggingPlugin({ backend: memoryLogBackend() }),
     messagingPlugin({ backend: memoryMessagingBackend() }),
