@@ -1,0 +1,94 @@
+/**
+ * `npm run bench:http`: requests per second of the same "hello" answer from plain Node,
+ * `jco serve` (JS guest), Skiff (JS guest) and Skiff (C guest), measured in one run on this
+ * machine with the load generator in its own process; then cold and warm start → first
+ * response of the JS guest. Prints ratios and appends them to bench/RESULTS.md.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildFixture } from '../tools/fixtures/build.js';
+import { freePort, load, node, record, root, startServer } from './support.js';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const EXPECT = 'hello from skiff';
+const skiff = join(root, 'bin', 'skiff.js');
+const jco = join(root, 'node_modules', '@bytecodealliance', 'jco', 'dist', 'jco.js');
+
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  bad: number;
+}
+
+async function measure(name: string, command: string, args: (port: number) => string[], env = {}): Promise<Row> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  const server = await startServer(command, args(port), url, env);
+  try {
+    await load(url, 1, CONNECTIONS, EXPECT); // warm up
+    const r = await load(url, SECONDS, CONNECTIONS, EXPECT);
+    process.stderr.write(`${name}: ${r.rps.toFixed(0)} req/s (p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.bad} bad)\n`);
+    return { name, rps: r.rps, p50: r.p50, p99: r.p99, bad: r.bad };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function startToFirstResponse(wasm: string, cacheDir: string): Promise<number> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}/`;
+  const args = [skiff, 'dev', wasm, '--port', String(port), '--metrics-port', '0', '--no-watch'];
+  const server = await startServer(node, args, url, { SKIFF_CACHE: cacheDir, SKIFF_LOG_LEVEL: 'warn' });
+  await server.stop();
+  return server.readyMs;
+}
+
+const helloJs = await buildFixture('hello-js');
+const helloC = await buildFixture('hello-c');
+const quiet = { SKIFF_LOG_LEVEL: 'warn' };
+const rows: Row[] = [];
+rows.push(await measure('plain Node', node, (p) => [join(root, 'bench', 'servers', 'plain.mjs'), String(p)]));
+rows.push(await measure('jco serve (JS guest)', node, (p) => [jco, 'serve', helloJs, '--port', String(p)]));
+rows.push(
+  await measure('Skiff (JS guest)', node, (p) => [skiff, 'dev', helloJs, '--port', String(p), '--metrics-port', '0', '--no-watch'], quiet),
+);
+rows.push(
+  await measure('Skiff (C guest)', node, (p) => [skiff, 'dev', helloC, '--port', String(p), '--metrics-port', '0', '--no-watch'], quiet),
+);
+
+const cache = mkdtempSync(join(tmpdir(), 'skiff-bench-cache-'));
+let cold: number;
+let warm: number;
+try {
+  cold = await startToFirstResponse(helloJs, cache);
+  warm = await startToFirstResponse(helloJs, cache);
+} finally {
+  rmSync(cache, { recursive: true, force: true });
+}
+
+const byName = (n: string) => rows.find((r) => r.name === n)!.rps;
+const jsRatio = byName('Skiff (JS guest)') / byName('jco serve (JS guest)');
+const cRatio = byName('Skiff (C guest)') / byName('plain Node');
+const table = [
+  '| server | req/s | p50 ms | p99 ms | failed |',
+  '|---|---:|---:|---:|---:|',
+  ...rows.map((r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.bad} |`),
+  '',
+  '| ratio | value | target |',
+  '|---|---:|---:|',
+  `| Skiff JS guest / jco serve | ${jsRatio.toFixed(2)}× | ≥ 4× |`,
+  `| Skiff C guest / plain Node | ${cRatio.toFixed(2)}× | ≥ 0.5× |`,
+  '',
+  '| start → first response (process start included) | ms | target |',
+  '|---|---:|---:|',
+  `| cold (empty cache: transpile + compile) | ${cold.toFixed(0)} | ≤ 1000 |`,
+  `| warm (transpile cache on disk) | ${warm.toFixed(0)} | ≤ 100 |`,
+  '',
+  `${CONNECTIONS} keep-alive connections, ${SECONDS} s per server after a 1 s warm-up; load generator in its own process.`,
+].join('\n');
+process.stdout.write(`${table}\n`);
+await record('bench:http', table);

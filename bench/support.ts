@@ -1,0 +1,101 @@
+/**
+ * Shared pieces of the benchmarks: free ports, child servers, readiness with a deadline,
+ * the load generator, and writing results.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { appendFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/** root is the checkout. */
+export const root = join(import.meta.dirname, '..');
+/** node is the Node binary running the benchmark (Node 24 from the npm package). */
+export const node = process.execPath;
+
+/** freePort returns a port that was free a moment ago. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** startServer spawns a server process and waits (bounded) until `url` answers 200. */
+export async function startServer(
+  command: string,
+  args: string[],
+  url: string,
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 120_000,
+): Promise<{ child: ChildProcess; readyMs: number; stop(): Promise<void> }> {
+  const started = performance.now();
+  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    await new Promise((r) => {
+      const t = setTimeout(() => {
+        child.kill('SIGKILL');
+        r(undefined);
+      }, 5000);
+      child.once('exit', () => {
+        clearTimeout(t);
+        r(undefined);
+      });
+    });
+  };
+  while (performance.now() - started < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`${command} ${args.join(' ')} exited: ${stderr}`);
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.status === 200) return { child, readyMs: performance.now() - started, stop };
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await stop();
+  throw new Error(`${command} did not answer ${url} within ${timeoutMs} ms: ${stderr}`);
+}
+
+/** LoadResult is what bench/load.mjs reports. */
+export interface LoadResult {
+  ok: number;
+  bad: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
+/** load runs the load generator in its own process. */
+export async function load(url: string, seconds: number, connections: number, expect: string): Promise<LoadResult> {
+  const { stdout } = await promisify(execFile)(
+    node,
+    [join(root, 'bench', 'load.mjs'), url, '--seconds', String(seconds), '--connections', String(connections), '--expect', expect],
+    { timeout: (seconds + 30) * 1000 },
+  );
+  return JSON.parse(stdout) as LoadResult;
+}
+
+/** machine describes where the numbers were measured. */
+export function machine(): string {
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
+}
+
+/** record appends a dated section to bench/RESULTS.md. */
+export async function record(title: string, body: string): Promise<void> {
+  const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
+  await appendFile(join(root, 'bench', 'RESULTS.md'), `\n## ${title} — ${when} UTC\n\n${machine()}\n\n${body}\n`);
+}
