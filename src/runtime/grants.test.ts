@@ -70,6 +70,32 @@ describe('planGrants', () => {
     ]);
   });
 
+  it('brings along the package types interface and what the plugin declares implied', () => {
+    const blob: HostPlugin = {
+      id: 'wasi:blobstore',
+      imports: ['wasi:blobstore/blobstore', 'wasi:blobstore/container', 'wasi:blobstore/types'],
+      implied: { 'wasi:blobstore/blobstore': ['wasi:blobstore/container'] },
+      bind: () => ({ imports: {} }),
+    };
+    const plan = planGrants(
+      [item('wasi:blobstore/blobstore'), item('wasi:blobstore/container'), item('wasi:blobstore/types')],
+      [{ namespace: 'wasi', package: 'blobstore', interfaces: ['blobstore'] }],
+      [blob],
+    );
+    expect(plan.missing).toEqual([]);
+    expect([...plan.bindings[0]!.interfaces].sort()).toEqual([
+      'wasi:blobstore/blobstore',
+      'wasi:blobstore/container',
+      'wasi:blobstore/types',
+    ]);
+    const onlyContainer = planGrants(
+      [item('wasi:blobstore/blobstore')],
+      [{ namespace: 'wasi', package: 'blobstore', interfaces: ['container'] }],
+      [blob],
+    );
+    expect(onlyContainer.missing).toEqual(['wasi:blobstore/blobstore (not granted in spec.hostInterfaces)']);
+  });
+
   it('binds a plugin that drives a granted export even when nothing is imported from it', () => {
     const plan = planGrants(
       [],

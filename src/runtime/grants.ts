@@ -53,6 +53,19 @@ export function versionsCompatible(granted: string | undefined, imported: string
   return a.pre === b.pre;
 }
 
+/**
+ * effectiveInterfaces is what a grant allows: its interfaces, the package's `types`
+ * interface, and whatever the providing plugins declare as implied.
+ */
+export function effectiveInterfaces(grant: HostInterface, plugins: readonly HostPlugin[]): string[] {
+  const named = grantedInterfaces(grant);
+  const out = new Set([...named, `${grant.namespace}:${grant.package}/types`]);
+  for (const iface of named) {
+    for (const p of plugins) for (const extra of p.implied?.[iface] ?? []) out.add(extra);
+  }
+  return [...out];
+}
+
 /** planGrants checks a component's imports against the grants and the host's plugins. */
 export function planGrants(
   imports: readonly ImportedItem[],
@@ -64,7 +77,7 @@ export function planGrants(
   for (const item of imports) {
     const iface = item.unversioned;
     if (ALWAYS_ON_PACKAGES.includes(packageOf(iface)) || ALWAYS_ON_INTERFACES.includes(iface)) continue;
-    const grant = grants.find((g) => grantedInterfaces(g).includes(iface));
+    const grant = grants.find((g) => effectiveInterfaces(g, plugins).includes(iface));
     if (!grant) {
       missing.push(`${item.name} (not granted in spec.hostInterfaces)`);
       continue;

@@ -64,6 +64,12 @@ export interface HostPlugin {
   /** exports are guest exports the plugin drives, if any (`wasmcloud:messaging/handler`). */
   readonly exports?: readonly string[];
   /**
+   * implied maps an interface to the interfaces a grant of it brings along, because its
+   * functions hand out their resources (`wasi:blobstore/blobstore` → `wasi:blobstore/container`).
+   * A package's `types` interface is always implied by a grant of any of its interfaces.
+   */
+  readonly implied?: Readonly<Record<string, readonly string[]>>;
+  /**
    * asyncImports are the functions that may return a Promise, as `iface#func` or
    * `iface#[method]resource.func`. The engine suspends the guest on them (JSPI).
    */

@@ -16,6 +16,8 @@ import { createLogger } from '../../src/telemetry/logger.js';
 /** TestHost is a started host and how to reach it. */
 export interface TestHost {
   host: Host;
+  /** logs are the host's log records (JSON-parsed), newest last. */
+  logs: Record<string, unknown>[];
   url: string;
   adminUrl: string;
   /** get fetches a path from the host's HTTP server, optionally for a virtual host. */
@@ -28,9 +30,16 @@ const cacheDir = join(tmpdir(), `skiff-test-cache-${process.pid}`);
 /** startTestHost builds and starts a host. */
 export async function startTestHost(options: { plugins?: HostPlugin[]; router?: Router } = {}): Promise<TestHost> {
   const http = new HttpServerHandler({ port: 0, router: options.router ?? new DevRouter() });
+  const logs: Record<string, unknown>[] = [];
+  const destination = {
+    write(line: string) {
+      logs.push(JSON.parse(line) as Record<string, unknown>);
+      if (logs.length > 5000) logs.splice(0, 1000);
+    },
+  };
   const admin = new AdminHandler({ port: 0 });
   const builder = new HostBuilder()
-    .withLogger(createLogger({ level: process.env.SKIFF_TEST_LOG ?? 'silent' }))
+    .withLogger(createLogger({ level: 'info', destination }))
     .withEngine({ cacheDir })
     .withWorkDir(mkdtempSync(join(tmpdir(), 'skiff-test-work-')))
     .withHttpHandler(http)
@@ -41,6 +50,7 @@ export async function startTestHost(options: { plugins?: HostPlugin[]; router?: 
   const url = `http://127.0.0.1:${http.port}`;
   return {
     host,
+    logs,
     url,
     adminUrl: `http://127.0.0.1:${admin.port}`,
     async request(path, init = {}) {

@@ -43,6 +43,7 @@ export function blobstorePlugin(options: BlobstorePluginOptions): HostPlugin {
   return {
     id: 'wasi:blobstore',
     imports: [BLOBSTORE, CONTAINER, BLOB_TYPES],
+    implied: { [BLOBSTORE]: [CONTAINER] },
     asyncImports: ASYNC_IMPORTS,
     bind: (ctx) => bindBlobstore(ctx, options.backend),
     stop: () => options.backend.close?.(),
