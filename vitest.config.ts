@@ -1,11 +1,32 @@
 import { defineConfig } from 'vitest/config';
 
+// Two projects: everything that runs guests (unit tests, host, protocol, OCI tiers) shares
+// the fixture build in test/setup/global.ts; the Kubernetes tier shares one API server.
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
-    testTimeout: 120_000,
-    hookTimeout: 600_000,
     pool: 'forks',
-    globalSetup: ['test/setup/global.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'host',
+          include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
+          exclude: ['test/k8s/**', '**/node_modules/**'],
+          testTimeout: 120_000,
+          hookTimeout: 600_000,
+          globalSetup: ['test/setup/global.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'k8s',
+          include: ['test/k8s/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+          globalSetup: ['test/setup/kube.ts'],
+        },
+      },
+    ],
   },
 });
