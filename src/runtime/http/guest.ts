@@ -64,6 +64,6 @@ export async function serveHttp(
   });
   const response = await shim.handleIncomingRequest(request, (r, o) => handler.handle(r, o));
   const headers: [string, string][] = [];
-  response.headers.forEach((value, name) => headers.push([name, value]));
+  for (const [name, value] of response.headers) headers.push([name, value]);
   return { status: response.status, headers, body: new Uint8Array(await response.arrayBuffer()) };
 }
