@@ -5,4 +5,5 @@
 export * from './common.js';
 export * from './hostconfig.js';
 export * from './manifest.js';
+export * from './protocol.js';
 export * from './workload.js';

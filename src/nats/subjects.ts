@@ -1,0 +1,40 @@
+/**
+ * Every NATS subject Skiff uses, in one place. Hosts listen on `skiff.host.<id>.…`;
+ * controllers listen on the heartbeat wildcard and ping every host at once.
+ */
+import { HOST_ID_PATTERN } from '../api/index.js';
+
+/** SUBJECT_PREFIX starts every Skiff subject. */
+export const SUBJECT_PREFIX = 'skiff';
+
+/** HEARTBEATS matches the heartbeat subject of every host. */
+export const HEARTBEATS = `${SUBJECT_PREFIX}.host.*.heartbeat`;
+
+/** HOSTS_PING is a request every host answers with its current heartbeat (discovery without waiting). */
+export const HOSTS_PING = `${SUBJECT_PREFIX}.hosts.ping`;
+
+/** WorkloadVerb is a request a host answers about its workloads. */
+export type WorkloadVerb = 'start' | 'stop' | 'status';
+
+/** hostToken checks that a host id is one subject token (no '.', '*', '>' or spaces). */
+export function hostToken(hostId: string): string {
+  if (!HOST_ID_PATTERN.test(hostId)) {
+    throw new RangeError(`host id ${JSON.stringify(hostId)} must be letters, digits, "-" or "_"`);
+  }
+  return hostId;
+}
+
+/** heartbeatSubject is where one host publishes its heartbeats. */
+export function heartbeatSubject(hostId: string): string {
+  return `${SUBJECT_PREFIX}.host.${hostToken(hostId)}.heartbeat`;
+}
+
+/** workloadSubject is where one host answers start, stop or status requests. */
+export function workloadSubject(hostId: string, verb: WorkloadVerb): string {
+  return `${SUBJECT_PREFIX}.host.${hostToken(hostId)}.workload.${verb}`;
+}
+
+/** hostWorkloadSubjects matches every workload request of one host. */
+export function hostWorkloadSubjects(hostId: string): string {
+  return `${SUBJECT_PREFIX}.host.${hostToken(hostId)}.workload.*`;
+}
