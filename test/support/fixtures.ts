@@ -10,6 +10,7 @@ export type FixtureName =
   | 'hello-c'
   | 'kitchen-sink'
   | 'example-hello'
+  | 'custom-plugin'
   | 'broken-not-wasm'
   | 'broken-core-module'
   | 'broken-truncated';
