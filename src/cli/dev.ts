@@ -8,6 +8,7 @@ import { AdminHandler } from '../runtime/http/admin.js';
 import { DevRouter } from '../runtime/http/routers.js';
 import { HttpServerHandler } from '../runtime/http/server.js';
 import { HostBuilder } from '../runtime/host.js';
+import { ociSource } from '../runtime/oci/index.js';
 import { memoryPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { intFlag, parseArgs, UsageError } from './args.js';
@@ -54,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
   const builder = new HostBuilder()
     .withLogger(logger)
     .withEngine({ cacheDir: config.cacheDir })
+    .withSource(ociSource({ cacheDir: config.cacheDir, userDockerConfig: true, logger }))
     .withWorkDir(config.workDir)
     .withHttpHandler(http);
   for (const plugin of memoryPlugins()) builder.withPlugin(plugin);
