@@ -38,3 +38,13 @@ export function workloadSubject(hostId: string, verb: WorkloadVerb): string {
 export function hostWorkloadSubjects(hostId: string): string {
   return `${SUBJECT_PREFIX}.host.${hostToken(hostId)}.workload.*`;
 }
+
+/** workloadLogSubject is where a workload's wasi:logging lines are published (`skiff ctl logs`). */
+export function workloadLogSubject(namespace: string, name: string): string {
+  return `${SUBJECT_PREFIX}.logs.${token(namespace)}.${token(name)}`;
+}
+
+/** token makes a Kubernetes name one subject token ('.' and other separators become '_'). */
+function token(value: string): string {
+  return value.replace(/[^A-Za-z0-9_-]/g, '_');
+}
