@@ -193,7 +193,7 @@ describe('pull failures name the reference and what failed', () => {
     const hex = pushed.layerDigest.slice('sha256:'.length);
     const data = join(registry.storage, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
     const corrupted = Buffer.from(readFileSync(data));
-    corrupted[corrupted.length - 1] ^= 0xff;
+    corrupted.writeUInt8(corrupted.readUInt8(corrupted.length - 1) ^ 0xff, corrupted.length - 1);
     writeFileSync(data, corrupted);
 
     const cacheDir = newCache();
