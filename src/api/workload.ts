@@ -73,6 +73,12 @@ const componentShape = {
     .optional()
     .describe('Expected sha256 digest of the component bytes (sha256:<64 hex>); required for https:// images.'),
   imagePullSecret: dnsLabel.optional().describe('Name of a Secret holding registry credentials (docker config JSON).'),
+  imagePullPolicy: z
+    .enum(['Always', 'IfNotPresent', 'Never'])
+    .optional()
+    .describe(
+      'When to pull an OCI image: Always resolves the tag at every start, IfNotPresent uses the cache when it has the image, Never only uses the cache. Default: Always for :latest or no tag, IfNotPresent otherwise.',
+    ),
   config: stringMap.optional().describe('Configuration values served to the component through wasi:config/store.'),
   environment: stringMap.optional().describe('Environment variables served through wasi:cli/environment.'),
   args: z.array(z.string().max(4096)).max(256).optional().describe('Arguments served through wasi:cli/environment.'),

@@ -91,7 +91,9 @@ export class RunningWorkload {
     const { engine, plugins } = this.#deps;
     const label = `workload ${this.id} component "${spec.name}"`;
     const logger = this.#deps.logger.child({ workload: this.id, component: spec.name });
-    const loaded = await engine.load({ image: spec.image, digest: spec.digest, baseDir: options.baseDir }).catch((err) => {
+    const { image, digest, imagePullSecret, imagePullPolicy } = spec;
+    const ref = { image, digest, imagePullSecret, imagePullPolicy, baseDir: options.baseDir };
+    const loaded = await engine.load(ref).catch((err) => {
       throw wrap(err, `component "${spec.name}": `);
     });
     const plan = planGrants(loaded.imports, this.spec.spec.hostInterfaces, plugins);

@@ -14,6 +14,8 @@ export interface ComponentRef {
   readonly image: string;
   readonly digest?: string | undefined;
   readonly imagePullSecret?: string | undefined;
+  /** imagePullPolicy applies to OCI images (Kubernetes semantics). */
+  readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never' | undefined;
   /** baseDir resolves relative file:// paths (the manifest's folder). */
   readonly baseDir?: string | undefined;
 }
