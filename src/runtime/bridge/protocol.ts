@@ -49,8 +49,7 @@ export type ToWorker =
   | RpcReply
   | { t: 'http'; id: number; req: HttpRequestData }
   | { t: 'invoke'; id: number; iface: string; fn: string; args: unknown[] }
-  | { t: 'run'; id: number }
-  | { t: 'config-changed' };
+  | { t: 'shutdown' };
 
 /** FromWorker is every message a worker sends the main thread. */
 export type FromWorker =

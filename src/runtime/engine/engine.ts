@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { componentWit, transpile } from '@bytecodealliance/jco';
 import type { Logger } from '../../telemetry/logger.js';
 import { InvalidComponentError } from '../errors.js';
 import { checkComponentBytes, limitMemory } from './bytes.js';
@@ -39,6 +38,9 @@ export interface PreparedComponent {
 }
 
 const TRANSPILE_VERSION = 'jco-1.35.0-v2';
+
+// jco is loaded only on a cache miss: importing it costs more than a warm start.
+const jco = () => import('@bytecodealliance/jco');
 
 /** Engine loads, verifies, transpiles and compiles components. */
 export class Engine {
@@ -75,7 +77,7 @@ export class Engine {
     }
     let wit: string;
     try {
-      wit = await componentWit(bytes);
+      wit = await (await jco()).componentWit(bytes);
     } catch (err) {
       throw new InvalidComponentError(`component ${image} cannot be parsed: ${String((err as Error).message ?? err)}`, {
         cause: err,
@@ -126,7 +128,7 @@ export class Engine {
     const started = performance.now();
     let out: { files: Record<string, Uint8Array> };
     try {
-      out = (await transpile(component.bytes, {
+      out = (await (await jco()).transpile(component.bytes, {
         name: 'component',
         instantiation: { tag: 'async' },
         asyncMode: 'jspi',

@@ -108,6 +108,11 @@ port.on('message', (message: ToWorker) => {
     case 'invoke':
       void onInvoke(message.id, message.iface, message.fn, message.args);
       break;
+    case 'shutdown':
+      // Flush unfinished output lines and close the host files guests still hold.
+      wasi.control.close();
+      process.exit(0);
+      break;
     default:
       break;
   }

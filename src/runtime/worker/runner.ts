@@ -181,12 +181,20 @@ export class ComponentRunner {
     return this.#send((id) => ({ t: 'invoke', id, iface, fn, args: [...args] }));
   }
 
-  /** stop terminates the worker; calls in flight fail. */
-  async stop(): Promise<void> {
+  /** stop asks the worker to close its files and exit (terminating it after a grace period); calls in flight fail. */
+  async stop(graceMs = 2000): Promise<void> {
     this.#stopped = true;
     const worker = this.#worker;
     this.#worker = undefined;
     this.#failAll(new SkiffError('SKIFF_STOPPED', `${this.#options.init.label} stopped`));
-    if (worker) await worker.terminate();
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    let timer: NodeJS.Timeout | undefined;
+    const forced = new Promise<void>((resolve) => {
+      timer = setTimeout(() => worker.terminate().then(() => resolve(), () => resolve()), graceMs);
+    });
+    worker.postMessage({ t: 'shutdown' } satisfies ToWorker);
+    await Promise.race([exited, forced]);
+    clearTimeout(timer);
   }
 }
