@@ -9,7 +9,9 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 
 /** NATS_SERVER_BIN is the nats-server binary tests run (override with SKIFF_NATS_SERVER). */
 export const NATS_SERVER_BIN = process.env.SKIFF_NATS_SERVER ?? findBinary();
@@ -209,4 +211,38 @@ async function kill(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
+}
+
+/** connectTest connects to a test server with fast, endless reconnects (for outage tests). */
+export async function connectTest(
+  server: TestNatsServer,
+  options: Partial<NodeConnectionOptions> = {},
+): Promise<NatsConnection> {
+  return connect({ servers: server.url, maxReconnectAttempts: -1, reconnectTimeWait: 50, ...options });
+}
+
+/** wipeJetStream deletes every stream (KV buckets and object stores included) on the server `nc` talks to. */
+export async function wipeJetStream(nc: NatsConnection): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  const names: string[] = [];
+  for await (const name of jsm.streams.names()) names.push(name);
+  await Promise.all(names.map((n) => jsm.streams.delete(n)));
+}
+
+/**
+ * useNatsConnections gives each test fresh connections to `server()` and, after each test,
+ * wipes JetStream and closes every connection it handed out, so tests start from nothing.
+ */
+export function useNatsConnections(server: () => TestNatsServer): () => Promise<NatsConnection> {
+  const open: NatsConnection[] = [];
+  afterEach(async () => {
+    const conns = open.splice(0);
+    if (conns[0] && !conns[0].isClosed()) await wipeJetStream(conns[0]);
+    await Promise.all(conns.map((nc) => nc.close()));
+  });
+  return async () => {
+    const nc = await connectTest(server());
+    open.push(nc);
+    return nc;
+  };
 }

@@ -1,6 +1,8 @@
 /**
  * Helpers every capability plugin uses: turning backend failures into WIT error values,
- * guarding a binding after it closed, and scoping data to a workload's namespace.
+ * guarding a binding after it closed, and scoping data to a workload's namespace; for the
+ * NATS backends, bounded calls that fail fast during an outage and reversible name encodings
+ * (docs/adr/0006-nats-backends.md).
  */
 import type { BindContext } from '../plugin.js';
 
@@ -47,4 +49,109 @@ export function only(
   fragment: Record<string, Record<string, unknown>>,
 ): Record<string, Record<string, unknown>> {
   return Object.fromEntries(Object.entries(fragment).filter(([iface]) => ctx.interfaces.has(iface)));
+}
+
+/** NatsUnavailableError means a NATS-backed call could not reach NATS (disconnected, closed or timed out). */
+export class NatsUnavailableError extends Error {
+  override readonly name = 'NatsUnavailableError';
+  readonly code = 'SKIFF_NATS_UNAVAILABLE';
+}
+
+/** DEFAULT_NATS_TIMEOUT_MS bounds every NATS-backed plugin call unless a backend is told otherwise. */
+export const DEFAULT_NATS_TIMEOUT_MS = 2_000;
+
+/** NatsLink is the slice of a NATS connection the guard needs. */
+export interface NatsLink {
+  isClosed(): boolean;
+  status(): AsyncIterable<{ type: string }>;
+}
+
+const linkStates = new WeakMap<NatsLink, { down: boolean }>();
+
+/** natsDown tells whether `nc` is closed or currently reconnecting (watched once per connection). */
+export function natsDown(nc: NatsLink): boolean {
+  let state = linkStates.get(nc);
+  if (!state) {
+    const s = { down: false };
+    state = s;
+    linkStates.set(nc, s);
+    void (async () => {
+      for await (const st of nc.status()) {
+        if (st.type === 'disconnect' || st.type === 'reconnecting') s.down = true;
+        else if (st.type === 'reconnect') s.down = false;
+      }
+    })().catch(() => undefined);
+  }
+  return state.down || nc.isClosed();
+}
+
+/**
+ * natsCall runs `op` against NATS with a deadline: it fails at once with NatsUnavailableError
+ * while the connection is down, and after `timeoutMs` if NATS does not answer, so a guest
+ * gets its WIT error promptly instead of hanging during an outage. Operations that nats.js
+ * already bounds by the same timeout (requests, JetStream API calls, KV get/put) pass
+ * `timeoutMs: 0` to skip the extra timer on the hot path.
+ */
+export async function natsCall<T>(nc: NatsLink, timeoutMs: number, what: string, op: () => Promise<T>): Promise<T> {
+  if (natsDown(nc)) throw new NatsUnavailableError(`${what}: NATS is unavailable (reconnecting)`);
+  if (timeoutMs <= 0) return op();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new NatsUnavailableError(`${what}: NATS did not answer within ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+  });
+  try {
+    return await Promise.race([op(), deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * encodeToken turns any string into one NATS subject/KV-key token, reversibly: ASCII
+ * letters, digits, `-` and `_` stay, every other UTF-8 byte becomes `=XX` (upper-case hex),
+ * and the empty string becomes `=`. decodeToken reverses it.
+ */
+export function encodeToken(s: string): string {
+  if (s === '') return '=';
+  let out = '';
+  for (const byte of new TextEncoder().encode(s)) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9_-]/.test(c) ? c : `=${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return out;
+}
+
+/** decodeToken reverses encodeToken. */
+export function decodeToken(token: string): string {
+  if (token === '=') return '';
+  const bytes: number[] = [];
+  for (let i = 0; i < token.length; i++) {
+    if (token[i] === '=') {
+      bytes.push(Number.parseInt(token.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(token.charCodeAt(i));
+  }
+  return new TextDecoder().decode(Uint8Array.from(bytes));
+}
+
+/** NAMESPACE_NAME is what a scope must look like to name NATS buckets (a Kubernetes namespace). */
+export const NAMESPACE_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+
+/**
+ * natsBucketName names the JetStream bucket (KV or object store) of `name` in namespace
+ * `scope`: `<prefix>_<scope>_<name>`, with `name` escaped like encodeToken but using `_` as
+ * the escape character (bucket names allow only `[A-Za-z0-9_-]`). Namespaces never contain
+ * `_`, so the first `_` after the prefix ends the namespace and the mapping is reversible.
+ */
+export function natsBucketName(prefix: string, scope: string, name: string): string {
+  if (!NAMESPACE_NAME.test(scope)) throw new Error(`namespace "${scope}" is not a valid Kubernetes namespace name`);
+  let out = '';
+  for (const byte of new TextEncoder().encode(name)) {
+    const c = String.fromCharCode(byte);
+    out += /[A-Za-z0-9-]/.test(c) ? c : `_${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+  }
+  return `${prefix}_${scope}_${out}`;
 }

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { useNats, useNatsConnections } from '../../../../test/support/nats.js';
+import { decodeToken, encodeToken } from '../common.js';
+import { bindFor, bytes, fn, text } from '../testing.js';
+import { keyvalueContract } from './contract.js';
+import { ATOMICS, keyvaluePlugin, STORE } from './index.js';
+import { natsKeyValueBackend } from './nats.js';
+
+const server = useNats();
+const connection = useNatsConnections(server);
+const GRANT = {
+  namespace: 'wasi',
+  package: 'keyvalue',
+  interfaces: ['store', 'atomics', 'batch'],
+  version: '0.2.0-draft',
+};
+
+keyvalueContract('nats', async () => natsKeyValueBackend(await connection()));
+
+describe('wasi:keyvalue on NATS', () => {
+  it('stores keys of any shape and lists the originals', async () => {
+    const b = await bindFor(keyvaluePlugin({ backend: natsKeyValueBackend(await connection()) }), { grants: [GRANT] });
+    const bucket = await fn(b, STORE, 'open')('odd_keys');
+    const keys = ['', '.', 'a.b', 'a..b', ' space', '*', '>', 'ünï/cødé', 'x=41', '_INBOX.x', 'a'.repeat(300)];
+    for (const k of keys) {
+      expect(decodeToken(encodeToken(k))).toBe(k);
+      await bucket.set(k, bytes(`v:${k}`));
+    }
+    for (const k of keys) expect(text(await bucket.get(k))).toBe(`v:${k}`);
+    expect((await bucket.listKeys(undefined)).keys).toEqual([...keys].sort());
+  });
+
+  it('increments atomically across two hosts (1,000 each)', async () => {
+    const hosts = await Promise.all([connection(), connection()]);
+    const bindings = await Promise.all(
+      hosts.map((nc) => bindFor(keyvaluePlugin({ backend: natsKeyValueBackend(nc) }), { grants: [GRANT] })),
+    );
+    const buckets = await Promise.all(bindings.map((b) => fn(b, STORE, 'open')('counters')));
+    const started = performance.now();
+    await Promise.all(
+      bindings.map((b, i) =>
+        Promise.all(Array.from({ length: 1000 }, () => fn(b, ATOMICS, 'increment')(buckets[i], 'hits', 1n))),
+      ),
+    );
+    const ms = performance.now() - started;
+    console.log(`two-host increment: 2000 increments in ${ms.toFixed(0)} ms`);
+    expect(text(await buckets[0].get('hits'))).toBe('2000');
+  });
+
+  it('keeps data through a nats-server restart and fails calls promptly with other while it is down', async () => {
+    const nc = await connection();
+    const b = await bindFor(keyvaluePlugin({ backend: natsKeyValueBackend(nc, { timeoutMs: 1000 }) }), {
+      grants: [GRANT],
+    });
+    const bucket = await fn(b, STORE, 'open')('durable');
+    for (let i = 0; i < 50; i++) await bucket.set(`before-${i}`, bytes(String(i)));
+    const outcomes: { ok: boolean; ms: number; err?: unknown }[] = [];
+    let running = true;
+    const traffic = (async () => {
+      for (let i = 0; running; i++) {
+        const t0 = performance.now();
+        try {
+          await bucket.set(`during-${i}`, bytes('x'));
+          outcomes.push({ ok: true, ms: performance.now() - t0 });
+        } catch (err) {
+          outcomes.push({ ok: false, ms: performance.now() - t0, err });
+        }
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    await waitUntil(() => outcomes.filter((o) => o.ok).length > 20);
+    await server().down();
+    await waitUntil(() => outcomes.filter((o) => !o.ok).length >= 5);
+    await server().up();
+    const errorsBefore = outcomes.length;
+    await waitUntil(() => outcomes.slice(errorsBefore).some((o) => o.ok), 20_000);
+    running = false;
+    await traffic;
+    const failed = outcomes.filter((o) => !o.ok);
+    for (const f of failed) expect(f.err).toMatchObject({ tag: 'other', val: expect.any(String) });
+    expect(Math.max(...failed.map((f) => f.ms))).toBeLessThan(1500);
+    console.log(
+      `outage: ${failed.length} calls failed, slowest failure ${Math.max(...failed.map((f) => f.ms)).toFixed(0)} ms`,
+    );
+    for (let i = 0; i < 50; i++) expect(text(await bucket.get(`before-${i}`))).toBe(String(i));
+    expect(await fn(b, ATOMICS, 'increment')(bucket, 'after', 1n)).toBe(1n);
+  });
+
+  it('measures get latency against a raw nats.js KV get', async () => {
+    const nc = await connection();
+    const backend = natsKeyValueBackend(nc);
+    const b = await bindFor(keyvaluePlugin({ backend }), { grants: [GRANT] });
+    const bucket = await fn(b, STORE, 'open')('bench');
+    await bucket.set('key', bytes('value'));
+    const { Kvm } = await import('@nats-io/kv');
+    const raw = await new Kvm(nc).open('skiff_default_bench');
+    const n = 2000;
+    const time = async (op: () => Promise<unknown>) => {
+      for (let i = 0; i < 200; i++) await op();
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await op();
+      return ((performance.now() - t0) * 1000) / n;
+    };
+    const rawUs = await time(() => raw.get('key'));
+    const pluginUs = await time(() => bucket.get('key'));
+    console.log(
+      `kv get: plugin ${pluginUs.toFixed(1)} µs vs raw nats.js ${rawUs.toFixed(1)} µs (${(pluginUs / rawUs).toFixed(2)}x)`,
+    );
+    expect(text(await bucket.get('key'))).toBe('value');
+  });
+});
+
+async function waitUntil(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
