@@ -98,6 +98,7 @@ export async function run(argv: string[]): Promise<number> {
     labels: options.labels,
     podName: options.podName,
     maxWorkloads: options.maxWorkloads,
+    extraInterfaces: ['wasi:http/incoming-handler'],
   });
   try {
     await host.start();

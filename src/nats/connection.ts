@@ -85,7 +85,8 @@ export async function connectNats(settings: NatsSettings, options: ConnectOption
 function describeConnectError(err: unknown, servers: string[], settings: NatsSettings): NatsConnectError {
   const e = err as Error & { code?: string };
   const where = servers.join(',');
-  const text = `${e.name} ${e.message} ${e.code ?? ''}`.toLowerCase();
+  const cause = (e.cause ?? {}) as { code?: string };
+  const text = `${e.name} ${e.message} ${e.code ?? ''} ${cause.code ?? ''}`.toLowerCase();
   if (text.includes('authorization') || text.includes('authentication') || text.includes('auth')) {
     const how = settings.user
       ? `user "${settings.user}" and its password`
@@ -102,7 +103,7 @@ function describeConnectError(err: unknown, servers: string[], settings: NatsSet
       { cause: err },
     );
   }
-  if (text.includes('econnrefused') || text.includes('timeout') || text.includes('enotfound')) {
+  if (/econnrefused|connection refused|timeout|enotfound|eai_again|ehostunreach/.test(text)) {
     return new NatsConnectError('SKIFF_NATS_UNREACHABLE', `cannot reach NATS at ${where}: ${e.message}`, {
       cause: err,
     });

@@ -35,6 +35,8 @@ export interface HostControlOptions {
   readonly podName?: string | undefined;
   /** maxWorkloads is the capacity announced in heartbeats (default 100); starts beyond it are refused. */
   readonly maxWorkloads?: number;
+  /** extraInterfaces are announced beside the plugins' (e.g. `wasi:http/incoming-handler` with an HTTP server). */
+  readonly extraInterfaces?: readonly string[];
 }
 
 /** CapacityError refuses a start for a new workload on a full host. */
@@ -57,6 +59,7 @@ export class HostControl {
   readonly #host: ControlledHost;
   readonly #logger: Logger;
   readonly #identity: HostIdentity;
+  readonly #extraInterfaces: readonly string[];
   readonly #subs: Subscription[] = [];
   /** #tails serialises starts and stops per workload id. */
   readonly #tails = new Map<string, Promise<unknown>>();
@@ -67,6 +70,7 @@ export class HostControl {
     this.#nc = options.nc;
     this.#host = options.host;
     this.#logger = options.logger.child({ component: 'control' });
+    this.#extraInterfaces = options.extraInterfaces ?? [];
     this.#identity = {
       hostId: options.host.id,
       podName: options.podName,
@@ -108,7 +112,12 @@ export class HostControl {
 
   /** heartbeat is the host's current heartbeat. */
   heartbeat(options: { stopping?: boolean } = {}) {
-    return buildHeartbeat(this.#identity, this.#host.interfaces, this.#host.list(), options);
+    return buildHeartbeat(
+      this.#identity,
+      [...this.#host.interfaces, ...this.#extraInterfaces],
+      this.#host.list(),
+      options,
+    );
   }
 
   #beat(): void {

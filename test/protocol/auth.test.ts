@@ -1,0 +1,96 @@
+/**
+ * Authentication: hosts and clients connect with user/password or a token; wrong
+ * credentials fail at once with a message that says what was refused.
+ */
+import { describe, expect, it } from 'vitest';
+import { ControlClient } from '../../src/nats/client.js';
+import { natsSettings } from '../../src/nats/config.js';
+import { connectNats, NatsConnectError, reconnectDelay } from '../../src/nats/connection.js';
+import { HostControl } from '../../src/runtime/control/index.js';
+import { startTestHost } from '../support/host.js';
+import { useNats } from '../support/nats.js';
+
+function settingsOf(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const flags = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i += 2) flags.set(argv[i]!.slice(2), [argv[i + 1]!]);
+  return natsSettings({ flags }, env);
+}
+
+describe('user/password', () => {
+  const nats = useNats({ user: 'skiff', pass: 's3cret' });
+
+  it('a host and a client with the right password talk; a wrong password fails clearly', async () => {
+    const url = nats().url;
+    const hostNc = await connectNats(settingsOf(['--nats', url, '--nats-user', 'skiff', '--nats-password', 's3cret'])!);
+    const t = await startTestHost();
+    Object.defineProperty(t.host, 'id', { value: 'auth-host' });
+    const control = new HostControl({ nc: hostNc, host: t.host, logger: t.host.logger });
+    await control.start();
+    // The password may come from the environment instead of the command line.
+    const clientNc = await connectNats(
+      settingsOf(['--nats', url, '--nats-user', 'skiff'], { SKIFF_NATS_PASSWORD: 's3cret' })!,
+    );
+    try {
+      expect(await new ControlClient(clientNc).status('auth-host')).toEqual([]);
+      const err = await connectNats(
+        settingsOf(['--nats', url, '--nats-user', 'skiff', '--nats-password', 'wrong'])!,
+      ).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NatsConnectError);
+      expect(err).toMatchObject({ code: 'SKIFF_NATS_AUTH' });
+      expect((err as Error).message).toMatch(
+        new RegExp(`^NATS at ${url} refused user "skiff" and its password \\(.*\\); check the --nats-\\* credentials$`),
+      );
+      const none = await connectNats(settingsOf(['--nats', url])!).catch((e: unknown) => e);
+      expect(none).toMatchObject({ code: 'SKIFF_NATS_AUTH', message: expect.stringMatching(/refused no credentials/) });
+    } finally {
+      await control.stop();
+      await t.stop();
+      await hostNc.close();
+      await clientNc.close();
+    }
+  });
+});
+
+describe('token', () => {
+  const nats = useNats({ token: 'tok-123' });
+
+  it('connects with the token and refuses a wrong one', async () => {
+    const nc = await connectNats(settingsOf(['--nats', nats().url, '--nats-token', 'tok-123'])!);
+    expect(nc.isClosed()).toBe(false);
+    await nc.close();
+    const err = await connectNats(settingsOf(['--nats', nats().url, '--nats-token', 'nope'])!).catch((e) => e);
+    expect(err).toMatchObject({ code: 'SKIFF_NATS_AUTH', message: expect.stringMatching(/refused the token/) });
+  });
+});
+
+describe('settings', () => {
+  it('rejects ambiguous or incomplete credentials, and reads the environment', () => {
+    expect(() => settingsOf(['--nats', 'nats://x:4222', '--nats-user', 'u'])).toThrow(
+      '--nats-user and --nats-password go together',
+    );
+    expect(() => settingsOf(['--nats', 'nats://x:4222', '--nats-token', 't', '--nats-creds', '/c'])).toThrow(
+      /choose one of/,
+    );
+    expect(() => settingsOf(['--nats', 'http://x'])).toThrow(/is not a NATS URL/);
+    expect(settingsOf([], {})).toBeUndefined();
+    expect(settingsOf([], { SKIFF_NATS_URL: 'nats://a:1,nats://b:2', SKIFF_NATS_TLS_CA: '/ca.pem' })).toMatchObject({
+      servers: ['nats://a:1', 'nats://b:2'],
+      tls: { caFile: '/ca.pem' },
+    });
+  });
+
+  it('backs off exponentially up to a cap, with jitter', () => {
+    expect(reconnectDelay(0, 5_000, () => 1)).toBe(100);
+    expect(reconnectDelay(3, 5_000, () => 1)).toBe(800);
+    expect(reconnectDelay(20, 5_000, () => 1)).toBe(5_000);
+    expect(reconnectDelay(20, 5_000, () => 0)).toBe(2_500);
+  });
+
+  it('fails fast and clearly when nothing listens', async () => {
+    const err = await connectNats({ servers: ['nats://127.0.0.1:1'] }).catch((e: unknown) => e);
+    expect(err).toMatchObject({
+      code: 'SKIFF_NATS_UNREACHABLE',
+      message: expect.stringMatching(/^cannot reach NATS at nats:\/\/127.0.0.1:1/),
+    });
+  });
+});
