@@ -7,6 +7,7 @@ import { ControlClient } from '../../src/nats/client.js';
 import { natsSettings } from '../../src/nats/config.js';
 import { connectNats, NatsConnectError, reconnectDelay } from '../../src/nats/connection.js';
 import { HostControl } from '../../src/runtime/control/index.js';
+import { runCli } from '../support/cli.js';
 import { startTestHost } from '../support/host.js';
 import { useNats } from '../support/nats.js';
 
@@ -48,6 +49,21 @@ describe('user/password', () => {
       await hostNc.close();
       await clientNc.close();
     }
+  });
+});
+
+describe('the CLI with user/password', () => {
+  const nats = useNats({ user: 'skiff', pass: 's3cret' });
+
+  it('skiff ctl with a wrong password exits 1 and says what was refused; the right one works', async () => {
+    const bad = runCli(['ctl', '--nats', nats().url, '--nats-user', 'skiff', '--nats-password', 'nope', 'hosts']);
+    expect(await bad.exited).toBe(1);
+    expect(bad.output()).toMatch(/skiff ctl: NATS at nats:\/\/127\.0\.0\.1:\d+ refused user "skiff" and its password/);
+    const good = runCli(['ctl', '--nats', nats().url, '--nats-user', 'skiff', 'hosts', '--wait-ms', '100'], {
+      SKIFF_NATS_PASSWORD: 's3cret',
+    });
+    expect(await good.exited).toBe(0);
+    expect(good.output()).toContain('no hosts answered');
   });
 });
 

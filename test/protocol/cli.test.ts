@@ -1,0 +1,175 @@
+/**
+ * `skiff host` and `skiff ctl` as a user runs them: separate processes, a real nats-server,
+ * a Workload manifest file, HTTP by virtual host, and a clean SIGTERM.
+ */
+import { request } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { heartbeatSchema } from '../../src/api/index.js';
+import { formatLogLine, table } from '../../src/cli/ctl.js';
+import { defaultHostId, parseLabels } from '../../src/cli/host.js';
+import { decode } from '../../src/nats/codec.js';
+import { connectNats } from '../../src/nats/connection.js';
+import { heartbeatSubject } from '../../src/nats/subjects.js';
+import { type CliRun, runCli } from '../support/cli.js';
+import { fixturePath } from '../support/fixtures.js';
+import { freePort, useNats } from '../support/nats.js';
+import { waitFor } from './helpers.js';
+
+const nats = useNats();
+let host: CliRun;
+let httpPort: number;
+let metricsPort: number;
+let manifest: string;
+
+async function ctl(...args: string[]): Promise<{ code: number; out: string }> {
+  const run = runCli(['ctl', '--nats', nats().url, ...args]);
+  const code = await run.exited;
+  return { code, out: run.output() };
+}
+
+function get(port: number, vhost: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ hostname: '127.0.0.1', port, path: '/', headers: { host: vhost } }, (res) => {
+      let text = '';
+      res.on('data', (d) => {
+        text += d;
+      });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+beforeAll(async () => {
+  const wasm = await fixturePath('hello-js');
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-ctl-'));
+  manifest = join(dir, 'hello.yaml');
+  writeFileSync(
+    manifest,
+    `apiVersion: runtime.skiff.dev/v1alpha1
+kind: Workload
+metadata:
+  name: hello
+  namespace: web
+spec:
+  hostSelector: { zone: a }
+  components:
+    - name: web
+      image: file://${wasm}
+  hostInterfaces:
+    - namespace: wasi
+      package: http
+      interfaces: [incoming-handler]
+      config: { host: hello.test }
+`,
+  );
+  metricsPort = await freePort();
+  host = runCli([
+    'host',
+    '--nats',
+    nats().url,
+    '--name',
+    'cli-host',
+    '--label',
+    'zone=a',
+    '--port',
+    '0',
+    '--bind',
+    '127.0.0.1',
+    '--metrics-port',
+    String(metricsPort),
+    '--heartbeat-seconds',
+    '1',
+  ]);
+  const m = await host.waitFor(/cli-host ready; http port (\d+)/);
+  httpPort = Number(m[1]);
+});
+afterAll(async () => {
+  await host?.stop();
+});
+
+describe('skiff host + skiff ctl', () => {
+  it('ctl hosts lists the host with its labels', async () => {
+    const { code, out } = await ctl('hosts', '--wait-ms', '500');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^HOST\s+POD\s+WORKLOADS/m);
+    expect(out).toMatch(/^cli-host\s+-\s+0\/100\s+\d+\s+\d+Mi\s+zone=a\s+\d+$/m);
+  });
+
+  it('ctl start runs the manifest on a matching host; it serves its virtual host', async () => {
+    const { code, out } = await ctl('start', manifest);
+    expect(out).toContain('web/hello Running on cli-host (generation 1)');
+    expect(code).toBe(0);
+    expect(await get(httpPort, 'hello.test')).toEqual({ status: 200, text: 'hello from skiff' });
+    expect((await get(httpPort, 'other.test')).status).toBe(404);
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(metrics).toMatch(/skiff_http_requests_total\{workload="web\/hello",code="200"\} 1/);
+  });
+
+  it('a second ctl start is the next generation and replaces the first', async () => {
+    const { code, out } = await ctl('start', manifest, '--host', 'cli-host');
+    expect(out).toContain('web/hello Running on cli-host (generation 2)');
+    expect(code).toBe(0);
+  });
+
+  it('ctl status shows the workload; an unknown one exits 1', async () => {
+    const { code, out } = await ctl('status', 'web/hello');
+    expect(code).toBe(0);
+    expect(out).toMatch(/^web\/hello\s+cli-host\s+Running\s+2\s*$/m);
+    const missing = await ctl('status', 'nope');
+    expect(missing.code).toBe(1);
+    expect(missing.out).toContain('default/nope runs on no host');
+  });
+
+  it('ctl start refuses a manifest no host matches, naming why', async () => {
+    const other = manifest.replace(/hello\.yaml$/, 'other.yaml');
+    writeFileSync(other, (await import('node:fs')).readFileSync(manifest, 'utf8').replace('zone: a', 'zone: b'));
+    const { code, out } = await ctl('start', other);
+    expect(code).toBe(1);
+    expect(out).toContain('skiff ctl start: no host matches web/hello (hostSelector, capacity)');
+  });
+
+  it('ctl stop stops it everywhere', async () => {
+    const { code, out } = await ctl('stop', 'web/hello');
+    expect(out).toContain('web/hello stopped on cli-host');
+    expect(code).toBe(0);
+    expect((await get(httpPort, 'hello.test')).status).toBe(404);
+    expect((await ctl('stop', 'web/hello')).code).toBe(1);
+  });
+
+  it('SIGTERM stops the host cleanly with a last "stopping" heartbeat', async () => {
+    const nc = await connectNats({ servers: [nats().url] });
+    const last: boolean[] = [];
+    const sub = nc.subscribe(heartbeatSubject('cli-host'), {
+      callback: (_e, m) => {
+        last.push(decode(heartbeatSchema, m.data, 'heartbeat').stopping === true);
+      },
+    });
+    await nc.flush();
+    const code = await host.stop();
+    expect(code).toBe(0);
+    await waitFor('the goodbye heartbeat', () => last.includes(true), 5_000);
+    sub.unsubscribe();
+    await nc.close();
+  });
+});
+
+describe('cli helpers', () => {
+  it('parse labels, derive host ids, render tables and log lines', () => {
+    expect(parseLabels(['a=1', 'b=x=y'])).toEqual({ a: '1', b: 'x=y' });
+    expect(() => parseLabels(['nokey'])).toThrow('--label "nokey" must be key=value');
+    expect(defaultHostId('pod.example.com')).toBe('pod-example-com');
+    expect(
+      table([
+        ['A', 'BB'],
+        ['ccc', 'd'],
+      ]),
+    ).toBe('A    BB\nccc  d\n');
+    expect(formatLogLine('{"level":"info","context":"app","message":"hi"}')).toBe('INFO [app] hi');
+    expect(formatLogLine('plain')).toBe('plain');
+  });
+});
