@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { useNats, useNatsConnections } from '../../../../test/support/nats.js';
+import { bindFor, fn } from '../testing.js';
+import { blobstoreContract } from './contract.js';
+import { BLOB_TYPES, BLOBSTORE, blobstorePlugin } from './index.js';
+import { natsBlobstoreBackend } from './nats.js';
+
+const server = useNats();
+const connection = useNatsConnections(server);
+const GRANT = { namespace: 'wasi', package: 'blobstore', interfaces: ['blobstore'], version: '0.2.0-draft' };
+
+blobstoreContract('nats', async () => natsBlobstoreBackend(await connection()));
+
+describe('wasi:blobstore on NATS', () => {
+  it('streams objects of several MB both ways, across many NATS messages', async () => {
+    const b = await bindFor(blobstorePlugin({ backend: natsBlobstoreBackend(await connection()) }), {
+      grants: [GRANT],
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: jco resource classes.
+    const { OutgoingValue: Out, IncomingValue: In } = b.binding.imports[BLOB_TYPES] as any;
+    const c = await fn(b, BLOBSTORE, 'createContainer')('big');
+    const payload = randomBytes(5 * 1024 * 1024 + 123);
+    const value = Out.newOutgoingValue();
+    const stream = value.outgoingValueWriteBody();
+    await c.writeData('blob.bin', value);
+    for (let off = 0; off < payload.length; off += 64 * 1024) {
+      stream.checkWrite();
+      stream.write(payload.subarray(off, off + 64 * 1024));
+    }
+    stream[Symbol.dispose]();
+    await Out.finish(value);
+    expect((await c.objectInfo('blob.bin')).size).toBe(BigInt(payload.length));
+    const whole: Uint8Array = await In.incomingValueConsumeSync(await c.getData('blob.bin', 0n, 2n ** 64n - 1n));
+    expect(Buffer.from(whole).equals(payload)).toBe(true);
+    const from = 3_000_000n;
+    const part = In.incomingValueConsumeAsync(await c.getData('blob.bin', from, from + 400_000n));
+    const got: Uint8Array[] = [];
+    for (;;) {
+      try {
+        got.push(await part.blockingRead(100_000n));
+      } catch (err) {
+        expect(err).toEqual({ tag: 'closed' });
+        break;
+      }
+    }
+    expect(Buffer.concat(got).equals(payload.subarray(Number(from), Number(from) + 400_001))).toBe(true);
+    await fn(
+      b,
+      BLOBSTORE,
+      'copyObject',
+    )({ container: 'big', object: 'blob.bin' }, { container: 'big', object: 'copy' });
+    const copy: Uint8Array = await In.incomingValueConsumeSync(await c.getData('copy', 0n, 2n ** 64n - 1n));
+    expect(Buffer.from(copy).equals(payload)).toBe(true);
+  });
+});
