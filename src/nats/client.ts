@@ -57,7 +57,7 @@ export class ControlClient {
         if (hb && !hb.stopping) found.set(hb.hostId, hb);
       }
     } catch (err) {
-      if ((err as Error).name !== 'NoRespondersError') throw err;
+      if (!isNoResponders(err)) throw err;
     }
     return [...found.values()].sort((a, b) => a.hostId.localeCompare(b.hostId));
   }
@@ -115,7 +115,7 @@ export class ControlClient {
     } catch (err) {
       const e = err as Error;
       const host = subject.split('.')[2];
-      if (e.name === 'NoRespondersError' || /no responders/i.test(e.message)) {
+      if (isNoResponders(e)) {
         throw new ControlError('SKIFF_HOST_UNREACHABLE', `host ${host} is not connected (no responders)`, {
           cause: err,
         });
@@ -132,6 +132,11 @@ export class ControlClient {
       throw err;
     }
   }
+}
+
+function isNoResponders(err: unknown): boolean {
+  const e = err as Error & { cause?: unknown };
+  return e.name === 'NoRespondersError' || /no responders/i.test(e.message) || (!!e.cause && isNoResponders(e.cause));
 }
 
 function tryDecodeHeartbeat(msg: Msg): Heartbeat | undefined {

@@ -62,7 +62,7 @@ describe('the CLI with user/password', () => {
     const good = runCli(['ctl', '--nats', nats().url, '--nats-user', 'skiff', 'hosts', '--wait-ms', '100'], {
       SKIFF_NATS_PASSWORD: 's3cret',
     });
-    expect(await good.exited).toBe(0);
+    expect(await good.exited, good.output()).toBe(0);
     expect(good.output()).toContain('no hosts answered');
   });
 });
