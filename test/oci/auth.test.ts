@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as pushCli } from '../../src/cli/push.js';
 import {
   credentialsFor,
   OciUnauthorizedError,
@@ -25,10 +26,12 @@ for (const kind of ['basic', 'token'] as const) {
   describe(`${kind} auth`, () => {
     let registry: TestRegistry;
     let bytes: Uint8Array;
+    let wasm: string;
     beforeAll(async () => {
       const auth: RegistryAuth = { kind, user: USER, password: PASSWORD };
       registry = await startRegistry(auth);
-      bytes = new Uint8Array(readFileSync(await fixturePath('hello-c')));
+      wasm = await fixturePath('hello-c');
+      bytes = new Uint8Array(readFileSync(wasm));
     });
     afterAll(async () => {
       await registry?.stop();
@@ -51,6 +54,15 @@ for (const kind of ['basic', 'token'] as const) {
       const pulled = await pull(ref, { cacheDir: cache(), label: image, credentials: await creds(PASSWORD, 'fields') });
       expect(pulled.bytes).toEqual(bytes);
       expect(pulled.manifestDigest).toBe(pushed.manifestDigest);
+    });
+
+    it('skiff push --docker-config authenticates', async () => {
+      const config = dockerConfigFile(registry.host, USER, PASSWORD);
+      const image = `${registry.host}/private/cli:1.0.0`;
+      expect(await pushCli([wasm, image, '--docker-config', config])).toBe(0);
+      expect(await pushCli([wasm, `${registry.host}/private/cli:2.0.0`])).toBe(1);
+      const pulled = await pull(parseReference(image), { cacheDir: cache(), label: image, credentials: await creds(PASSWORD) });
+      expect(pulled.bytes).toEqual(bytes);
     });
 
     it('refuses anonymous and wrong-password pulls with an unauthorized error naming the reference', async () => {

@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,12 +112,16 @@ describe('pull', () => {
     expect(first.manifestDigest).toBe(pushed.manifestDigest);
     expect(first.fromCache).toBe(false);
 
-    const t1 = performance.now();
-    const second = await pullImage(image, cacheDir);
-    const warm = performance.now() - t1;
-    expect(second.fromCache).toBe(true);
-    expect(second.bytes).toEqual(helloC);
-    console.info(`pull hello-c (${helloC.length} B): cold ${cold.toFixed(1)} ms, cached ${warm.toFixed(1)} ms`);
+    const times: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t1 = performance.now();
+      const again = await pullImage(image, cacheDir);
+      times.push(performance.now() - t1);
+      expect(again.fromCache).toBe(true);
+      expect(again.bytes).toEqual(helloC);
+    }
+    const warm = times.sort((a, b) => a - b)[2]!;
+    console.info(`pull hello-c (${helloC.length} B): cold ${cold.toFixed(1)} ms, cached (median of 5) ${warm.toFixed(1)} ms`);
   });
 
   it('pulls by digest', async () => {
@@ -151,6 +156,39 @@ describe('pull', () => {
     const cached = await pullImage(image, cacheDir, 'Never');
     expect(cached.bytes).toEqual(helloC);
     expect(cached.fromCache).toBe(true);
+  });
+});
+
+describe('blob redirects', () => {
+  it('follows a redirect from the registry to another origin for the layer', async () => {
+    // A loopback front that proxies manifests and redirects blob GETs to the registry itself,
+    // the way registries on object storage redirect to a CDN or bucket.
+    const redirected: string[] = [];
+    const front = createServer(async (req, res) => {
+      const target = `http://${registry.host}${req.url}`;
+      if (req.url?.includes('/blobs/')) {
+        redirected.push(req.url);
+        res.writeHead(307, { location: target }).end();
+        return;
+      }
+      const upstream = await fetch(target, { method: req.method, headers: { accept: String(req.headers.accept ?? '') } });
+      const headers: Record<string, string> = {};
+      for (const name of ['content-type', 'docker-content-digest', 'content-length']) {
+        const value = upstream.headers.get(name);
+        if (value) headers[name] = value;
+      }
+      res.writeHead(upstream.status, headers).end(Buffer.from(await upstream.arrayBuffer()));
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    try {
+      await push(`${registry.host}/team/redirected:1.0.0`, helloC);
+      const image = `127.0.0.1:${(front.address() as { port: number }).port}/team/redirected:1.0.0`;
+      const result = await pullImage(image, newCache());
+      expect(result.bytes).toEqual(helloC);
+      expect(redirected).toEqual([`/v2/team/redirected/blobs/${sha256Digest(helloC)}`]);
+    } finally {
+      await new Promise((resolve) => front.close(resolve));
+    }
   });
 });
 
