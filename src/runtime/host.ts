@@ -13,6 +13,7 @@ import type { ComponentSource } from './engine/source.js';
 import { SkiffError, WorkloadNotFoundError } from './errors.js';
 import type { HostPlugin } from './plugin.js';
 import type { VolumeResolver } from './volumes.js';
+import { WorkerSpares } from './worker/spares.js';
 import { RunningWorkload, type StartOptions } from './workload.js';
 
 /** WorkloadState is where a workload is in its life on a host. */
@@ -68,6 +69,7 @@ export class Host implements HostApi, HostView {
   readonly #workDir: string;
   readonly #volumeResolver: VolumeResolver | undefined;
   readonly #entries = new Map<string, Entry>();
+  readonly #spares = new WorkerSpares();
   #started = false;
 
   constructor(options: {
@@ -99,6 +101,7 @@ export class Host implements HostApi, HostView {
   async start(): Promise<void> {
     for (const p of this.plugins) await p.start?.({ hostId: this.id, logger: this.logger.child({ plugin: p.id }) });
     for (const h of this.#handlers) await h.start(this);
+    this.#spares.warm();
     this.#started = true;
   }
 
@@ -107,6 +110,7 @@ export class Host implements HostApi, HostView {
     for (const h of this.#handlers) await h.stop();
     await Promise.all([...this.#entries.keys()].map((id) => this.workloadStop(id).catch(() => undefined)));
     for (const p of this.plugins) await p.stop?.();
+    await this.#spares.close();
     this.#started = false;
   }
 
@@ -143,6 +147,7 @@ export class Host implements HostApi, HostView {
       workDir: this.#workDir,
       volumeResolver: this.#volumeResolver,
       onEvent: (w, e) => this.metrics.instanceEvents.inc({ workload: w, event: e }),
+      spawn: () => this.#spares.take(),
     });
     const started = performance.now();
     try {

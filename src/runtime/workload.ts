@@ -3,6 +3,7 @@
  * → prepare → start a worker. Starting is all-or-nothing: if one component fails, every
  * piece already started is stopped again and the error names the component and reason.
  */
+import type { Worker } from 'node:worker_threads';
 import type { ComponentSpec, Workload } from '../api/index.js';
 import { parseQuantity } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -28,6 +29,8 @@ export interface WorkloadDeps {
   workDir: string;
   volumeResolver?: VolumeResolver | undefined;
   onEvent?: (workload: string, event: 'trap' | 'timeout' | 'crash' | 'restart') => void;
+  /** spawn starts a workload worker (a pre-started spare when there is one). */
+  spawn: () => Worker;
 }
 
 /** RunningComponent is one started component of a workload. */
@@ -140,6 +143,7 @@ export class RunningWorkload {
         logger,
         fragment,
         timeoutMs: spec.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        spawn: this.#deps.spawn,
         onEvent: (e) => this.#deps.onEvent?.(this.id, e),
         init: {
           moduleUrl: prepared.moduleUrl,

@@ -47,6 +47,7 @@ export interface HttpResponseData {
 /** ToWorker is every message the main thread sends a worker. */
 export type ToWorker =
   | RpcReply
+  | { t: 'init'; init: WorkerInit }
   | { t: 'http'; id: number; req: HttpRequestData }
   | { t: 'invoke'; id: number; iface: string; fn: string; args: unknown[] }
   | { t: 'shutdown' };

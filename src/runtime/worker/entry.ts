@@ -4,15 +4,20 @@
  * plugins (in the main thread), and serves HTTP requests and export invocations from
  * an instance pool. A runaway guest is stopped by the main thread terminating this worker.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { BridgeClient } from '../bridge/client.js';
 import type { FromWorker, RpcReply, ToWorker, WorkerInit } from '../bridge/protocol.js';
 import { httpImports, serveHttp } from '../http/guest.js';
 import { createWasiImports } from '../wasi/index.js';
 import { findExport, type Instance, InstancePool } from './pool.js';
 
-const init = workerData as WorkerInit;
 const port = parentPort!;
+// A worker may be started ahead of time (a spare): it learns its component from the first message.
+const init = await new Promise<WorkerInit>((resolve) => {
+  port.once('message', (message: ToWorker) => {
+    if (message.t === 'init') resolve(message.init);
+  });
+});
 const post = (message: FromWorker) => port.postMessage(message);
 const bridge = new BridgeClient(port);
 

@@ -4,14 +4,12 @@
  * and stops it — terminating it when a guest runs past its timeout, then starting a
  * fresh one so the workload keeps serving.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { Logger } from '../../telemetry/logger.js';
 import { BridgeServer } from '../bridge/server.js';
 import type { FromWorker, HttpRequestData, HttpResponseData, ToWorker, WorkerInit } from '../bridge/protocol.js';
 import { InstanceTimeoutError, InstanceTrapError, SkiffError } from '../errors.js';
 import type { ImportFragment } from '../plugin.js';
-
-const entryUrl = new URL(`./entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 /** RunnerOptions configures a ComponentRunner. */
 export interface RunnerOptions {
@@ -19,6 +17,8 @@ export interface RunnerOptions {
   fragment: ImportFragment;
   logger: Logger;
   timeoutMs: number;
+  /** spawn returns a started worker waiting for its init message. */
+  spawn: () => Worker;
   /** onEvent reports discarded instances and restarts (for metrics). */
   onEvent?: (event: 'trap' | 'timeout' | 'crash' | 'restart') => void;
 }
@@ -53,13 +53,8 @@ export class ComponentRunner {
 
   #spawn(): Promise<void> {
     const bridge = new BridgeServer(this.#options.fragment, this.#logger);
-    const worker = new Worker(entryUrl, {
-      workerData: this.#options.init,
-      execArgv: entryUrl.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
-      resourceLimits: { maxOldGenerationSizeMb: 512 },
-      stdout: false,
-      stderr: false,
-    });
+    const worker = this.#options.spawn();
+    worker.postMessage({ t: 'init', init: this.#options.init } satisfies ToWorker);
     this.#worker = worker;
     this.#bridge = bridge;
     return new Promise<void>((resolve, reject) => {

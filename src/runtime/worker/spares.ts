@@ -1,0 +1,60 @@
+/**
+ * WorkerSpares keeps one idle workload worker started ahead of time, so starting a
+ * component costs an instantiation, not a thread start and module load. A spare is
+ * unref'd: it never keeps the process alive.
+ */
+import { Worker } from 'node:worker_threads';
+
+const entryUrl = new URL(`./entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+
+/** spawnWorker starts a workload worker waiting for its init message. */
+export function spawnWorker(): Worker {
+  return new Worker(entryUrl, {
+    // Under the test runner the sources are TypeScript: load them through tsx.
+    execArgv: entryUrl.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    resourceLimits: { maxOldGenerationSizeMb: 512 },
+    stdout: false,
+    stderr: false,
+  });
+}
+
+/** WorkerSpares hands out pre-started workers and starts the next one in the background. */
+export class WorkerSpares {
+  #spare: Worker | undefined;
+  #closed = false;
+
+  /** take returns a started worker (a spare if one is ready) and refills the spare. */
+  take(): Worker {
+    const worker = this.#spare ?? spawnWorker();
+    worker.ref();
+    this.#spare = undefined;
+    this.#refill();
+    return worker;
+  }
+
+  /** warm starts a spare if there is none. */
+  warm(): void {
+    this.#refill();
+  }
+
+  #refill(): void {
+    if (this.#closed) return;
+    setImmediate(() => {
+      if (this.#closed || this.#spare) return;
+      const spare = spawnWorker();
+      spare.unref();
+      spare.once('exit', () => {
+        if (this.#spare === spare) this.#spare = undefined;
+      });
+      this.#spare = spare;
+    });
+  }
+
+  /** close stops the spare; workers already taken are their owners' to stop. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    const spare = this.#spare;
+    this.#spare = undefined;
+    await spare?.terminate();
+  }
+}
