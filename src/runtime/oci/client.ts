@@ -210,7 +210,7 @@ export class RegistryClient {
   }
 
   async #failure(res: Response, what: string): Promise<Error> {
-    const text = res.status === 404 || res.status >= 400 ? await res.text().catch(() => '') : '';
+    const text = await res.text().catch(() => '');
     let code = '';
     let detail = '';
     try {

@@ -23,7 +23,7 @@ export interface OciSourceOptions {
   readonly pullSecret?: ((name: string) => Promise<DockerConfig | undefined>) | undefined;
   /** insecure lists registries (host[:port]) spoken to over plain HTTP; loopback registries always are. */
   readonly insecure?: readonly string[] | undefined;
-  /** policy overrides the imagePullPolicy of every pull (tests, `skiff dev --offline`). */
+  /** policy overrides the imagePullPolicy of every pull (e.g. Never for an offline host). */
   readonly policy?: PullPolicy | undefined;
   readonly logger?: Logger | undefined;
 }
