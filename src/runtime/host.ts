@@ -1,15 +1,12 @@
 /**
  * The host: runs workloads with the plugins it was built with, and hands HTTP requests
- * to them through its HostHandler. Build one with HostBuilder; drive it with HostApi.
+ * to them through its HostHandler. Build one with HostBuilder (builder.ts); drive it with HostApi.
  */
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Workload } from '../api/index.js';
-import { type Logger, silentLogger } from '../telemetry/logger.js';
-import { createMetrics, type HostMetrics } from '../telemetry/metrics.js';
-import { Engine, type EngineOptions } from './engine/engine.js';
-import type { ComponentSource } from './engine/source.js';
+import type { Logger } from '../telemetry/logger.js';
+import type { HostMetrics } from '../telemetry/metrics.js';
+import type { Engine } from './engine/engine.js';
 import { SkiffError, WorkloadNotFoundError } from './errors.js';
 import type { HostPlugin } from './plugin.js';
 import type { VolumeResolver } from './volumes.js';
@@ -70,6 +67,8 @@ export class Host implements HostApi, HostView {
   readonly #volumeResolver: VolumeResolver | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #spares = new WorkerSpares();
+  /** #queues serializes starts and stops of one workload id. */
+  readonly #queues = new Map<string, Promise<unknown>>();
   #started = false;
 
   constructor(options: {
@@ -121,8 +120,24 @@ export class Host implements HostApi, HostView {
       .sort((a, b) => a.startedAt - b.startedAt);
   }
 
-  async workloadStart(spec: Workload, options: StartOptions = {}): Promise<WorkloadStatus> {
-    if (!this.#started) throw new SkiffError('SKIFF_HOST_NOT_STARTED', 'host is not started');
+  #serialize<T>(id: string, run: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(id) ?? Promise.resolve();
+    const next = previous.then(run, run);
+    const settled = next.catch(() => undefined);
+    this.#queues.set(id, settled);
+    void settled.then(() => {
+      if (this.#queues.get(id) === settled) this.#queues.delete(id);
+    });
+    return next;
+  }
+
+  workloadStart(spec: Workload, options: StartOptions = {}): Promise<WorkloadStatus> {
+    if (!this.#started) return Promise.reject(new SkiffError('SKIFF_HOST_NOT_STARTED', 'host is not started'));
+    const namespace = spec.metadata.namespace ?? 'default';
+    return this.#serialize(`${namespace}/${spec.metadata.name}`, () => this.#start(spec, options));
+  }
+
+  async #start(spec: Workload, options: StartOptions): Promise<WorkloadStatus> {
     const namespace = spec.metadata.namespace ?? 'default';
     const id = `${namespace}/${spec.metadata.name}`;
     const ref = {
@@ -174,7 +189,11 @@ export class Host implements HostApi, HostView {
     return status;
   }
 
-  async workloadStop(id: string): Promise<void> {
+  workloadStop(id: string): Promise<void> {
+    return this.#serialize(id, () => this.#stop(id));
+  }
+
+  async #stop(id: string): Promise<void> {
     const entry = this.#entries.get(id);
     if (!entry) throw new WorkloadNotFoundError(id);
     entry.status = { ...entry.status, state: 'Stopping' };
@@ -214,87 +233,4 @@ export function reasonOf(code: string | undefined): string {
   }
 }
 
-/** HostBuilder assembles a Host: engine, plugins, HTTP handler, logger. */
-export class HostBuilder {
-  #id = `host-${randomUUID().slice(0, 8)}`;
-  #logger: Logger = silentLogger();
-  #engine: Partial<EngineOptions> = {};
-  #sources: ComponentSource[] = [];
-  #plugins: HostPlugin[] = [];
-  #handlers: HostHandler[] = [];
-  #workDir = join(tmpdir(), 'skiff-work');
-  #metrics: HostMetrics | undefined;
-  #volumeResolver: VolumeResolver | undefined;
-
-  /** withId names the host. */
-  withId(id: string): this {
-    this.#id = id;
-    return this;
-  }
-  /** withLogger sets the logger. */
-  withLogger(logger: Logger): this {
-    this.#logger = logger;
-    return this;
-  }
-  /** withEngine sets engine options (cache directory). */
-  withEngine(options: { cacheDir?: string }): this {
-    this.#engine = { ...this.#engine, ...options };
-    return this;
-  }
-  /** withSource adds a component source (e.g. OCI) tried before file:// and https://. */
-  withSource(source: ComponentSource): this {
-    this.#sources.push(source);
-    return this;
-  }
-  /** withPlugin adds a capability plugin. */
-  withPlugin(plugin: HostPlugin): this {
-    if (this.#plugins.some((p) => p.imports.some((i) => plugin.imports.includes(i)))) {
-      throw new SkiffError('SKIFF_PLUGIN_CONFLICT', `plugin ${plugin.id} provides an interface another plugin provides`);
-    }
-    this.#plugins.push(plugin);
-    return this;
-  }
-  /** withHttpHandler adds a handler that serves HTTP for the workloads. */
-  withHttpHandler(handler: HostHandler): this {
-    this.#handlers.push(handler);
-    return this;
-  }
-  /** withWorkDir sets where volumes are created. */
-  withWorkDir(dir: string): this {
-    this.#workDir = dir;
-    return this;
-  }
-  /** withMetrics uses an existing metrics set (its own registry by default). */
-  withMetrics(metrics: HostMetrics): this {
-    this.#metrics = metrics;
-    return this;
-  }
-  /** withVolumeResolver provides configMap and secret volumes. */
-  withVolumeResolver(resolver: VolumeResolver): this {
-    this.#volumeResolver = resolver;
-    return this;
-  }
-  /** build creates the Host (not started). */
-  build(): Host {
-    const engine = new Engine({
-      cacheDir: this.#engine.cacheDir ?? defaultCacheDir(),
-      logger: this.#logger,
-      sources: this.#sources,
-    });
-    return new Host({
-      id: this.#id,
-      logger: this.#logger,
-      metrics: this.#metrics ?? createMetrics(),
-      engine,
-      plugins: this.#plugins,
-      handlers: this.#handlers,
-      workDir: this.#workDir,
-      volumeResolver: this.#volumeResolver,
-    });
-  }
-}
-
-/** defaultCacheDir is where the engine caches transpiled components unless told otherwise. */
-export function defaultCacheDir(): string {
-  return join(tmpdir(), 'skiff-cache');
-}
+export { defaultCacheDir, HostBuilder } from './builder.js';

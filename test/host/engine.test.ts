@@ -46,6 +46,26 @@ describe('serving components', () => {
     expect(() => t.host.workloadStatus('default/idem')).toThrow(/no workload default\/idem/);
   });
 
+  it('serializes concurrent starts of one workload: the last generation wins, nothing leaks', async () => {
+    const js = await fixturePath('hello-js');
+    const c = await fixturePath('hello-c');
+    const gen = (n: number, wasm: string) => {
+      const w = workload('racy', [{ name: 'web', image: `file://${wasm}` }], [HTTP_GRANT]);
+      w.metadata.uid = 'racy-uid';
+      w.metadata.generation = n;
+      return w;
+    };
+    const results = await Promise.all([
+      t.host.workloadStart(gen(1, js)),
+      t.host.workloadStart(gen(2, c)),
+      t.host.workloadStart(gen(3, js)),
+    ]);
+    expect(results.map((r) => r.generation)).toEqual([1, 2, 3]);
+    expect(t.host.workloadStatus('default/racy')).toMatchObject({ state: 'Running', generation: 3 });
+    expect(t.host.list().filter((s) => s.id === 'default/racy')).toHaveLength(1);
+    await t.host.workloadStop('default/racy');
+  });
+
   it('counts requests in /metrics on the admin port', async () => {
     const res = await fetch(`${t.adminUrl}/metrics`);
     const text = await res.text();

@@ -29,6 +29,10 @@ export class BridgeClient {
   readonly #pending = new Map<number, Pending>();
   readonly #classes = new Map<string, ProxyClass>();
   readonly #live = new Map<number, WeakRef<object>>();
+  // Forget the weak entry of a proxy the guest no longer holds, so the map does not grow forever.
+  readonly #forget = new FinalizationRegistry<number>((handle) => {
+    if (this.#live.get(handle)?.deref() === undefined) this.#live.delete(handle);
+  });
   #nextCall = 1;
   #nextHandle = -1;
   #streamError: unknown;
@@ -156,6 +160,7 @@ export class BridgeClient {
       obj = new Proxied(FROM_HANDLE, handle);
     }
     this.#live.set(handle, new WeakRef(obj));
+    this.#forget.register(obj, handle);
     return obj;
   }
 

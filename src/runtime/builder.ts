@@ -1,0 +1,99 @@
+/**
+ * HostBuilder assembles a Host from an engine configuration, plugins, handlers and a logger.
+ */
+import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Logger, silentLogger } from '../telemetry/logger.js';
+import { createMetrics, type HostMetrics } from '../telemetry/metrics.js';
+import { Engine, type EngineOptions } from './engine/engine.js';
+import type { ComponentSource } from './engine/source.js';
+import { SkiffError } from './errors.js';
+import { Host, type HostHandler } from './host.js';
+import type { HostPlugin } from './plugin.js';
+import type { VolumeResolver } from './volumes.js';
+
+/** HostBuilder assembles a Host: engine, plugins, HTTP handler, logger. */
+export class HostBuilder {
+  #id = `host-${randomUUID().slice(0, 8)}`;
+  #logger: Logger = silentLogger();
+  #engine: Partial<EngineOptions> = {};
+  #sources: ComponentSource[] = [];
+  #plugins: HostPlugin[] = [];
+  #handlers: HostHandler[] = [];
+  #workDir = join(tmpdir(), 'skiff-work');
+  #metrics: HostMetrics | undefined;
+  #volumeResolver: VolumeResolver | undefined;
+
+  /** withId names the host. */
+  withId(id: string): this {
+    this.#id = id;
+    return this;
+  }
+  /** withLogger sets the logger. */
+  withLogger(logger: Logger): this {
+    this.#logger = logger;
+    return this;
+  }
+  /** withEngine sets engine options (cache directory). */
+  withEngine(options: { cacheDir?: string }): this {
+    this.#engine = { ...this.#engine, ...options };
+    return this;
+  }
+  /** withSource adds a component source (e.g. OCI) tried before file:// and https://. */
+  withSource(source: ComponentSource): this {
+    this.#sources.push(source);
+    return this;
+  }
+  /** withPlugin adds a capability plugin. */
+  withPlugin(plugin: HostPlugin): this {
+    if (this.#plugins.some((p) => p.imports.some((i) => plugin.imports.includes(i)))) {
+      throw new SkiffError('SKIFF_PLUGIN_CONFLICT', `plugin ${plugin.id} provides an interface another plugin provides`);
+    }
+    this.#plugins.push(plugin);
+    return this;
+  }
+  /** withHttpHandler adds a handler that serves HTTP for the workloads. */
+  withHttpHandler(handler: HostHandler): this {
+    this.#handlers.push(handler);
+    return this;
+  }
+  /** withWorkDir sets where volumes are created. */
+  withWorkDir(dir: string): this {
+    this.#workDir = dir;
+    return this;
+  }
+  /** withMetrics uses an existing metrics set (its own registry by default). */
+  withMetrics(metrics: HostMetrics): this {
+    this.#metrics = metrics;
+    return this;
+  }
+  /** withVolumeResolver provides configMap and secret volumes. */
+  withVolumeResolver(resolver: VolumeResolver): this {
+    this.#volumeResolver = resolver;
+    return this;
+  }
+  /** build creates the Host (not started). */
+  build(): Host {
+    const engine = new Engine({
+      cacheDir: this.#engine.cacheDir ?? defaultCacheDir(),
+      logger: this.#logger,
+      sources: this.#sources,
+    });
+    return new Host({
+      id: this.#id,
+      logger: this.#logger,
+      metrics: this.#metrics ?? createMetrics(),
+      engine,
+      plugins: this.#plugins,
+      handlers: this.#handlers,
+      workDir: this.#workDir,
+      volumeResolver: this.#volumeResolver,
+    });
+  }
+}
+
+/** defaultCacheDir is where the engine caches transpiled components unless told otherwise. */
+export function defaultCacheDir(): string {
+  return join(tmpdir(), 'skiff-cache');
+}
