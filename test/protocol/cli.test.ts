@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeatSchema } from '../../src/api/index.js';
 import { formatLogLine, table } from '../../src/cli/ctl.js';
 import { defaultHostId, parseLabels } from '../../src/cli/host.js';
-import { decode } from '../../src/nats/codec.js';
+import { decode, encode } from '../../src/nats/codec.js';
 import { connectNats } from '../../src/nats/connection.js';
-import { heartbeatSubject } from '../../src/nats/subjects.js';
+import { heartbeatSubject, workloadLogSubject } from '../../src/nats/subjects.js';
 import { type CliRun, runCli } from '../support/cli.js';
 import { fixturePath } from '../support/fixtures.js';
 import { freePort, useNats } from '../support/nats.js';
@@ -154,6 +154,25 @@ describe('skiff host + skiff ctl', () => {
     expect(code).toBe(0);
     await waitFor('the goodbye heartbeat', () => last.includes(true), 5_000);
     sub.unsubscribe();
+    await nc.close();
+  });
+});
+
+describe('skiff ctl logs', () => {
+  it('follows the workload log subject until SIGTERM', async () => {
+    const logs = runCli(['ctl', '--nats', nats().url, 'logs', 'web/hello']);
+    const nc = await connectNats({ servers: [nats().url] });
+    const line = encode({ level: 'warn', context: 'app', message: 'disk almost full' });
+    // The subscription is ready at some point after start: publish until the line shows.
+    await waitFor(
+      'the log line',
+      () => {
+        nc.publish(workloadLogSubject('web', 'hello'), line);
+        return logs.output().includes('WARN [app] disk almost full');
+      },
+      30_000,
+    );
+    expect(await logs.stop()).toBe(0);
     await nc.close();
   });
 });
