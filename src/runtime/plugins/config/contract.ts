@@ -17,6 +17,19 @@ export type ConfigSetter = (
   value: string | undefined,
 ) => Promise<void> | void;
 
+// eventually retries `check` until it passes or `ms` pass, then fails with its last error.
+async function eventually(check: () => Promise<void>, ms = 5000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+}
+
 /** configContract registers the config contract tests for backends made by `makeBackend`. */
 export function configContract(
   name: string,
@@ -61,11 +74,13 @@ export function configContract(
       const other = await bindFor(plugin, { namespace: 'other', name: 'wl', grants: [GRANT], component });
       await set({ namespace: 'ns', workload: 'wl', component: 'web' }, 'greeting', 'hello');
       await set({ namespace: 'ns', workload: 'wl', component: 'web' }, 'extra', 'yes');
-      expect(await fn(b, CONFIG_STORE, 'get')('greeting')).toBe('hello');
-      expect(new Map(await fn(b, CONFIG_STORE, 'getAll')()).get('extra')).toBe('yes');
+      // A remote source propagates changes asynchronously: wait for them with a deadline.
+      await eventually(async () => expect(await fn(b, CONFIG_STORE, 'get')('greeting')).toBe('hello'));
+      await eventually(async () => expect(new Map(await fn(b, CONFIG_STORE, 'getAll')()).get('extra')).toBe('yes'));
       expect(await fn(other, CONFIG_STORE, 'get')('greeting')).toBe('ahoy');
       await set({ namespace: 'ns', workload: 'wl', component: 'web' }, 'greeting', undefined);
-      expect(await fn(b, CONFIG_STORE, 'get')('greeting')).toBe('ahoy');
+      await eventually(async () => expect(await fn(b, CONFIG_STORE, 'get')('greeting')).toBe('ahoy'));
+      expect(await fn(other, CONFIG_STORE, 'get')('greeting')).toBe('ahoy');
     });
 
     it('reports a failing source as upstream and a stopped workload as io', async () => {
