@@ -1,28 +1,10 @@
 /**
- * The guest side of wasi:http, run inside a workload worker: the `wasi:http/types`
- * resources (from preview2-shim's pure-JS browser build), an outgoing handler that only
- * reaches allowed hosts, and the call of a guest's `incoming-handler`.
+ * The guest side of wasi:http, run inside a workload worker: Skiff's own `wasi:http/types`
+ * resources (src/runtime/http/wasi), an outgoing handler that only reaches allowed hosts,
+ * and the call of a guest's `incoming-handler`.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { HttpRequestData, HttpResponseData } from '../bridge/protocol.js';
-
-const require = createRequire(import.meta.url);
-const shimRoot = join(dirname(require.resolve('@bytecodealliance/preview2-shim')), '..', 'browser');
-
-interface HttpShim {
-  types: Record<string, unknown> & {
-    OutgoingRequest: { prototype: { authority(): string | undefined } };
-  };
-  outgoingHandler: { handle(request: unknown, options: unknown): unknown };
-  handleIncomingRequest(
-    request: Request,
-    handler: (req: unknown, out: unknown) => unknown,
-  ): Promise<Response>;
-}
-
-const shim = (await import(pathToFileURL(join(shimRoot, 'http.js')).href)) as HttpShim;
+import { type OutgoingRequest, type RequestOptions, send, serve, types } from './wasi/index.js';
 
 /** hostAllowed says whether `authority` (host[:port]) matches one of the allowed host names. */
 export function hostAllowed(authority: string, allowed: readonly string[]): boolean {
@@ -38,32 +20,22 @@ export function hostAllowed(authority: string, allowed: readonly string[]): bool
 /** httpImports returns the wasi:http import fragment for a worker; outgoing requests reach only `allowed` hosts. */
 export function httpImports(allowed: readonly string[]): Record<string, Record<string, unknown>> {
   return {
-    'wasi:http/types': shim.types,
+    'wasi:http/types': types,
     'wasi:http/outgoing-handler': {
-      handle(request: { authority(): string | undefined }, options: unknown) {
-        const authority = request.authority() ?? '';
-        if (!hostAllowed(authority, allowed)) {
+      handle(request: OutgoingRequest, options: RequestOptions | undefined) {
+        if (!hostAllowed(request.authority() ?? '', allowed)) {
           throw { tag: 'HTTP-request-denied' };
         }
-        return shim.outgoingHandler.handle(request, options);
+        return send(request, options);
       },
     },
   };
 }
 
 /** serveHttp runs one buffered request through a guest's `handle` export and buffers its response. */
-export async function serveHttp(
+export function serveHttp(
   handler: { handle(req: unknown, out: unknown): unknown },
   req: HttpRequestData,
 ): Promise<HttpResponseData> {
-  const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.body.byteLength > 0;
-  const request = new Request(req.url, {
-    method: req.method,
-    headers: req.headers,
-    body: hasBody ? (req.body as Uint8Array<ArrayBuffer>) : null,
-  });
-  const response = await shim.handleIncomingRequest(request, (r, o) => handler.handle(r, o));
-  const headers: [string, string][] = [];
-  for (const [name, value] of response.headers) headers.push([name, value]);
-  return { status: response.status, headers, body: new Uint8Array(await response.arrayBuffer()) };
+  return serve(handler, req);
 }
