@@ -46,12 +46,7 @@ describe('start / status / stop over NATS', () => {
     expect(h.t.host.running()[0]).toBe(before);
   });
 
-  // KNOWN BUG (host runtime, not the protocol): Host.workloadStart stops the previous generation
-  // right after the swap and ComponentRunner.stop() fails the calls in flight ("component web
-  // stopped", HTTP 500): one request per client loop fails. The fix belongs in
-  // src/runtime/worker/runner.ts (drain in-flight calls, bounded by timeoutMs, before terminate).
-  // Flip `it.fails` back to `it` once that lands.
-  it.fails('replaces a running generation with a newer one without failing a request', async () => {
+  it('replaces a running generation with a newer one without failing a request', async () => {
     const before = h.t.host.running()[0];
     let swapped = false;
     const statuses: number[] = [];
