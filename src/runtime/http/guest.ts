@@ -8,7 +8,11 @@ import { type OutgoingRequest, type RequestOptions, send, serve, types } from '.
 
 /** hostAllowed says whether `authority` (host[:port]) matches one of the allowed host names. */
 export function hostAllowed(authority: string, allowed: readonly string[]): boolean {
-  const host = authority.replace(/^\[/, '').replace(/\](:\d+)?$/, '').replace(/:\d+$/, '').toLowerCase();
+  const host = authority
+    .replace(/^\[/, '')
+    .replace(/\](:\d+)?$/, '')
+    .replace(/:\d+$/, '')
+    .toLowerCase();
   return allowed.some((pattern) => {
     const p = pattern.trim().toLowerCase();
     if (p === '*') return true;

@@ -197,7 +197,8 @@ function ms(ns: bigint | undefined): number | undefined {
 
 function bodyDone(body: OutgoingBody): Promise<ErrorCode | undefined> {
   if (body._state === 'finished') return Promise.resolve(undefined);
-  if (body._state === 'dropped') return Promise.resolve({ tag: 'internal-error', val: 'outgoing body dropped without finish' });
+  if (body._state === 'dropped')
+    return Promise.resolve({ tag: 'internal-error', val: 'outgoing body dropped without finish' });
   return new Promise((resolve) => {
     body._onEnd = resolve;
   });

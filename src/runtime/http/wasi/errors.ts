@@ -77,7 +77,10 @@ const CODE_BY_ERRNO: Record<string, ErrorCode> = {
  * fetchErrorCode maps a failure of `fetch` (or of reading its body) onto an error code.
  * `timedOut` says the request's own timeout signal fired.
  */
-export function fetchErrorCode(err: unknown, timedOut: 'connect' | 'first-byte' | 'between-bytes' | undefined): ErrorCode {
+export function fetchErrorCode(
+  err: unknown,
+  timedOut: 'connect' | 'first-byte' | 'between-bytes' | undefined,
+): ErrorCode {
   if (timedOut === 'connect') return { tag: 'connection-timeout' };
   if (timedOut === 'first-byte') return { tag: 'HTTP-response-timeout' };
   if (timedOut === 'between-bytes') return { tag: 'connection-read-timeout' };

@@ -88,7 +88,10 @@ describe('wasi:http serve path', () => {
           path: req.pathWithQuery(),
           scheme: req.scheme(),
           authority: req.authority(),
-          headers: req.headers().entries().map(([n, v]) => [n, dec(v)]),
+          headers: req
+            .headers()
+            .entries()
+            .map(([n, v]) => [n, dec(v)]),
           body: dec(await readAll(stream)),
         };
         stream[Symbol.dispose]();
@@ -229,7 +232,7 @@ describe('wasi:http serve path', () => {
       error = e;
     }
     expect(error).toEqual({ tag: 'HTTP-response-body-size', val: 3n });
-    expect(throws(() => stream.blockingWriteAndFlush(enc("x")))).toBe(true);
+    expect(throws(() => stream.blockingWriteAndFlush(enc('x')))).toBe(true);
   });
 
   it('validates status codes', () => {
