@@ -1,0 +1,79 @@
+/**
+ * The NATS messaging backend: core NATS on the host's connection. `publish` and `request`
+ * go straight to NATS (no responders and timeouts become error strings the guest sees);
+ * subscriptions are NATS subscriptions with the plugin's queue group, so replicas on any
+ * host share the messages. nats.js re-subscribes after a reconnect by itself; while the
+ * connection is down, calls fail at once instead of queueing.
+ */
+import { type NatsConnection, NoRespondersError, TimeoutError } from '@nats-io/transport-node';
+import { natsCall } from '../common.js';
+import type { BrokerMessage, MessagingBackend, Subscription } from './backend.js';
+
+function causes(err: unknown): unknown[] {
+  const all: unknown[] = [];
+  for (let e: unknown = err; e instanceof Error && all.length < 5; e = e.cause) all.push(e);
+  return all;
+}
+
+/** NatsMessagingBackend is a MessagingBackend on core NATS. */
+export class NatsMessagingBackend implements MessagingBackend {
+  readonly #nc: NatsConnection;
+  readonly #subs = new Set<{ unsubscribe(): void }>();
+
+  constructor(nc: NatsConnection) {
+    this.#nc = nc;
+  }
+
+  async publish(msg: BrokerMessage): Promise<void> {
+    await natsCall(this.#nc, 0, `publish to "${msg.subject}"`, async () => {
+      this.#nc.publish(msg.subject, msg.body, msg.replyTo ? { reply: msg.replyTo } : undefined);
+    });
+  }
+
+  async request(subject: string, body: Uint8Array, timeoutMs: number): Promise<BrokerMessage> {
+    try {
+      const reply = await natsCall(this.#nc, 0, `request to "${subject}"`, () =>
+        this.#nc.request(subject, body, { timeout: timeoutMs }),
+      );
+      return { subject: reply.subject, body: reply.data, replyTo: reply.reply || undefined };
+    } catch (err) {
+      const chain = causes(err);
+      if (chain.some((e) => e instanceof NoRespondersError)) throw new Error(`no responders for subject "${subject}"`);
+      if (chain.some((e) => e instanceof TimeoutError)) {
+        throw new Error(`request to "${subject}" timed out after ${timeoutMs} ms`);
+      }
+      throw err;
+    }
+  }
+
+  async subscribe(
+    subject: string,
+    queue: string | undefined,
+    deliver: (msg: BrokerMessage) => void,
+  ): Promise<Subscription> {
+    const sub = this.#nc.subscribe(subject, {
+      ...(queue !== undefined ? { queue } : {}),
+      callback: (err, m) => {
+        if (!err) deliver({ subject: m.subject, body: m.data, replyTo: m.reply || undefined });
+      },
+    });
+    this.#subs.add(sub);
+    return {
+      unsubscribe: () => {
+        this.#subs.delete(sub);
+        sub.unsubscribe();
+      },
+    };
+  }
+
+  /** close drops this backend's subscriptions; the connection belongs to the caller. */
+  async close(): Promise<void> {
+    for (const sub of this.#subs) sub.unsubscribe();
+    this.#subs.clear();
+  }
+}
+
+/** natsMessagingBackend returns a messaging backend on core NATS over `nc`. */
+export function natsMessagingBackend(nc: NatsConnection): NatsMessagingBackend {
+  return new NatsMessagingBackend(nc);
+}
