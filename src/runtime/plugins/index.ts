@@ -3,14 +3,23 @@
  * config, logging, messaging), each with the same files: `index.ts` (the plugin factory),
  * `backend.ts` (the interface its storage or broker implements), `memory.ts` (the in-memory
  * backend `skiff dev` uses), `contract.ts` (the tests every backend must pass) and
- * `memory.test.ts`. `memoryPlugins` returns all of them with in-memory backends.
+ * `memory.test.ts`, plus `nats.ts` (the NATS backend production hosts use) and `nats.test.ts`
+ * running the same contract against a real nats-server. `memoryPlugins` returns all of them
+ * with in-memory backends, `natsPlugins` with NATS backends on one connection
+ * (docs/adr/0006-nats-backends.md).
  */
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { HostPlugin } from '../plugin.js';
 import { blobstorePlugin, memoryBlobstoreBackend } from './blobstore/index.js';
+import { natsBlobstoreBackend } from './blobstore/nats.js';
 import { configPlugin, memoryConfigBackend } from './config/index.js';
+import { natsConfigBackend } from './config/nats.js';
 import { keyvaluePlugin, memoryKeyValueBackend } from './keyvalue/index.js';
+import { natsKeyValueBackend } from './keyvalue/nats.js';
 import { loggingPlugin, memoryLogBackend } from './logging/index.js';
+import { natsLogBackend } from './logging/nats.js';
 import { memoryMessagingBackend, messagingPlugin } from './messaging/index.js';
+import { natsMessagingBackend } from './messaging/nats.js';
 
 export {
   BLOB_TYPES,
@@ -18,8 +27,8 @@ export {
   type BlobstoreBackend,
   type BlobstorePluginOptions,
   blobstorePlugin,
-  CONTAINER,
   type Chunks,
+  CONTAINER,
   type ContainerInfo,
   MemoryBlobstoreBackend,
   memoryBlobstoreBackend,
@@ -27,6 +36,14 @@ export {
   type ObjectRange,
   type ObjectRef,
 } from './blobstore/index.js';
+export { NatsBlobstoreBackend, type NatsBlobstoreOptions, natsBlobstoreBackend } from './blobstore/nats.js';
+export {
+  DEFAULT_NATS_TIMEOUT_MS,
+  decodeToken,
+  encodeToken,
+  NatsUnavailableError,
+  natsBucketName,
+} from './common.js';
 export {
   CONFIG_STORE,
   type ConfigBackend,
@@ -38,6 +55,13 @@ export {
   MemoryConfigBackend,
   memoryConfigBackend,
 } from './config/index.js';
+export {
+  CONFIG_BUCKET,
+  configKey,
+  NatsConfigBackend,
+  type NatsConfigOptions,
+  natsConfigBackend,
+} from './config/nats.js';
 export {
   ATOMICS,
   BATCH,
@@ -54,17 +78,19 @@ export {
   memoryKeyValueBackend,
   STORE,
 } from './keyvalue/index.js';
+export { NatsKeyValueBackend, type NatsKeyValueOptions, natsKeyValueBackend } from './keyvalue/nats.js';
 export {
+  LOGGING,
   type LogBackend,
   type LoggingPluginOptions,
   type LogLevel,
   type LogRecord,
-  LOGGING,
   loggingPlugin,
   MemoryLogBackend,
   memoryLogBackend,
   PINO_LEVEL,
 } from './logging/index.js';
+export { NatsLogBackend, natsLogBackend, type PublishedLogRecord } from './logging/nats.js';
 export {
   type BrokerMessage,
   CONSUMER,
@@ -80,6 +106,29 @@ export {
   subjectMatches,
   subscriptionsOf,
 } from './messaging/index.js';
+export { NatsMessagingBackend, natsMessagingBackend } from './messaging/nats.js';
+
+/** NatsPluginsOptions tune the NATS backends natsPlugins creates. */
+export interface NatsPluginsOptions {
+  /** timeoutMs bounds each NATS call a guest waits on (default DEFAULT_NATS_TIMEOUT_MS). */
+  readonly timeoutMs?: number;
+  /** prefix starts every keyvalue and blobstore bucket name (default `skiff`). */
+  readonly prefix?: string;
+  /** configBucket is the KV bucket of run-time config overrides (default CONFIG_BUCKET). */
+  readonly configBucket?: string;
+}
+
+/** natsPlugins returns every capability plugin backed by NATS on the host's connection `nc` (which stays the caller's). */
+export function natsPlugins(nc: NatsConnection, options: NatsPluginsOptions = {}): HostPlugin[] {
+  const { timeoutMs, prefix, configBucket } = options;
+  return [
+    keyvaluePlugin({ backend: natsKeyValueBackend(nc, { timeoutMs, prefix }) }),
+    blobstorePlugin({ backend: natsBlobstoreBackend(nc, { timeoutMs, prefix }) }),
+    configPlugin({ backend: natsConfigBackend(nc, { timeoutMs, bucket: configBucket }) }),
+    loggingPlugin({ backend: natsLogBackend(nc) }),
+    messagingPlugin({ backend: natsMessagingBackend(nc) }),
+  ];
+}
 
 /** memoryPlugins returns every capability plugin with a fresh in-memory backend. */
 export function memoryPlugins(): HostPlugin[] {
