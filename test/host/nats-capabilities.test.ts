@@ -1,0 +1,212 @@
+/**
+ * Every NATS backend through a real guest (test/fixtures/kitchen-sink) on a real host with
+ * `natsPlugins` and a real nats-server: key-value (two hosts share data and counters),
+ * blobstore (multi-MB objects), config overrides from the `skiff-config` bucket reaching a
+ * running instance, logging on the workload subject, messaging with subscriptions and
+ * request/reply, and a nats-server restart in the middle of guest traffic.
+ */
+import { Kvm } from '@nats-io/kv';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Workload } from '../../src/api/index.js';
+import { workloadLogSubject } from '../../src/nats/subjects.js';
+import { VirtualHostRouter } from '../../src/runtime/http/routers.js';
+import { configKey, natsPlugins } from '../../src/runtime/plugins/index.js';
+import { fixturePath } from '../support/fixtures.js';
+import { startTestHost, type TestHost, workload } from '../support/host.js';
+import { connectTest, startNats, type TestNatsServer } from '../support/nats.js';
+
+const GRANTS: Workload['spec']['hostInterfaces'] = [
+  { namespace: 'wasi', package: 'keyvalue', interfaces: ['store', 'atomics', 'batch'], version: '0.2.0-draft' },
+  { namespace: 'wasi', package: 'blobstore', interfaces: ['blobstore'], version: '0.2.0-draft' },
+  { namespace: 'wasi', package: 'config', interfaces: ['store'], version: '0.2.0-rc.1' },
+  { namespace: 'wasi', package: 'logging', interfaces: ['logging'], version: '0.1.0-draft' },
+  {
+    namespace: 'wasmcloud',
+    package: 'messaging',
+    interfaces: ['consumer', 'handler'],
+    version: '0.2.0',
+    config: { subscriptions: 'orders.>' },
+  },
+];
+
+let server: TestNatsServer;
+let wasm: string;
+const conns: NatsConnection[] = [];
+const hosts: TestHost[] = [];
+
+function sink(name: string, vhost: string, namespace = 'default') {
+  return workload(
+    name,
+    [{ name: 'sink', image: `file://${wasm}`, config: { greeting: 'ahoy' } }],
+    [...GRANTS, { namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'], config: { host: vhost } }],
+    { namespace },
+  );
+}
+
+async function natsHost(): Promise<TestHost> {
+  const nc = await connectTest(server);
+  conns.push(nc);
+  const t = await startTestHost({ plugins: natsPlugins(nc, { timeoutMs: 1000 }), router: new VirtualHostRouter() });
+  hosts.push(t);
+  return t;
+}
+
+const call = (t: TestHost, vhost: string, path: string, body?: string) =>
+  t.request(path, { host: vhost, method: body === undefined ? 'GET' : 'POST', body });
+
+async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`condition not met before the deadline; last: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+let one: TestHost;
+let two: TestHost;
+
+beforeAll(async () => {
+  [server, wasm] = await Promise.all([startNats(), fixturePath('kitchen-sink')]);
+  [one, two] = [await natsHost(), await natsHost()];
+  await one.host.workloadStart(sink('a', 'a.test'));
+  await two.host.workloadStart(sink('b', 'b.test'));
+  await two.host.workloadStart(sink('c', 'c.test', 'other'));
+});
+afterAll(async () => {
+  await Promise.all(hosts.map((t) => t.stop()));
+  await Promise.all(conns.map((nc) => nc.close()));
+  await server?.stop();
+});
+
+describe('wasi:keyvalue on NATS through a guest', () => {
+  it('stores, lists, deletes and shares data between hosts of one namespace only', async () => {
+    expect(await call(one, 'a.test', '/kv/set?bucket=orders&key=k.1', 'v1')).toEqual({
+      status: 200,
+      text: '{"ok":true}',
+    });
+    expect(await call(two, 'b.test', '/kv/get?bucket=orders&key=k.1')).toEqual({ status: 200, text: 'v1' });
+    expect((await call(two, 'b.test', '/kv/list?bucket=orders')).text).toBe('{"keys":["k.1"]}');
+    expect((await call(two, 'c.test', '/kv/get?bucket=orders&key=k.1')).status).toBe(404);
+    await call(two, 'b.test', '/kv/batch/set?bucket=orders', JSON.stringify({ x: '1', y: '2' }));
+    const got = await call(one, 'a.test', '/kv/batch/get?bucket=orders', JSON.stringify(['x', 'z']));
+    expect(JSON.parse(got.text)).toEqual({ values: { x: '1', z: null } });
+    await call(one, 'a.test', '/kv/delete?bucket=orders&key=k.1');
+    expect((await call(two, 'b.test', '/kv/get?bucket=orders&key=k.1')).status).toBe(404);
+  });
+
+  it('counts atomically across two hosts', async () => {
+    await Promise.all(
+      Array.from({ length: 100 }, (_, i) =>
+        i % 2
+          ? call(one, 'a.test', '/kv/incr?bucket=count&key=hits')
+          : call(two, 'b.test', '/kv/incr?bucket=count&key=hits'),
+      ),
+    );
+    expect((await call(one, 'a.test', '/kv/incr?bucket=count&key=hits&delta=0')).text).toBe('{"value":100}');
+  });
+});
+
+describe('wasi:blobstore on NATS through a guest', () => {
+  it('writes and reads a multi-MB object, by range, and copies it', async () => {
+    const big = 'y'.repeat(3 * 1024 * 1024);
+    expect(JSON.parse((await call(one, 'a.test', '/blob/put?container=docs&name=big', big)).text)).toEqual({
+      ok: true,
+      size: big.length,
+    });
+    const back = await call(two, 'b.test', '/blob/get?container=docs&name=big');
+    expect(back.text.length).toBe(big.length);
+    expect((await call(two, 'b.test', '/blob/get?container=docs&name=big&start=10&end=14')).text).toBe('yyyyy');
+    await call(one, 'a.test', '/blob/copy?container=docs&name=big&to-container=docs&to-name=copy');
+    expect(JSON.parse((await call(one, 'a.test', '/blob/list?container=docs')).text).objects.sort()).toEqual([
+      'big',
+      'copy',
+    ]);
+    expect((await call(two, 'c.test', '/blob/get?container=docs&name=copy')).status).not.toBe(200);
+  });
+});
+
+describe('wasi:config on NATS through a guest', () => {
+  it('serves the manifest map and picks up skiff-config overrides without a restart', async () => {
+    expect(JSON.parse((await call(one, 'a.test', '/config/get?key=greeting')).text).value).toBe('ahoy');
+    const kv = await new Kvm(conns[0]!).create('skiff-config');
+    await kv.put(configKey({ namespace: 'default', workload: 'a', component: 'sink' }, 'greeting'), 'hello');
+    await until(
+      async () => JSON.parse((await call(one, 'a.test', '/config/get?key=greeting')).text).value,
+      (v) => v === 'hello',
+    );
+    expect(JSON.parse((await call(two, 'b.test', '/config/get?key=greeting')).text).value).toBe('ahoy');
+  });
+});
+
+describe('wasi:logging on NATS through a guest', () => {
+  it('publishes guest log lines on the workload subject', async () => {
+    const nc = await connectTest(server);
+    conns.push(nc);
+    const lines: Record<string, unknown>[] = [];
+    nc.subscribe(workloadLogSubject('default', 'a'), {
+      callback: (_e, m) => {
+        lines.push(m.json());
+      },
+    });
+    await nc.flush();
+    await call(one, 'a.test', '/log?level=warn&msg=disk%20low&context=storage');
+    await until(
+      async () => lines.length,
+      (n) => n > 0,
+    );
+    expect(lines[0]).toMatchObject({ level: 'warn', context: 'storage', message: 'disk low', workload: 'a' });
+  });
+});
+
+describe('wasmcloud:messaging on NATS through a guest', () => {
+  it('delivers subscribed messages to the handler and answers requests', async () => {
+    await call(two, 'c.test', '/msg/publish?subject=orders.new', 'order-1');
+    // a and b both subscribe to orders.> (different workloads: each gets it once).
+    for (const [t, vhost] of [
+      [one, 'a.test'],
+      [two, 'b.test'],
+    ] as const) {
+      const stored = await until(
+        () => call(t, vhost, '/kv/get?bucket=inbox&key=orders.new'),
+        (r) => r.status === 200,
+      );
+      expect(stored.text).toBe('order-1');
+    }
+    const res = await call(two, 'c.test', '/msg/request?subject=orders.ask&timeout-ms=5000', 'hello');
+    expect(JSON.parse(res.text).body).toBe('HELLO');
+    const none = await call(one, 'a.test', '/msg/request?subject=nobody.home&timeout-ms=500', 'x');
+    expect([none.status, JSON.parse(none.text).error]).toEqual([502, 'messaging']);
+  });
+});
+
+describe('a nats-server restart under guest traffic', () => {
+  it('returns WIT errors promptly while NATS is down, loses nothing, and recovers by itself', async () => {
+    for (let i = 0; i < 20; i++) await call(one, 'a.test', `/kv/set?bucket=durable&key=k${i}`, `v${i}`);
+    await server.down();
+    const t0 = performance.now();
+    const kv = await call(one, 'a.test', '/kv/get?bucket=durable&key=k1');
+    const msg = await call(one, 'a.test', '/msg/request?subject=orders.ask&timeout-ms=500', 'x');
+    const elapsed = performance.now() - t0;
+    expect([kv.status, JSON.parse(kv.text).error]).toEqual([500, 'other']);
+    expect([msg.status, JSON.parse(msg.text).error]).toEqual([502, 'messaging']);
+    expect(elapsed).toBeLessThan(2500);
+    await server.up();
+    await until(
+      () => call(one, 'a.test', '/kv/get?bucket=durable&key=k1'),
+      (r) => r.status === 200,
+      20_000,
+    );
+    for (let i = 0; i < 20; i++)
+      expect((await call(two, 'b.test', `/kv/get?bucket=durable&key=k${i}`)).text).toBe(`v${i}`);
+    const res = await until(
+      () => call(two, 'c.test', '/msg/request?subject=orders.ask&timeout-ms=1000', 'back'),
+      (r) => r.status === 200,
+      20_000,
+    );
+    expect(JSON.parse(res.text).body).toBe('BACK');
+    expect(one.host.workloadStatus('default/a')).toMatchObject({ state: 'Running' });
+  });
+});
