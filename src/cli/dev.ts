@@ -9,13 +9,15 @@ import { DevRouter } from '../runtime/http/routers.js';
 import { HttpServerHandler } from '../runtime/http/server.js';
 import { HostBuilder } from '../runtime/host.js';
 import { ociSource } from '../runtime/oci/index.js';
-import { memoryPlugins } from '../runtime/plugins/index.js';
+import { NATS_FLAGS, natsSettings } from '../nats/config.js';
+import { connectNats } from '../nats/connection.js';
+import { memoryPlugins, natsPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { intFlag, parseArgs, UsageError } from './args.js';
 import { loadConfig } from './config.js';
 import { loadManifest } from './manifest.js';
 
-const USAGE = 'usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch]\n';
+const USAGE = 'usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch] [--nats URL]\n';
 
 /** run runs `skiff dev` until SIGINT/SIGTERM; it resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -23,7 +25,7 @@ export async function run(argv: string[]): Promise<number> {
   let port: number;
   let metricsPort: number;
   try {
-    args = parseArgs(argv, { port: true, 'metrics-port': true, host: true, 'no-watch': false, help: false });
+    args = parseArgs(argv, { ...NATS_FLAGS, port: true, 'metrics-port': true, host: true, 'no-watch': false, help: false });
     if (args.flags.has('help')) {
       process.stdout.write(USAGE);
       return 0;
@@ -36,6 +38,14 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
+  let nc: Awaited<ReturnType<typeof connectNats>> | undefined;
+  try {
+    const nats = natsSettings(args);
+    if (nats) nc = await connectNats(nats, { name: 'skiff-dev' });
+  } catch (err) {
+    process.stderr.write(`skiff dev: ${(err as Error).message}\n`);
+    return 1;
+  }
   const logger = createLogger({ level: config.logLevel });
   const file = args.positionals[0]!;
 
@@ -58,7 +68,7 @@ export async function run(argv: string[]): Promise<number> {
     .withSource(ociSource({ cacheDir: config.cacheDir, userDockerConfig: true, logger }))
     .withWorkDir(config.workDir)
     .withHttpHandler(http);
-  for (const plugin of memoryPlugins()) builder.withPlugin(plugin);
+  for (const plugin of nc ? natsPlugins(nc) : memoryPlugins()) builder.withPlugin(plugin);
   if (metricsPort !== 0) builder.withHttpHandler(new AdminHandler({ port: metricsPort }));
   const host = builder.build();
   try {
@@ -101,6 +111,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   for (const w of watchers) w.close();
   await host.stop();
+  await nc?.drain();
   return 0;
 }
 

@@ -1,7 +1,7 @@
 /**
  * `skiff host --nats URL [--name N] [--label k=v]… [--port P]`: a long-running host. It serves
  * HTTP for its workloads by Host header, exposes /metrics, heartbeats over NATS and answers
- * start / stop / status requests until SIGTERM or SIGINT.
+ * start / stop / status requests until SIGTERM or SIGINT. Capabilities use the NATS backends.
  */
 import { hostname } from 'node:os';
 import { HOST_ID_PATTERN } from '../api/index.js';
@@ -12,7 +12,8 @@ import { HostBuilder } from '../runtime/host.js';
 import { AdminHandler } from '../runtime/http/admin.js';
 import { VirtualHostRouter } from '../runtime/http/routers.js';
 import { HttpServerHandler } from '../runtime/http/server.js';
-import { memoryPlugins } from '../runtime/plugins/index.js';
+import { ociSource } from '../runtime/oci/index.js';
+import { natsPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { intFlag, type ParsedArgs, parseArgs, UsageError } from './args.js';
 import { loadConfig } from './config.js';
@@ -82,10 +83,10 @@ export async function run(argv: string[]): Promise<number> {
     .withId(options.id)
     .withLogger(logger)
     .withEngine({ cacheDir: config.cacheDir })
+    .withSource(ociSource({ cacheDir: config.cacheDir, logger }))
     .withWorkDir(config.workDir)
     .withHttpHandler(http);
-  // The NATS-backed plugins are not merged yet: capabilities use the in-memory backends.
-  for (const plugin of memoryPlugins()) builder.withPlugin(plugin);
+  for (const plugin of natsPlugins(nc)) builder.withPlugin(plugin);
   const admin =
     options.metricsPort !== 0 ? new AdminHandler({ port: options.metricsPort, hostname: options.bind }) : undefined;
   if (admin) builder.withHttpHandler(admin);
