@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workload } from '../../src/api/index.js';
 import { workloadLogSubject } from '../../src/nats/subjects.js';
 import { VirtualHostRouter } from '../../src/runtime/http/routers.js';
-import { configKey, natsPlugins } from '../../src/runtime/plugins/index.js';
+import { configKey, memoryPlugins, natsPlugins } from '../../src/runtime/plugins/index.js';
 import { fixturePath } from '../support/fixtures.js';
 import { startTestHost, type TestHost, workload } from '../support/host.js';
 import { connectTest, startNats, type TestNatsServer } from '../support/nats.js';
@@ -208,5 +208,30 @@ describe('a nats-server restart under guest traffic', () => {
     );
     expect(JSON.parse(res.text).body).toBe('BACK');
     expect(one.host.workloadStatus('default/a')).toMatchObject({ state: 'Running' });
+  });
+});
+
+describe('measurements (printed for bench/RESULTS.md)', () => {
+  it('KV get through a guest over HTTP vs a raw nats.js KV get', async () => {
+    await call(one, 'a.test', '/kv/set?bucket=bench&key=key', 'value');
+    const raw = await new Kvm(conns[0]!).open('skiff_default_bench');
+    const time = async (n: number, op: () => Promise<unknown>) => {
+      for (let i = 0; i < 50; i++) await op();
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) await op();
+      return ((performance.now() - t0) * 1000) / n;
+    };
+    const rawUs = await time(1000, () => raw.get('key'));
+    const guestUs = await time(300, () => call(one, 'a.test', '/kv/get?bucket=bench&key=key'));
+    const helloUs = await time(300, () => call(one, 'a.test', '/hello'));
+    const mem = await startTestHost({ plugins: memoryPlugins(), router: new VirtualHostRouter() });
+    hosts.push(mem);
+    await mem.host.workloadStart(sink('m', 'm.test'));
+    await call(mem, 'm.test', '/kv/set?bucket=bench&key=key', 'value');
+    const memoryUs = await time(300, () => call(mem, 'm.test', '/kv/get?bucket=bench&key=key'));
+    console.log(
+      `guest KV get over HTTP: NATS ${guestUs.toFixed(0)} µs, memory ${memoryUs.toFixed(0)} µs, /hello ${helloUs.toFixed(0)} µs; raw nats.js kv.get ${rawUs.toFixed(0)} µs`,
+    );
+    expect((await call(one, 'a.test', '/kv/get?bucket=bench&key=key')).text).toBe('value');
   });
 });
