@@ -197,11 +197,12 @@ export class OutgoingBody {
     if (body._state !== 'open') throw internalError('outgoing body already finished');
     const expected = body.#expected;
     if (expected !== undefined && expected !== BigInt(body._size)) {
-      body.#end('dropped', undefined);
       const size = BigInt(body._size);
-      throw body.#forRequest
+      const error: ErrorCode = body.#forRequest
         ? { tag: 'HTTP-request-body-size', val: size }
         : { tag: 'HTTP-response-body-size', val: size };
+      body.#end('dropped', error);
+      throw error;
     }
     body.#end('finished', undefined);
   }
@@ -228,6 +229,6 @@ export class OutgoingBody {
     this._state = state;
     const onEnd = this._onEnd;
     this._onEnd = undefined;
-    onEnd?.(state === 'finished' ? undefined : (error ?? internalError('outgoing body has the wrong size')));
+    onEnd?.(state === 'finished' ? undefined : error);
   }
 }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpImports } from '../guest.js';
 import { OutgoingBody } from './body.js';
@@ -33,6 +34,12 @@ beforeAll(async () => {
     req.on('end', () => {
       if (req.url === '/redirect') {
         res.writeHead(302, { location: '/elsewhere' }).end();
+        return;
+      }
+      if (req.url === '/gzip') {
+        const ae = req.headers['accept-encoding'] ?? '';
+        if (ae.includes('gzip')) res.writeHead(200, { 'content-encoding': 'gzip' }).end(gzipSync('zipped'));
+        else res.end(`plain (accept-encoding: ${ae})`);
         return;
       }
       if (req.url === '/slow') {
@@ -168,6 +175,31 @@ describe('wasi:http outgoing-handler', () => {
     body[Symbol.dispose]();
     const result = await wait(future);
     expect(result.val).toMatchObject({ tag: 'err', val: { tag: 'internal-error' } });
+  });
+
+  it('asks for identity encoding unless the guest chooses; a body fetch decoded loses its encoding header', async () => {
+    const plain = await wait(handler(['127.0.0.1'])(build('/gzip'), undefined));
+    expect(await readAll(plain.val.val as IncomingResponse)).toBe('plain (accept-encoding: identity)');
+    const zipped = await wait(handler(['127.0.0.1'])(build('/gzip', [['accept-encoding', 'gzip']]), undefined));
+    const response = zipped.val.val as IncomingResponse;
+    expect(response.headers().has('content-encoding')).toBe(false);
+    expect(await readAll(response)).toBe('zipped');
+  });
+
+  it('fails a request whose body does not match its content-length', async () => {
+    const req = build('/post', [['content-length', '10']]);
+    req.setMethod({ tag: 'post' });
+    const body = req.body();
+    const future = handler(['127.0.0.1'])(req, undefined);
+    (body.write() as Output).blockingWriteAndFlush(enc('short'));
+    let error: unknown;
+    try {
+      OutgoingBody.finish(body, undefined);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toEqual({ tag: 'HTTP-request-body-size', val: 5n });
+    expect((await wait(future)).val).toEqual({ tag: 'err', val: { tag: 'HTTP-request-body-size', val: 5n } });
   });
 
   it('validates request fields', () => {

@@ -5,11 +5,13 @@
  * Redirects are not followed: the guest sees the 3xx response, as the WIT asks.
  */
 import { pollable } from '../../wasi/shim.js';
-import { IncomingBody, OutgoingBody, readableStream } from './body.js';
+import { bufferedStream, IncomingBody, OutgoingBody, readableStream } from './body.js';
 import { type ErrorCode, fetchErrorCode } from './errors.js';
 import { contentLength, type FieldEntry, type Fields, lock, pairsOf, trustedFields } from './fields.js';
 import { type Method, methodName, type Scheme } from './serve.js';
 
+// Content codings fetch decodes by itself: the guest then gets the decoded bytes.
+const DECODED_CODINGS: ReadonlySet<string> = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'zstd']);
 const GET: Method = Object.freeze({ tag: 'get' });
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
@@ -144,7 +146,7 @@ export class IncomingResponse {
     const body = this.#body;
     if (body === undefined) throw undefined;
     this.#body = undefined;
-    if (body === null) return new IncomingBody(() => readableStream(new Blob([]).stream()));
+    if (body === null) return new IncomingBody(() => bufferedStream(new Uint8Array(0)));
     return new IncomingBody(
       () => readableStream(body),
       () => void body.cancel().catch(() => {}),
@@ -252,7 +254,10 @@ export function send(request: OutgoingRequest, options: RequestOptions | undefin
         signal: controller.signal,
       });
       const encoding = response.headers.get('content-encoding');
-      const decoded = encoding !== null && encoding !== 'identity' && method !== 'HEAD';
+      const decoded =
+        encoding !== null &&
+        method !== 'HEAD' &&
+        encoding.split(',').every((c) => DECODED_CODINGS.has(c.trim().toLowerCase()));
       return { tag: 'ok', val: new IncomingResponse(response, decoded) };
     } catch (err) {
       return { tag: 'err', val: fetchErrorCode(err, timedOut) };
