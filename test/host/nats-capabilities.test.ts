@@ -214,7 +214,7 @@ describe('a nats-server restart under guest traffic', () => {
 describe('measurements (printed for bench/RESULTS.md)', () => {
   it('KV get through a guest over HTTP vs a raw nats.js KV get', async () => {
     await call(one, 'a.test', '/kv/set?bucket=bench&key=key', 'value');
-    const raw = await new Kvm(conns[0]!).open('skiff_default_bench');
+    const raw = await new Kvm(conns[0]!).create('skiff_default_bench'); // binds it, like the backend
     const time = async (n: number, op: () => Promise<unknown>) => {
       for (let i = 0; i < 50; i++) await op();
       const t0 = performance.now();

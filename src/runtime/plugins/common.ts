@@ -116,6 +116,7 @@ export async function natsCall<T>(nc: NatsLink, timeoutMs: number, what: string,
  */
 export function encodeToken(s: string): string {
   if (s === '') return '=';
+  if (PLAIN_TOKEN.test(s)) return s;
   let out = '';
   for (const byte of new TextEncoder().encode(s)) {
     const c = String.fromCharCode(byte);
@@ -124,9 +125,12 @@ export function encodeToken(s: string): string {
   return out;
 }
 
+const PLAIN_TOKEN = /^[A-Za-z0-9_-]+$/;
+
 /** decodeToken reverses encodeToken. */
 export function decodeToken(token: string): string {
   if (token === '=') return '';
+  if (PLAIN_TOKEN.test(token)) return token;
   const bytes: number[] = [];
   for (let i = 0; i < token.length; i++) {
     if (token[i] === '=') {
@@ -135,6 +139,25 @@ export function decodeToken(token: string): string {
     } else bytes.push(token.charCodeAt(i));
   }
   return new TextDecoder().decode(Uint8Array.from(bytes));
+}
+
+/**
+ * MAX_NATS_NAME bounds a guest-chosen subject, reply subject, encoded KV key or object name.
+ * nats-server closes a connection whose protocol line exceeds `max_control_line` (4 KiB by
+ * default), which would cut every workload of the host off NATS; so longer names are refused
+ * with a WIT error before they reach the connection.
+ */
+export const MAX_NATS_NAME = 1024;
+
+/** MAX_STREAM_NAME bounds a bucket's stream name (it becomes a directory name in the JetStream store). */
+export const MAX_STREAM_NAME = 240;
+
+/** checkNatsName throws when `value` (a subject, key or object name) is longer than MAX_NATS_NAME bytes. */
+export function checkNatsName(what: string, value: string): string {
+  const length = Buffer.byteLength(value);
+  if (length > MAX_NATS_NAME)
+    throw new Error(`${what} is too long for NATS (${length} bytes, at most ${MAX_NATS_NAME})`);
+  return value;
 }
 
 /** NAMESPACE_NAME is what a scope must look like to name NATS buckets (a Kubernetes namespace). */
@@ -153,5 +176,8 @@ export function natsBucketName(prefix: string, scope: string, name: string): str
     const c = String.fromCharCode(byte);
     out += /[A-Za-z0-9-]/.test(c) ? c : `_${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
-  return `${prefix}_${scope}_${out}`;
+  const bucket = `${prefix}_${scope}_${out}`;
+  if (bucket.length + 4 > MAX_STREAM_NAME)
+    throw new Error(`name "${name.slice(0, 40)}…" is too long for a NATS bucket`);
+  return bucket;
 }

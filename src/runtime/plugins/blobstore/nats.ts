@@ -8,7 +8,7 @@
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type ObjectInfo as NatsObjectInfo, type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DEFAULT_NATS_TIMEOUT_MS, natsBucketName, natsCall } from '../common.js';
+import { checkNatsName, DEFAULT_NATS_TIMEOUT_MS, natsBucketName, natsCall, natsDown } from '../common.js';
 import type { BlobstoreBackend, Chunks, ContainerInfo, ObjectInfo, ObjectRange, ObjectRef } from './backend.js';
 
 /** NatsBlobstoreOptions configure the NATS blobstore backend. */
@@ -20,6 +20,7 @@ export interface NatsBlobstoreOptions {
 }
 
 const seconds = (iso: string | undefined): bigint => BigInt(Math.floor(Date.parse(iso ?? '') / 1000) || 0);
+const objectName = (name: string): string => checkNatsName('object name', name);
 const live = (o: NatsObjectInfo | null): o is NatsObjectInfo => o !== null && !o.deleted;
 
 // range cuts `data` to bytes start..last (inclusive) and cancels the rest of the stream.
@@ -70,6 +71,7 @@ export class NatsBlobstoreBackend implements BlobstoreBackend {
 
   constructor(nc: NatsConnection, options: NatsBlobstoreOptions = {}) {
     this.#nc = nc;
+    natsDown(nc); // start following the connection's status now
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_NATS_TIMEOUT_MS;
     this.#prefix = options.prefix ?? 'skiff';
     this.#objm = new Objm(jetstream(nc, { timeout: this.#timeoutMs }));
@@ -131,7 +133,7 @@ export class NatsBlobstoreBackend implements BlobstoreBackend {
 
   async objectInfo(scope: string, container: string, name: string): Promise<ObjectInfo | undefined> {
     const os = await this.#store(scope, container);
-    const o = await this.#call('object-info', () => os.info(name));
+    const o = await this.#call('object-info', () => os.info(objectName(name)));
     return live(o) ? { name, container, createdAt: seconds(o.mtime), size: BigInt(o.size) } : undefined;
   }
 
@@ -143,7 +145,7 @@ export class NatsBlobstoreBackend implements BlobstoreBackend {
     end: bigint,
   ): Promise<ObjectRange | undefined> {
     const os = await this.#store(scope, container);
-    const got = await this.#call('get-data', () => os.get(name));
+    const got = await this.#call('get-data', () => os.get(objectName(name)));
     if (!got || got.info.deleted) return undefined;
     const size = BigInt(got.info.size);
     const last = end < size - 1n ? end : size - 1n;
@@ -156,13 +158,13 @@ export class NatsBlobstoreBackend implements BlobstoreBackend {
 
   async writeObject(scope: string, container: string, name: string, chunks: Chunks): Promise<void> {
     const os = await this.#store(scope, container);
-    await this.#call('write-data', () => os.put({ name }, streamOf(chunks)), false);
+    await this.#call('write-data', () => os.put({ name: objectName(name) }, streamOf(chunks)), false);
   }
 
   async deleteObjects(scope: string, container: string, names: readonly string[]): Promise<void> {
     const os = await this.#store(scope, container);
     for (const name of names) {
-      const o = await this.#call('delete-object', () => os.info(name));
+      const o = await this.#call('delete-object', () => os.info(objectName(name)));
       if (live(o)) await this.#call('delete-object', () => os.delete(name));
     }
   }
@@ -170,17 +172,21 @@ export class NatsBlobstoreBackend implements BlobstoreBackend {
   async copyObject(scope: string, src: ObjectRef, dest: ObjectRef): Promise<void> {
     const from = await this.#store(scope, src.container);
     const to = await this.#store(scope, dest.container);
-    const got = await this.#call('copy-object', () => from.get(src.object));
+    const got = await this.#call('copy-object', () => from.get(objectName(src.object)));
     if (!got || got.info.deleted) {
       throw new Error(`object "${src.object}" does not exist in container "${src.container}"`);
     }
     if (src.container === dest.container && src.object === dest.object) {
       // Copying onto itself: read it whole first so the put cannot purge chunks still being read.
       const whole = await new Response(got.data).arrayBuffer();
-      await this.#call('copy-object', () => to.putBlob({ name: dest.object }, new Uint8Array(whole)), false);
+      await this.#call(
+        'copy-object',
+        () => to.putBlob({ name: objectName(dest.object) }, new Uint8Array(whole)),
+        false,
+      );
       return;
     }
-    await this.#call('copy-object', () => to.put({ name: dest.object }, got.data), false);
+    await this.#call('copy-object', () => to.put({ name: objectName(dest.object) }, got.data), false);
     const err = await got.error;
     if (err) throw err;
   }

@@ -9,7 +9,15 @@
 import { jetstream, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { DEFAULT_NATS_TIMEOUT_MS, decodeToken, encodeToken, natsBucketName, natsCall } from '../common.js';
+import {
+  checkNatsName,
+  DEFAULT_NATS_TIMEOUT_MS,
+  decodeToken,
+  encodeToken,
+  natsBucketName,
+  natsCall,
+  natsDown,
+} from '../common.js';
 import { addCounter, type KeyPage, type KeyValueBackend, type KeyValueBucket } from './backend.js';
 
 /** NatsKeyValueOptions configure the NATS keyvalue backend. */
@@ -24,6 +32,9 @@ export interface NatsKeyValueOptions {
 
 /** MAX_INCREMENT_ATTEMPTS bounds the optimistic-concurrency retries of one increment. */
 export const MAX_INCREMENT_ATTEMPTS = 1000;
+
+// keyOf encodes a guest key into one KV key token, refusing keys too long for NATS.
+const keyOf = (key: string): string => checkNatsName('key (escaped)', encodeToken(key));
 
 const live = (e: KvEntry | null): e is KvEntry => e !== null && e.operation === 'PUT';
 
@@ -46,20 +57,20 @@ class NatsBucket implements KeyValueBucket {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
-    const e = await this.#call('get', () => this.#kv.get(encodeToken(key)));
+    const e = await this.#call('get', () => this.#kv.get(keyOf(key)));
     return live(e) ? e.value : undefined;
   }
 
   async set(key: string, value: Uint8Array): Promise<void> {
-    await this.#call('set', () => this.#kv.put(encodeToken(key), value.slice()));
+    await this.#call('set', () => this.#kv.put(keyOf(key), value.slice()));
   }
 
   async delete(key: string): Promise<void> {
-    await this.#call('delete', () => this.#kv.delete(encodeToken(key)));
+    await this.#call('delete', () => this.#kv.delete(keyOf(key)));
   }
 
   async exists(key: string): Promise<boolean> {
-    return live(await this.#call('exists', () => this.#kv.get(encodeToken(key))));
+    return live(await this.#call('exists', () => this.#kv.get(keyOf(key))));
   }
 
   async listKeys(cursor: bigint, limit: number): Promise<KeyPage> {
@@ -90,7 +101,7 @@ class NatsBucket implements KeyValueBucket {
   }
 
   async #increment(key: string, delta: bigint): Promise<bigint> {
-    const k = encodeToken(key);
+    const k = keyOf(key);
     for (let attempt = 0; attempt < MAX_INCREMENT_ATTEMPTS; attempt++) {
       const e = await this.#call('increment', () => this.#kv.get(k));
       const sum = addCounter(key, live(e) ? e.value : undefined, delta);
@@ -120,6 +131,7 @@ export class NatsKeyValueBackend implements KeyValueBackend {
 
   constructor(nc: NatsConnection, options: NatsKeyValueOptions = {}) {
     this.#nc = nc;
+    natsDown(nc); // start following the connection's status now
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_NATS_TIMEOUT_MS;
     this.#kvm = new Kvm(jetstream(nc, { timeout: this.#timeoutMs }));
     this.#prefix = options.prefix ?? 'skiff';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useNats, useNatsConnections } from '../../../../test/support/nats.js';
-import { bindFor, bytes, fn, text } from '../testing.js';
+import { bindFor, bytes, fn, text, thrown } from '../testing.js';
 import type { BrokerMessage } from './backend.js';
 import { messagingContract } from './contract.js';
 import { CONSUMER, messagingPlugin } from './index.js';
@@ -46,6 +46,24 @@ async function waitUntil(check: () => boolean | Promise<boolean>, ms = 10_000): 
 }
 
 describe('wasmcloud:messaging on NATS', () => {
+  it('refuses subjects too long for NATS, so a guest cannot get the host disconnected', async () => {
+    const nc = await connection();
+    let disconnects = 0;
+    void (async () => {
+      for await (const st of nc.status()) if (st.type === 'disconnect') disconnects++;
+    })();
+    const client = await bindFor(messagingPlugin({ backend: natsMessagingBackend(nc) }), { grants: [grant()] });
+    const long = `a.${'x'.repeat(5000)}`;
+    expect(await thrown(fn(client, CONSUMER, 'publish')({ subject: long, body: bytes('') }))).toEqual(
+      expect.stringContaining('too long'),
+    );
+    expect(await thrown(fn(client, CONSUMER, 'request')(long, bytes(''), 100))).toEqual(
+      expect.stringContaining('too long'),
+    );
+    await nc.flush();
+    expect(disconnects).toBe(0);
+  });
+
   it('shares requests between replicas on two hosts through the queue group', async () => {
     const [a, b] = [await echoHost('a'), await echoHost('b')];
     const client = await bindFor(messagingPlugin({ backend: natsMessagingBackend(await connection()) }), {

@@ -6,7 +6,7 @@
  * connection is down, calls fail at once instead of queueing.
  */
 import { type NatsConnection, NoRespondersError, TimeoutError } from '@nats-io/transport-node';
-import { natsCall } from '../common.js';
+import { checkNatsName, natsCall, natsDown } from '../common.js';
 import type { BrokerMessage, MessagingBackend, Subscription } from './backend.js';
 
 function causes(err: unknown): unknown[] {
@@ -22,15 +22,19 @@ export class NatsMessagingBackend implements MessagingBackend {
 
   constructor(nc: NatsConnection) {
     this.#nc = nc;
+    natsDown(nc); // start following the connection's status now
   }
 
   async publish(msg: BrokerMessage): Promise<void> {
+    checkNatsName('subject', msg.subject);
+    if (msg.replyTo) checkNatsName('reply-to subject', msg.replyTo);
     await natsCall(this.#nc, 0, `publish to "${msg.subject}"`, async () => {
       this.#nc.publish(msg.subject, msg.body, msg.replyTo ? { reply: msg.replyTo } : undefined);
     });
   }
 
   async request(subject: string, body: Uint8Array, timeoutMs: number): Promise<BrokerMessage> {
+    checkNatsName('subject', subject);
     try {
       const reply = await natsCall(this.#nc, 0, `request to "${subject}"`, () =>
         this.#nc.request(subject, body, { timeout: timeoutMs }),
@@ -51,6 +55,7 @@ export class NatsMessagingBackend implements MessagingBackend {
     queue: string | undefined,
     deliver: (msg: BrokerMessage) => void,
   ): Promise<Subscription> {
+    checkNatsName('subscription subject', subject);
     const sub = this.#nc.subscribe(subject, {
       ...(queue !== undefined ? { queue } : {}),
       callback: (err, m) => {
