@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { useNats, useNatsConnections } from '../../../../test/support/nats.js';
-import { bindFor, fn } from '../testing.js';
+import { bindFor, fn, thrown } from '../testing.js';
 import { blobstoreContract } from './contract.js';
 import { BLOB_TYPES, BLOBSTORE, blobstorePlugin } from './index.js';
 import { natsBlobstoreBackend } from './nats.js';
@@ -52,5 +52,33 @@ describe('wasi:blobstore on NATS', () => {
     )({ container: 'big', object: 'blob.bin' }, { container: 'big', object: 'copy' });
     const copy: Uint8Array = await In.incomingValueConsumeSync(await c.getData('copy', 0n, 2n ** 64n - 1n));
     expect(Buffer.from(copy).equals(payload)).toBe(true);
+  });
+
+  it('fails calls promptly while NATS is down and keeps objects through the restart', async () => {
+    const b = await bindFor(
+      blobstorePlugin({ backend: natsBlobstoreBackend(await connection(), { timeoutMs: 1000 }) }),
+      { grants: [GRANT] },
+    );
+    // biome-ignore lint/suspicious/noExplicitAny: jco resource classes.
+    const { OutgoingValue: Out, IncomingValue: In } = b.binding.imports[BLOB_TYPES] as any;
+    const c = await fn(b, BLOBSTORE, 'createContainer')('durable');
+    const value = Out.newOutgoingValue();
+    const stream = value.outgoingValueWriteBody();
+    stream.blockingWriteAndFlush(Buffer.from('kept'));
+    stream[Symbol.dispose]();
+    await c.writeData('o', value);
+    await Out.finish(value);
+    await server().down();
+    const t0 = performance.now();
+    expect(await thrown(fn(b, BLOBSTORE, 'containerExists')('durable'))).toEqual(expect.any(String));
+    expect(await thrown(c.getData('o', 0n, 10n))).toEqual(expect.any(String));
+    expect(performance.now() - t0).toBeLessThan(2500);
+    await server().up();
+    const deadline = Date.now() + 20_000;
+    while (!(await fn(b, BLOBSTORE, 'containerExists')('durable').catch(() => false))) {
+      if (Date.now() > deadline) throw new Error('the container did not come back after the restart');
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(Buffer.from(await In.incomingValueConsumeSync(await c.getData('o', 0n, 10n))).toString()).toBe('kept');
   });
 });
