@@ -58,9 +58,19 @@ export type Condition = z.infer<typeof conditionSchema>;
 /** objectMetaSchema is the part of metav1.ObjectMeta Skiff reads from manifests. */
 export const objectMetaSchema = z
   .object({
-    name: z.string().min(1).max(253),
-    namespace: z.string().min(1).max(63).optional(),
-    uid: z.string().optional(),
+    name: z
+      .string()
+      .min(1)
+      .max(253)
+      .regex(
+        /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/,
+        'must be a DNS subdomain: lowercase letters, digits, "-" and "."',
+      ),
+    namespace: dnsLabel.optional(),
+    uid: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/, 'must be letters, digits, ".", "_" and "-"')
+      .optional(),
     generation: z.number().int().optional(),
     resourceVersion: z.string().optional(),
     labels: stringMap.optional(),

@@ -61,6 +61,9 @@ describe('Workload schema', () => {
     ['negative replicas', (w: any) => (w.spec.replicas = -1), 'spec.replicas'],
     ['an unknown field', (w: any) => (w.spec.components[0].imagee = 'x'), 'spec.components[0]'],
     ['a wrong apiVersion', (w: any) => (w.apiVersion = 'v1'), 'apiVersion'],
+    ['a name that is not a DNS subdomain', (w: any) => (w.metadata.name = 'a/b'), 'metadata.name'],
+    ['a namespace that is not a DNS label', (w: any) => (w.metadata.namespace = 'My_NS'), 'metadata.namespace'],
+    ['a uid with path characters', (w: any) => (w.metadata.uid = '../..'), 'metadata.uid'],
   ])('rejects %s, naming the field', (_, mutate, path) => {
     const issues = errorsOf(mutate);
     expect(issues.map((i) => i.path)).toContain(path);

@@ -2,7 +2,8 @@
  * `skiff dev FILE [--port N] [--metrics-port N] [--no-watch]`: run one Workload manifest
  * (or a bare .wasm) on a local host with in-memory capabilities, reloading on change.
  */
-import { watch } from 'node:fs';
+import { type FSWatcher, watch } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import { ManifestError } from '../api/index.js';
 import { AdminHandler } from '../runtime/http/admin.js';
 import { DevRouter } from '../runtime/http/routers.js';
@@ -67,6 +68,8 @@ export async function run(argv: string[]): Promise<number> {
     .withEngine({ cacheDir: config.cacheDir })
     .withSource(ociSource({ cacheDir: config.cacheDir, userDockerConfig: true, logger }))
     .withWorkDir(config.workDir)
+    // Local development: the developer's own machine, so hostPath volumes may name any directory.
+    .withHostPathRoots(['/'])
     .withHttpHandler(http);
   for (const plugin of nc ? natsPlugins(nc) : memoryPlugins()) builder.withPlugin(plugin);
   if (metricsPort !== 0) builder.withHttpHandler(new AdminHandler({ port: metricsPort }));
@@ -74,7 +77,15 @@ export async function run(argv: string[]): Promise<number> {
   try {
     await host.start();
   } catch (err) {
-    process.stderr.write(`skiff dev: cannot start the host: ${(err as Error).message}\n`);
+    const e = err as NodeJS.ErrnoException & { port?: number };
+    const hint =
+      e.code === 'EADDRINUSE'
+        ? e.port === metricsPort
+          ? ` (the metrics port: choose another with --metrics-port N, or 0 to turn it off)`
+          : ' (choose another with --port N)'
+        : '';
+    process.stderr.write(`skiff dev: cannot start the host: ${e.message}${hint}\n`);
+    await host.stop().catch(() => undefined);
     return 1;
   }
   let generation = 1;
@@ -93,42 +104,83 @@ export async function run(argv: string[]): Promise<number> {
   }
   process.stderr.write(`skiff dev: serving ${manifest.workload.metadata.name} on http://127.0.0.1:${http.port}/\n`);
 
-  const watchers = args.flags.has('no-watch') ? [] : watchFiles(manifest.files, async () => {
-    try {
-      manifest = await loadManifest(file);
-      generation++;
-      await startWorkload();
-      logger.info({ generation }, 'reloaded');
-    } catch (err) {
-      const detail = err instanceof ManifestError ? err.message : (err as Error).message;
-      logger.error({ err: detail }, 'reload failed; the previous version keeps serving');
-    }
-  });
+  const idOf = (m: typeof manifest) => `${m.workload.metadata.namespace ?? 'default'}/${m.workload.metadata.name}`;
+  const watcher = args.flags.has('no-watch')
+    ? undefined
+    : new FileWatcher(manifest.files, async () => {
+        try {
+          const previous = manifest;
+          manifest = await loadManifest(file);
+          generation++;
+          await startWorkload();
+          if (idOf(previous) !== idOf(manifest)) await host.workloadStop(idOf(previous)).catch(() => undefined);
+          watcher?.watch(manifest.files);
+          logger.info({ generation }, 'reloaded');
+        } catch (err) {
+          const detail = err instanceof ManifestError ? err.message : (err as Error).message;
+          logger.error({ err: detail }, 'reload failed; the previous version keeps serving');
+        }
+      });
 
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  for (const w of watchers) w.close();
+  watcher?.close();
   await host.stop();
   await nc?.drain();
   return 0;
 }
 
-function watchFiles(files: readonly string[], onChange: () => Promise<void>): { close(): void }[] {
-  let timer: NodeJS.Timeout | undefined;
-  let running = Promise.resolve();
-  const trigger = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      running = running.then(onChange);
-    }, 200);
-  };
-  return files.map((f) => {
-    try {
-      return watch(f, trigger);
-    } catch {
-      return { close() {} };
+/**
+ * FileWatcher calls back (debounced, one at a time) when any of the files changes. It
+ * watches their folders, not the files: editors save by writing a new file and renaming
+ * it over the old one, which a watch on the old file would never see again.
+ */
+class FileWatcher {
+  readonly #onChange: () => Promise<void>;
+  #watchers: FSWatcher[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #running = Promise.resolve();
+
+  constructor(files: readonly string[], onChange: () => Promise<void>) {
+    this.#onChange = onChange;
+    this.watch(files);
+  }
+
+  /** watch replaces the watched set of files. */
+  watch(files: readonly string[]): void {
+    this.close();
+    const byDir = new Map<string, Set<string>>();
+    for (const f of files) {
+      const names = byDir.get(dirname(f)) ?? new Set<string>();
+      names.add(basename(f));
+      byDir.set(dirname(f), names);
     }
-  });
+    for (const [dir, names] of byDir) {
+      try {
+        this.#watchers.push(
+          watch(dir, (_event, name) => {
+            if (name === null || names.has(name.toString())) this.#trigger();
+          }),
+        );
+      } catch {
+        // a folder that does not exist cannot change
+      }
+    }
+  }
+
+  #trigger(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#running = this.#running.then(this.#onChange);
+    }, 200);
+  }
+
+  /** close stops watching. */
+  close(): void {
+    clearTimeout(this.#timer);
+    for (const w of this.#watchers) w.close();
+    this.#watchers = [];
+  }
 }

@@ -2,7 +2,8 @@
  * HostBuilder assembles a Host from an engine configuration, plugins, handlers and a logger.
  */
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
+import { mkdtempSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
 import { createMetrics, type HostMetrics } from '../telemetry/metrics.js';
@@ -21,7 +22,9 @@ export class HostBuilder {
   #sources: ComponentSource[] = [];
   #plugins: HostPlugin[] = [];
   #handlers: HostHandler[] = [];
-  #workDir = join(tmpdir(), 'skiff-work');
+  #workDir: string | undefined;
+  #hostPathRoots: string[] = [];
+  #defaultMemoryLimit: number | undefined = DEFAULT_MEMORY_LIMIT;
   #metrics: HostMetrics | undefined;
   #volumeResolver: VolumeResolver | undefined;
 
@@ -73,6 +76,16 @@ export class HostBuilder {
     this.#volumeResolver = resolver;
     return this;
   }
+  /** withHostPathRoots allows hostPath volumes below these directories (none by default). */
+  withHostPathRoots(roots: readonly string[]): this {
+    this.#hostPathRoots = [...roots];
+    return this;
+  }
+  /** withDefaultMemoryLimit caps each instance's memory (bytes) when a component sets no limit; undefined for none. */
+  withDefaultMemoryLimit(bytes: number | undefined): this {
+    this.#defaultMemoryLimit = bytes;
+    return this;
+  }
   /** build creates the Host (not started). */
   build(): Host {
     const engine = new Engine({
@@ -87,13 +100,22 @@ export class HostBuilder {
       engine,
       plugins: this.#plugins,
       handlers: this.#handlers,
-      workDir: this.#workDir,
+      workDir: this.#workDir ?? mkdtempSync(join(tmpdir(), 'skiff-work-')),
       volumeResolver: this.#volumeResolver,
+      hostPathRoots: this.#hostPathRoots,
+      defaultMemoryLimit: this.#defaultMemoryLimit,
     });
   }
 }
 
-/** defaultCacheDir is where the engine caches transpiled components unless told otherwise. */
+/** DEFAULT_MEMORY_LIMIT caps an instance's memory when its component sets no `limits.memory` (256 MiB). */
+export const DEFAULT_MEMORY_LIMIT = 256 * 2 ** 20;
+
+/**
+ * defaultCacheDir is where the engine caches transpiled components unless told otherwise:
+ * a directory of the current user (the cache holds code the host runs, so never a shared,
+ * predictable /tmp path).
+ */
 export function defaultCacheDir(): string {
-  return join(tmpdir(), 'skiff-cache');
+  return join(homedir(), '.cache', 'skiff', 'engine');
 }

@@ -65,6 +65,8 @@ export class Host implements HostApi, HostView {
   readonly #handlers: readonly HostHandler[];
   readonly #workDir: string;
   readonly #volumeResolver: VolumeResolver | undefined;
+  readonly #hostPathRoots: readonly string[];
+  readonly #defaultMemoryLimit: number | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #spares = new WorkerSpares();
   /** #queues serializes starts and stops of one workload id. */
@@ -80,6 +82,8 @@ export class Host implements HostApi, HostView {
     handlers: HostHandler[];
     workDir: string;
     volumeResolver?: VolumeResolver | undefined;
+    hostPathRoots?: readonly string[];
+    defaultMemoryLimit?: number | undefined;
   }) {
     this.id = options.id;
     this.logger = options.logger;
@@ -89,6 +93,8 @@ export class Host implements HostApi, HostView {
     this.#handlers = options.handlers;
     this.#workDir = options.workDir;
     this.#volumeResolver = options.volumeResolver;
+    this.#hostPathRoots = options.hostPathRoots ?? [];
+    this.#defaultMemoryLimit = options.defaultMemoryLimit;
   }
 
   /** interfaces are the WIT interfaces this host's plugins provide. */
@@ -161,10 +167,13 @@ export class Host implements HostApi, HostView {
       logger: this.logger,
       workDir: this.#workDir,
       volumeResolver: this.#volumeResolver,
+      hostPathRoots: this.#hostPathRoots,
+      defaultMemoryLimit: this.#defaultMemoryLimit,
       onEvent: (w, e) => this.metrics.instanceEvents.inc({ workload: w, event: e }),
       spawn: () => this.#spares.take(),
     });
     const started = performance.now();
+    if (!previous?.workload) this.#entries.set(id, { status: { ...base, state: 'Starting' } });
     try {
       await workload.start(options);
     } catch (err) {

@@ -1,10 +1,11 @@
 /**
  * Volumes become preopened directories. `emptyDir` is a private temporary directory
- * removed when the workload stops; `hostPath` is used as it is; `configMap` and `secret`
- * need a resolver (the operator provides their files), otherwise the start is refused.
+ * removed when the workload stops; `hostPath` is allowed only below the host's configured
+ * roots (none by default: a workload must not reach the host's own files); `configMap` and
+ * `secret` need a resolver (the operator provides their files), otherwise the start is refused.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, realpath, rm } from 'node:fs/promises';
+import { join, relative, resolve } from 'node:path';
 import type { Volume } from '../api/index.js';
 import { SkiffError } from './errors.js';
 
@@ -26,13 +27,37 @@ export class VolumeError extends SkiffError {
   }
 }
 
+/** within says whether `path` is `root` or below it. */
+function within(root: string, path: string): boolean {
+  const rel = relative(resolve(root), path);
+  return rel === '' || (!rel.startsWith('..') && !rel.startsWith('/'));
+}
+
+async function hostPathDir(name: string, path: string, roots: readonly string[]): Promise<string> {
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    throw new VolumeError(`volume "${name}": hostPath ${path} does not exist on this host`);
+  }
+  if (!roots.some((root) => within(root, real))) {
+    throw new VolumeError(
+      roots.length === 0
+        ? `volume "${name}": hostPath volumes are not allowed on this host`
+        : `volume "${name}": hostPath ${path} is outside the allowed roots (${roots.join(', ')})`,
+    );
+  }
+  return real;
+}
+
 /** materializeVolumes creates the directories of a workload's volumes under `workDir`. */
 export async function materializeVolumes(
   namespace: string,
   volumes: readonly Volume[],
   workDir: string,
-  resolver?: VolumeResolver,
+  options: { resolver?: VolumeResolver | undefined; hostPathRoots?: readonly string[] } = {},
 ): Promise<MaterializedVolumes> {
+  const { resolver, hostPathRoots = [] } = options;
   const dirs = new Map<string, string>();
   const owned: string[] = [];
   const dispose = async () => {
@@ -42,7 +67,7 @@ export async function materializeVolumes(
     await mkdir(workDir, { recursive: true });
     for (const v of volumes) {
       if (v.hostPath) {
-        dirs.set(v.name, v.hostPath.path);
+        dirs.set(v.name, await hostPathDir(v.name, v.hostPath.path, hostPathRoots));
       } else if (v.emptyDir) {
         const dir = await mkdtemp(join(workDir, `${v.name}-`));
         owned.push(dir);

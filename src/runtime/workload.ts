@@ -31,6 +31,10 @@ export interface WorkloadDeps {
   onEvent?: (workload: string, event: 'trap' | 'timeout' | 'crash' | 'restart') => void;
   /** spawn starts a workload worker (a pre-started spare when there is one). */
   spawn: () => Worker;
+  /** defaultMemoryLimit caps each instance's memory (bytes) when the component sets no limit. */
+  defaultMemoryLimit?: number | undefined;
+  /** hostPathRoots are the host directories hostPath volumes may name; none allowed by default. */
+  hostPathRoots?: readonly string[] | undefined;
 }
 
 /** RunningComponent is one started component of a workload. */
@@ -78,7 +82,7 @@ export class RunningWorkload {
         this.ref.namespace,
         spec.volumes,
         `${this.#deps.workDir}/${this.ref.uid}`,
-        this.#deps.volumeResolver,
+        { resolver: this.#deps.volumeResolver, hostPathRoots: this.#deps.hostPathRoots ?? [] },
       );
       for (const component of spec.components) {
         this.components.push(await this.#startComponent(component, options));
@@ -96,7 +100,7 @@ export class RunningWorkload {
     const logger = this.#deps.logger.child({ workload: this.id, component: spec.name });
     const { image, digest, imagePullSecret, imagePullPolicy } = spec;
     const ref = { image, digest, imagePullSecret, imagePullPolicy, baseDir: options.baseDir };
-    const loaded = await engine.load(ref).catch((err) => {
+    const loaded = await engine.load(ref, this.#abort.signal).catch((err) => {
       throw wrap(err, `component "${spec.name}": `);
     });
     const plan = planGrants(loaded.imports, this.spec.spec.hostInterfaces, plugins);
@@ -107,29 +111,29 @@ export class RunningWorkload {
     const fragment: ImportFragment = {};
     const shapes: Record<string, InterfaceShape> = {};
     const asyncImports = [...ASYNC_IO_IMPORTS];
-    for (const { plugin, interfaces, grants } of plan.bindings) {
-      const binding = await plugin.bind({
-        workload: this.ref,
-        component: spec,
-        grants,
-        interfaces,
-        logger: logger.child({ plugin: plugin.id }),
-        signal: this.#abort.signal,
-        invoke: (iface, fn, args) => {
-          if (!runner) return Promise.reject(new SkiffError('SKIFF_NOT_STARTED', `${label} is not started`));
-          return runner.invoke(iface, fn, args);
-        },
-      });
-      bindings.push(binding);
-      for (const [iface, members] of Object.entries(binding.imports)) {
-        if (!interfaces.has(iface)) continue;
-        fragment[iface] = members;
-        shapes[iface] = shapeOf(members);
-        asyncImports.push(...asyncImportNames(iface, shapes[iface]!));
-      }
-    }
     try {
-      const memoryLimit = spec.limits?.memory ? parseQuantity(spec.limits.memory) : undefined;
+      for (const { plugin, interfaces, grants } of plan.bindings) {
+        const binding = await plugin.bind({
+          workload: this.ref,
+          component: spec,
+          grants,
+          interfaces,
+          logger: logger.child({ plugin: plugin.id }),
+          signal: this.#abort.signal,
+          invoke: (iface, fn, args) => {
+            if (!runner) return Promise.reject(new SkiffError('SKIFF_NOT_STARTED', `${label} is not started`));
+            return runner.invoke(iface, fn, args);
+          },
+        });
+        bindings.push(binding);
+        for (const [iface, members] of Object.entries(binding.imports)) {
+          if (!interfaces.has(iface)) continue;
+          fragment[iface] = members;
+          shapes[iface] = shapeOf(members);
+          asyncImports.push(...asyncImportNames(iface, shapes[iface]!));
+        }
+      }
+      const memoryLimit = spec.limits?.memory ? parseQuantity(spec.limits.memory) : this.#deps.defaultMemoryLimit;
       const prepared = await engine.prepare(loaded, { asyncImports, memoryLimit });
       const preopens = (spec.volumeMounts ?? []).map((m) => ({
         guestPath: m.mountPath,

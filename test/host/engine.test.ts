@@ -131,6 +131,8 @@ describe('https sources', () => {
       await expect(sources.fetch({ image, digest: `sha256:${'1'.repeat(64)}` })).rejects.toThrow(/digest mismatch/);
       await expect(sources.fetch({ image })).rejects.toThrow(/a digest \(sha256:…\) is required/);
       await expect(sources.fetch({ image: `http://127.0.0.1:${port}/nope.wasm`, digest })).rejects.toThrow(/HTTP 404/);
+      const small = new SourceSet([httpsSource({ allowHttpLoopback: true, maxBytes: 1000 })]);
+      await expect(small.fetch({ image, digest })).rejects.toThrow(/larger than 1000 bytes/);
     } finally {
       server.close();
     }

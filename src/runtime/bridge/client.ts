@@ -31,11 +31,13 @@ export class BridgeClient {
   readonly #live = new Map<number, WeakRef<object>>();
   // Forget the weak entry of a proxy the guest no longer holds, so the map does not grow forever.
   readonly #forget = new FinalizationRegistry<number>((handle) => {
-    if (this.#live.get(handle)?.deref() === undefined) this.#live.delete(handle);
+    if (this.#live.get(handle)?.deref() !== undefined) return;
+    this.#live.delete(handle);
+    // Nothing in this worker holds the resource any more (e.g. its instance trapped): release it.
+    this.#send({ id: 0, op: 'drop', handle });
   });
   #nextCall = 1;
   #nextHandle = -1;
-  #streamError: unknown;
 
   constructor(port: MessagePort) {
     this.#port = port;
@@ -179,16 +181,18 @@ export class BridgeClient {
   }
 
   #outputStream(handle: number): object {
+    // A failed write is reported by this stream's next operation, never by another stream's.
+    let failure: unknown;
     const fail = () => {
-      if (this.#streamError !== undefined) {
-        const err = this.#streamError;
-        this.#streamError = undefined;
+      if (failure !== undefined) {
+        const err = failure;
+        failure = undefined;
         throw err;
       }
     };
     const write = (bytes: Uint8Array) => {
       this.call({ op: 'stream-write', handle, bytes: bytes.slice() }).catch((err) => {
-        this.#streamError = err instanceof BridgeError ? { tag: 'closed' } : err;
+        failure = err instanceof BridgeError ? { tag: 'closed' } : err;
       });
     };
     return outputStream({

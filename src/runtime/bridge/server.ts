@@ -23,6 +23,8 @@ export class BridgeServer {
   readonly #ids = new WeakMap<object, number>();
   readonly #classNames = new Map<Function, string>();
   #next = 1;
+  /** #writes chains stream writes so that every later call runs after them, in order. */
+  #writes: Promise<unknown> = Promise.resolve();
 
   constructor(fragment: ImportFragment, logger: Logger) {
     this.#fragment = fragment;
@@ -42,7 +44,16 @@ export class BridgeServer {
   /** handle runs one call and resolves with the reply to send, or undefined for one-way calls. */
   async handle(call: RpcCall): Promise<RpcReply | undefined> {
     try {
-      const value = await this.#run(call);
+      let value: unknown;
+      if (call.op === 'stream-write') {
+        const write = this.#writes.then(() => this.#run(call));
+        this.#writes = write.catch(() => undefined);
+        value = await write;
+      } else {
+        // Writes a guest issued earlier land before anything it does next (e.g. finish).
+        await this.#writes;
+        value = await this.#run(call);
+      }
       return call.id === 0 ? undefined : { t: 'rpc-reply', id: call.id, ok: true, value: this.encode(value) };
     } catch (thrown) {
       if (thrown instanceof Error) {

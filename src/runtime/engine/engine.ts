@@ -154,7 +154,7 @@ export class Engine {
       }
       await writeFile(join(tmp, name === 'component.js' ? 'component.mjs' : name), data);
     }
-    await rm(dir, { recursive: true, force: true });
+    // Another process may have finished the same transpile first: keep its directory.
     await rename(tmp, dir).catch(async (err) => {
       await rm(tmp, { recursive: true, force: true });
       if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (err as NodeJS.ErrnoException).code !== 'EEXIST') {

@@ -65,8 +65,12 @@ export const fileSource: ComponentSource = {
 };
 
 /** httpsSource downloads components over HTTPS; the digest is required. */
-export function httpsSource(options: { fetch?: typeof fetch; allowHttpLoopback?: boolean } = {}): ComponentSource {
+export function httpsSource(
+  options: { fetch?: typeof fetch; allowHttpLoopback?: boolean; maxBytes?: number; timeoutMs?: number } = {},
+): ComponentSource {
   const doFetch = options.fetch ?? fetch;
+  const maxBytes = options.maxBytes ?? MAX_COMPONENT_BYTES;
+  const timeoutMs = options.timeoutMs ?? 120_000;
   return {
     handles: (ref) =>
       ref.image.startsWith('https://') || (options.allowHttpLoopback === true && isLoopbackHttp(ref.image)),
@@ -74,18 +78,40 @@ export function httpsSource(options: { fetch?: typeof fetch; allowHttpLoopback?:
       if (!ref.digest) {
         throw new ComponentFetchError(`component ${ref.image}: a digest (sha256:…) is required for https:// images`);
       }
-      let response: Response;
+      const deadline = AbortSignal.timeout(timeoutMs);
+      const both = signal ? AbortSignal.any([signal, deadline]) : deadline;
       try {
-        response = await doFetch(ref.image, { signal: signal ?? null, redirect: 'follow' });
+        const response = await doFetch(ref.image, { signal: both, redirect: 'follow' });
+        if (!response.ok) {
+          throw new ComponentFetchError(`cannot download ${ref.image}: HTTP ${response.status} ${response.statusText}`);
+        }
+        const declared = Number(response.headers.get('content-length') ?? '0');
+        if (declared > maxBytes) throw tooLarge(ref.image, maxBytes);
+        const chunks: Uint8Array[] = [];
+        let size = 0;
+        for await (const chunk of (response.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+          size += chunk.byteLength;
+          if (size > maxBytes) {
+            await response.body?.cancel().catch(() => undefined);
+            throw tooLarge(ref.image, maxBytes);
+          }
+          chunks.push(chunk);
+        }
+        return new Uint8Array(Buffer.concat(chunks));
       } catch (err) {
-        throw new ComponentFetchError(`cannot download ${ref.image}: ${(err as Error).message}`, { cause: err });
+        if (err instanceof ComponentFetchError) throw err;
+        const why = deadline.aborted ? `no complete answer within ${timeoutMs} ms` : (err as Error).message;
+        throw new ComponentFetchError(`cannot download ${ref.image}: ${why}`, { cause: err });
       }
-      if (!response.ok) {
-        throw new ComponentFetchError(`cannot download ${ref.image}: HTTP ${response.status} ${response.statusText}`);
-      }
-      return new Uint8Array(await response.arrayBuffer());
     },
   };
+}
+
+/** MAX_COMPONENT_BYTES bounds a downloaded component (256 MiB). */
+export const MAX_COMPONENT_BYTES = 256 * 2 ** 20;
+
+function tooLarge(image: string, maxBytes: number): ComponentFetchError {
+  return new ComponentFetchError(`cannot download ${image}: larger than ${maxBytes} bytes`);
 }
 
 function isLoopbackHttp(image: string): boolean {

@@ -95,13 +95,24 @@ export class HttpServerHandler implements HostHandler {
       });
       status = response.status;
       const out: Record<string, string | string[]> = {};
+      let guestLength: string | undefined;
       for (const [name, value] of response.headers) {
+        if (name === 'content-length') guestLength = value;
         if (HOP_BY_HOP.has(name)) continue;
         const prev = out[name];
         out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
       }
-      out['content-length'] = String(response.body.byteLength);
-      res.writeHead(status, out).end(response.body);
+      const bodiless = status === 204 || status === 304 || (status >= 100 && status < 200);
+      if (req.method === 'HEAD') {
+        // A HEAD answer describes the GET body it does not carry: keep the guest's length.
+        if (guestLength !== undefined) out['content-length'] = guestLength;
+        res.writeHead(status, out).end();
+      } else if (bodiless) {
+        res.writeHead(status, out).end();
+      } else {
+        out['content-length'] = String(response.body.byteLength);
+        res.writeHead(status, out).end(response.body);
+      }
     } catch (err) {
       status = statusOf(err);
       host.logger.warn({ workload: workload.id, err: (err as Error).message }, 'request failed');

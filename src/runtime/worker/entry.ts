@@ -48,8 +48,9 @@ const getCore = (name: string) => {
 };
 const pool = new InstancePool(() => instantiate(getCore, imports), init.maxInstances);
 
-async function withInstance<T>(run: (instance: Instance) => Promise<T>): Promise<T> {
+async function withInstance<T>(id: number, run: (instance: Instance) => Promise<T>): Promise<T> {
   const instance = await pool.acquire();
+  post({ t: 'begin', id });
   let healthy = false;
   try {
     const result = await run(instance);
@@ -70,7 +71,7 @@ async function withInstance<T>(run: (instance: Instance) => Promise<T>): Promise
 
 async function onHttp(id: number, req: Extract<ToWorker, { t: 'http' }>['req']): Promise<void> {
   try {
-    const response = await withInstance(async (instance) => {
+    const response = await withInstance(id, async (instance) => {
       const handler = findExport(instance, 'wasi:http/incoming-handler');
       if (!handler || typeof handler.handle !== 'function') {
         throw Object.assign(new Error(`${init.label} does not export wasi:http/incoming-handler`), {
@@ -87,7 +88,7 @@ async function onHttp(id: number, req: Extract<ToWorker, { t: 'http' }>['req']):
 
 async function onInvoke(id: number, iface: string, fn: string, args: unknown[]): Promise<void> {
   try {
-    const value = await withInstance(async (instance) => {
+    const value = await withInstance(id, async (instance) => {
       const target = iface === '' ? instance : findExport(instance, iface);
       const f = target?.[fn];
       if (typeof f !== 'function') {

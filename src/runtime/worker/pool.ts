@@ -12,7 +12,7 @@ export class InstancePool {
   readonly #create: () => Promise<Instance>;
   readonly #max: number;
   readonly #idle: Instance[] = [];
-  readonly #waiters: ((i: Instance) => void)[] = [];
+  readonly #waiters: { resolve(i: Instance): void; reject(e: unknown): void }[] = [];
   #live = 0;
 
   constructor(create: () => Promise<Instance>, max: number) {
@@ -50,13 +50,13 @@ export class InstancePool {
         throw err;
       }
     }
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
   }
 
   /** release returns a healthy instance to the pool. */
   release(instance: Instance): void {
     const waiter = this.#waiters.shift();
-    if (waiter) waiter(instance);
+    if (waiter) waiter.resolve(instance);
     else this.#idle.push(instance);
   }
 
@@ -64,11 +64,7 @@ export class InstancePool {
   discard(): void {
     this.#live--;
     const waiter = this.#waiters.shift();
-    if (waiter) {
-      this.acquire().then(waiter, () => {
-        // instantiation failed: the waiter's invocation is failed by its own timeout
-      });
-    }
+    if (waiter) this.acquire().then(waiter.resolve, waiter.reject);
   }
 }
 

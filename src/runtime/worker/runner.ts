@@ -17,13 +17,15 @@ export interface RunnerOptions {
   fragment: ImportFragment;
   logger: Logger;
   timeoutMs: number;
+  /** startTimeoutMs bounds instantiation of a fresh worker (default: the larger of 60 s and timeoutMs). */
+  startTimeoutMs?: number;
   /** spawn returns a started worker waiting for its init message. */
   spawn: () => Worker;
   /** onEvent reports discarded instances and restarts (for metrics). */
   onEvent?: (event: 'trap' | 'timeout' | 'crash' | 'restart') => void;
 }
 
-type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer: NodeJS.Timeout };
+type Pending = { resolve(v: unknown): void; reject(e: Error): void; timer?: NodeJS.Timeout | undefined };
 
 /** GuestError is a guest failure reported by a worker (trap, missing export, thrown error). */
 export class GuestError extends SkiffError {}
@@ -38,6 +40,8 @@ export class ComponentRunner {
   #pending = new Map<number, Pending>();
   #next = 1;
   #stopped = false;
+  #draining = false;
+  #drained: (() => void) | undefined;
 
   constructor(options: RunnerOptions) {
     this.#options = options;
@@ -57,36 +61,45 @@ export class ComponentRunner {
     worker.postMessage({ t: 'init', init: this.#options.init } satisfies ToWorker);
     this.#worker = worker;
     this.#bridge = bridge;
+    const label = this.#options.init.label;
+    const startTimeoutMs = this.#options.startTimeoutMs ?? Math.max(60_000, this.#options.timeoutMs);
     return new Promise<void>((resolve, reject) => {
       let settled = false;
+      const fail = (err: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        reject(err);
+      };
+      // A guest that loops while it instantiates must not hang the start forever.
+      const deadline = setTimeout(() => {
+        this.#options.onEvent?.('timeout');
+        fail(new InstanceTimeoutError(`${label} did not finish instantiating within ${startTimeoutMs} ms`));
+        void worker.terminate();
+      }, startTimeoutMs);
       worker.on('message', (message: FromWorker) => {
         if (message.t === 'ready') {
           settled = true;
+          clearTimeout(deadline);
           resolve();
         } else if (message.t === 'init-failed') {
-          settled = true;
-          reject(new GuestError(message.code, `${this.#options.init.label} failed to instantiate: ${message.error}`));
+          fail(new GuestError(message.code, `${label} failed to instantiate: ${message.error}`));
           void worker.terminate();
         } else this.#onMessage(worker, bridge, message);
       });
       worker.on('error', (err) => {
         this.#logger.error({ err }, 'component worker crashed');
-        if (!settled) {
-          settled = true;
-          reject(new GuestError('SKIFF_WORKER_CRASHED', `${this.#options.init.label} worker crashed: ${err.message}`));
-        }
+        this.#options.onEvent?.('crash');
+        fail(new GuestError('SKIFF_WORKER_CRASHED', `${label} worker crashed: ${err.message}`));
       });
       worker.on('exit', () => {
         bridge.dispose();
         if (this.#worker === worker) {
           this.#worker = undefined;
           this.#ready = undefined;
-          this.#failAll(new GuestError('SKIFF_WORKER_EXITED', `${this.#options.init.label} worker exited`));
+          this.#failAll(new GuestError('SKIFF_WORKER_EXITED', `${label} worker exited`));
         }
-        if (!settled) {
-          settled = true;
-          reject(new GuestError('SKIFF_WORKER_EXITED', `${this.#options.init.label} worker exited during start`));
-        }
+        fail(new GuestError('SKIFF_WORKER_EXITED', `${label} worker exited during start`));
       });
     });
   }
@@ -101,6 +114,12 @@ export class ComponentRunner {
       case 'log':
         this.#logger.info({ stream: message.stream }, message.line);
         break;
+      case 'begin': {
+        // The timeout counts from when an instance takes the call, not while it queues.
+        const p = this.#pending.get(message.id);
+        if (p && !p.timer) p.timer = setTimeout(() => this.#onTimeout(worker, message.id), this.#options.timeoutMs);
+        break;
+      }
       case 'done':
         this.#settle(message.id)?.resolve(message.value);
         break;
@@ -128,6 +147,7 @@ export class ComponentRunner {
     if (p) {
       clearTimeout(p.timer);
       this.#pending.delete(id);
+      if (this.#pending.size === 0) this.#drained?.();
     }
     return p;
   }
@@ -141,12 +161,12 @@ export class ComponentRunner {
   }
 
   async #send<T>(build: (id: number) => ToWorker): Promise<T> {
+    if (this.#draining) throw new SkiffError('SKIFF_STOPPED', `${this.#options.init.label} is stopping`);
     await this.start();
     const worker = this.#worker!;
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => this.#onTimeout(worker, id), this.#options.timeoutMs);
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       worker.postMessage(build(id));
     });
   }
@@ -176,8 +196,20 @@ export class ComponentRunner {
     return this.#send((id) => ({ t: 'invoke', id, iface, fn, args: [...args] }));
   }
 
-  /** stop asks the worker to close its files and exit (terminating it after a grace period); calls in flight fail. */
+  /**
+   * stop refuses new calls, lets the calls in flight finish (up to the invocation
+   * timeout), then asks the worker to close its files and exit, terminating it after a
+   * grace period.
+   */
   async stop(graceMs = 2000): Promise<void> {
+    this.#draining = true;
+    const drainDeadline = Date.now() + this.#options.timeoutMs;
+    while (this.#pending.size > 0 && Date.now() < drainDeadline) {
+      await new Promise<void>((resolve) => {
+        this.#drained = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
     this.#stopped = true;
     const worker = this.#worker;
     this.#worker = undefined;
