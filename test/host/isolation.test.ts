@@ -72,3 +72,32 @@ describe('failure isolation', () => {
     expect((await get('nobody.test', '/')).status).toBe(404);
   });
 });
+
+describe('timeouts and volumes', () => {
+  it('counts the timeout from when an instance takes the request, not while it queues', async () => {
+    const sink = await fixturePath('kitchen-sink');
+    await t.host.workloadStart(
+      workload(
+        'queued',
+        [{ name: 'sink', image: `file://${sink}`, limits: { timeoutMs: 1000, maxConcurrency: 1 } }],
+        [...GRANTS, { namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'], config: { host: 'queued.test' } }],
+      ),
+    );
+    // Three requests of 600 ms each through one instance: the last waits ~1.2 s in the queue.
+    const results = await Promise.all([1, 2, 3].map(() => get('queued.test', '/sleep?ms=600')));
+    expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
+    await t.host.workloadStop('default/queued');
+  });
+
+  it('refuses hostPath volumes unless the host allows their root', async () => {
+    const hello = await fixturePath('hello-js');
+    const w = workload(
+      'hostpath',
+      [{ name: 'web', image: `file://${hello}`, volumeMounts: [{ name: 'etc', mountPath: '/etc' }] }],
+      [{ namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'] }],
+      { volumes: [{ name: 'etc', hostPath: { path: '/etc' } }] },
+    );
+    await expect(t.host.workloadStart(w)).rejects.toThrow(/volume "etc": hostPath volumes are not allowed on this host/);
+    expect(t.host.workloadStatus('default/hostpath').reason).toBe('VolumeFailed');
+  });
+});

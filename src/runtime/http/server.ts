@@ -69,14 +69,15 @@ export class HttpServerHandler implements HostHandler {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = this.#host!;
     const started = performance.now();
-    const workload = this.#options.router.route(host, req.headers.host, req.url ?? '/');
-    if (!workload) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(`no workload serves host ${req.headers.host ?? ''}\n`);
-      return;
-    }
     const body = await readBody(req, this.#options.maxBodyBytes ?? 16 << 20);
     if (body === undefined) {
       res.writeHead(413, { 'content-type': 'text/plain' }).end('request body too large\n');
+      return;
+    }
+    // Route after the body is in: a workload replaced meanwhile is no longer chosen.
+    const workload = this.#options.router.route(host, req.headers.host, req.url ?? '/');
+    if (!workload) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`no workload serves host ${req.headers.host ?? ''}\n`);
       return;
     }
     const headers: [string, string][] = [];
