@@ -199,6 +199,12 @@ describe('a nats-server restart under guest traffic', () => {
       (r) => r.status === 200,
       20_000,
     );
+    // Each host reconnects on its own schedule; wait for the second too.
+    await until(
+      () => call(two, 'b.test', '/kv/get?bucket=durable&key=k1'),
+      (r) => r.status === 200,
+      20_000,
+    );
     for (let i = 0; i < 20; i++)
       expect((await call(two, 'b.test', `/kv/get?bucket=durable&key=k${i}`)).text).toBe(`v${i}`);
     const res = await until(
