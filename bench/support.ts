@@ -99,3 +99,34 @@ export async function record(title: string, body: string): Promise<void> {
   const when = new Date().toISOString().slice(0, 16).replace('T', ' ');
   await appendFile(join(root, 'bench', 'RESULTS.md'), `\n## ${title} — ${when} UTC\n\n${machine()}\n\n${body}\n`);
 }
+
+/** startNatsServer runs nats-server with JetStream on a free port (bounded wait for it to listen). */
+export async function startNatsServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const { mkdtempSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const { connect: tcp } = await import('node:net');
+  const port = await freePort();
+  const store = mkdtempSync(join(tmpdir(), 'skiff-bench-nats-'));
+  const child = spawn('nats-server', ['-js', '-sd', store, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const stop = async () => {
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+    rmSync(store, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = tcp(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (ok) return { url: `nats://127.0.0.1:${port}`, stop };
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error('nats-server did not start (is the nats-server package installed?)');
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
