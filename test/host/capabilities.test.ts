@@ -196,6 +196,35 @@ describe('WASI core', () => {
   });
 });
 
+describe('outgoing HTTP', () => {
+  it('reaches only the host names the workload allows', async () => {
+    const { createServer } = await import('node:http');
+    const server = createServer((_req, res) => res.writeHead(200).end('from upstream'));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      const fetcher = sink('fetcher', 'fetcher.test');
+      fetcher.spec.hostInterfaces = fetcher.spec.hostInterfaces.map((h) =>
+        h.package === 'http'
+          ? { ...h, interfaces: ['incoming-handler', 'outgoing-handler'], config: { host: 'fetcher.test', allowedHosts: '127.0.0.1' } }
+          : h,
+      );
+      await t.host.workloadStart(fetcher);
+      const target = encodeURIComponent(`http://127.0.0.1:${port}/x`);
+      const allowed = await get('fetcher.test', `/http/fetch?url=${target}`);
+      expect(JSON.parse(allowed.text)).toEqual({ status: 200, body: 'from upstream' });
+      const denied = await get('a.test', `/http/fetch?url=${target}`);
+      expect(denied.status).toBe(403);
+      expect(JSON.parse(denied.text).error).toBe('HTTP-request-denied');
+      const elsewhere = await get('fetcher.test', `/http/fetch?url=${encodeURIComponent(`http://localhost:${port}/x`)}`);
+      expect(elsewhere.status).toBe(403);
+    } finally {
+      server.close();
+      await t.host.workloadStop('default/fetcher').catch(() => undefined);
+    }
+  });
+});
+
 describe('deny-all', () => {
   it('refuses a component that imports ungranted interfaces, naming each', async () => {
     const w = workload('denied', [{ name: 'sink', image: `file://${wasm}` }], [
