@@ -79,12 +79,13 @@ describe('timeouts and volumes', () => {
     await t.host.workloadStart(
       workload(
         'queued',
-        [{ name: 'sink', image: `file://${sink}`, limits: { timeoutMs: 1000, maxConcurrency: 1 } }],
+        [{ name: 'sink', image: `file://${sink}`, limits: { timeoutMs: 1500, maxConcurrency: 1 } }],
         [...GRANTS, { namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'], config: { host: 'queued.test' } }],
       ),
     );
-    // Three requests of 600 ms each through one instance: the last waits ~1.2 s in the queue.
-    const results = await Promise.all([1, 2, 3].map(() => get('queued.test', '/sleep?ms=600')));
+    // Three requests of 800 ms each through one instance: the last waits ~1.6 s in the queue,
+    // longer than the 1.5 s timeout, yet each runs well within it.
+    const results = await Promise.all([1, 2, 3].map(() => get('queued.test', '/sleep?ms=800')));
     expect(results.map((r) => r.status)).toEqual([200, 200, 200]);
     await t.host.workloadStop('default/queued');
   });
