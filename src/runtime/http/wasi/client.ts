@@ -169,9 +169,9 @@ export class FutureIncomingResponse {
   readonly #settled: Promise<unknown>;
   readonly #abort: AbortController;
 
-  constructor(run: (future: FutureIncomingResponse, signal: AbortSignal) => Promise<ResponseResult>) {
+  constructor(run: (signal: AbortSignal) => Promise<ResponseResult>) {
     this.#abort = new AbortController();
-    this.#settled = run(this, this.#abort.signal).then((r) => {
+    this.#settled = run(this.#abort.signal).then((r) => {
       this._result = r;
     });
   }
@@ -225,13 +225,15 @@ export function send(request: OutgoingRequest, options: RequestOptions | undefin
   const connectMs = ms(options?.connectTimeout());
   const firstByteMs = ms(options?.firstByteTimeout());
 
-  return new FutureIncomingResponse(async (_future, signal) => {
+  return new FutureIncomingResponse(async (signal) => {
     let bytes: Uint8Array | undefined;
     if (body !== undefined) {
       const error = await bodyDone(body);
       if (error) return { tag: 'err', val: error };
       if (body._size > 0) bytes = body._bytes();
     }
+    // The guest dropped the future while its body was still being written.
+    if (signal.aborted) return { tag: 'err', val: { tag: 'internal-error', val: 'request dropped' } };
     let timedOut: 'connect' | 'first-byte' | undefined;
     const controller = new AbortController();
     const onAbort = () => controller.abort();
