@@ -35,21 +35,38 @@ export async function startServer(
   timeoutMs = 120_000,
 ): Promise<{ child: ChildProcess; readyMs: number; stop(): Promise<void> }> {
   const started = performance.now();
-  const child = spawn(command, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group, so stopping it also stops servers it spawned (jco serve does).
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    detached: true,
+  });
+  const signal = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, sig);
+    } catch {
+      // already gone
+    }
+  };
   let stderr = '';
   child.stderr?.on('data', (d) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
   const stop = async () => {
-    if (child.exitCode !== null) return;
-    child.kill('SIGTERM');
+    if (child.exitCode !== null) {
+      signal('SIGKILL');
+      return;
+    }
+    signal('SIGTERM');
     await new Promise((r) => {
       const t = setTimeout(() => {
-        child.kill('SIGKILL');
+        signal('SIGKILL');
         r(undefined);
       }, 5000);
       child.once('exit', () => {
         clearTimeout(t);
+        signal('SIGKILL');
         r(undefined);
       });
     });
