@@ -149,6 +149,12 @@ export function readableStream(body: ReadableStream<Uint8Array>): unknown {
 /** BodyState is where an outgoing body is: being written, finished, or dropped unfinished. */
 export type BodyState = 'open' | 'finished' | 'dropped';
 
+/**
+ * MAX_BODY_BYTES bounds a buffered outgoing body (64 MiB): past it the body is dropped and
+ * the guest's stream closed, so a guest cannot exhaust the host's memory by writing forever.
+ */
+export const MAX_BODY_BYTES = 64 * 2 ** 20;
+
 /** OutgoingBody is the `outgoing-body` resource of a request or response: written chunks are kept until `finish`. */
 export class OutgoingBody {
   _state: BodyState = 'open';
@@ -172,6 +178,10 @@ export class OutgoingBody {
     const push = (buf: Uint8Array): void => {
       if (this._state !== 'open') throw CLOSED;
       if (buf.length === 0) return;
+      if (this._size + buf.length > MAX_BODY_BYTES) {
+        this.#end('dropped', internalError(`body larger than ${MAX_BODY_BYTES} bytes`));
+        throw CLOSED;
+      }
       this._chunks.push(buf);
       this._size += buf.length;
     };

@@ -204,6 +204,31 @@ describe('wasi:http serve path', () => {
     expect(dec(res.body)).toContain('boom');
   });
 
+  it('closes the stream and fails the request when the body grows past the limit', async () => {
+    const { MAX_BODY_BYTES } = await import('./body.js');
+    let refused = false;
+    const handler = {
+      handle(_req: unknown, out: ResponseOutparam) {
+        const response = new OutgoingResponse(new Fields());
+        const body = response.body();
+        ResponseOutparam.set(out, { tag: 'ok', val: response });
+        const stream = body.write() as Output;
+        const chunk = new Uint8Array(1 << 20);
+        for (let written = 0; written <= MAX_BODY_BYTES; written += chunk.length) {
+          try {
+            stream.checkWrite();
+            stream.write(chunk);
+          } catch (e) {
+            refused = (e as { tag?: string }).tag === 'closed';
+            break;
+          }
+        }
+      },
+    };
+    await expect(serve(handler as never, request())).rejects.toThrow(/response body/);
+    expect(refused).toBe(true);
+  });
+
   it('fails when the body is left unfinished or dropped', async () => {
     const leave = (drop: boolean) => ({
       handle(_req: unknown, out: ResponseOutparam) {
