@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidComponentError } from '../errors.js';
-import { checkComponentBytes, limitMemory, walkSections } from './bytes.js';
+import { checkComponentBytes, componentWorldNames, limitMemory, walkSections } from './bytes.js';
 
 // A core module with one memory (min 1, max 100 pages) and nothing else.
 const coreWithMemory = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x04, 0x01, 0x01, 0x01, 0x64]);
@@ -64,5 +64,34 @@ describe('limitMemory', () => {
     expect(grow(2)).toBe(1);
     expect(grow(2)).toBe(-1);
     expect(grow(1)).toBe(3);
+  });
+});
+
+describe('componentWorldNames', () => {
+  it('reads import and export names from the top-level sections', () => {
+    const enc = new TextEncoder();
+    const name = (s: string) => [0x00, s.length, ...enc.encode(s)];
+    // import section: 2 imports — an instance (05 00) and a func (01 03)
+    const imports = [0x02, ...name('wasi:io/error@0.2.0'), 0x05, 0x00, ...name('greet'), 0x01, 0x03];
+    // export section: 1 export — instance 2, no type ascription
+    const exports = [0x01, ...name('wasi:http/incoming-handler@0.2.0'), 0x05, 0x02, 0x00];
+    const bytes = new Uint8Array([
+      ...emptyComponent,
+      0x0a,
+      imports.length,
+      ...imports,
+      0x0b,
+      exports.length,
+      ...exports,
+    ]);
+    expect(componentWorldNames(bytes)).toEqual({
+      imports: ['wasi:io/error@0.2.0', 'greet'],
+      exports: ['wasi:http/incoming-handler@0.2.0'],
+    });
+  });
+
+  it('refuses a section it cannot read instead of guessing', () => {
+    const bytes = new Uint8Array([...emptyComponent, 0x0a, 0x03, 0x01, 0x07, 0x00]);
+    expect(() => componentWorldNames(bytes)).toThrow();
   });
 });

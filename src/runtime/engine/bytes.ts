@@ -116,3 +116,83 @@ export function limitMemory(module: Uint8Array, maxBytes: number): Uint8Array {
   out.set(module.subarray(memory.end), o);
   return out;
 }
+
+class Reader {
+  pos: number;
+  readonly #bytes: Uint8Array;
+  readonly #end: number;
+  constructor(bytes: Uint8Array, start: number, end: number) {
+    this.#bytes = bytes;
+    this.pos = start;
+    this.#end = end;
+  }
+  byte(): number {
+    if (this.pos >= this.#end) throw new RangeError('unexpected end of section');
+    return this.#bytes[this.pos++]!;
+  }
+  leb(): number {
+    const { value, next } = readLeb(this.#bytes, this.pos);
+    if (next > this.#end) throw new RangeError('unexpected end of section');
+    this.pos = next;
+    return value;
+  }
+  name(): string {
+    const len = this.leb();
+    if (this.pos + len > this.#end) throw new RangeError('name runs past the section');
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(this.#bytes.subarray(this.pos, this.pos + len));
+    this.pos += len;
+    return text;
+  }
+}
+
+function externName(r: Reader): string {
+  const kind = r.byte();
+  if (kind !== 0x00 && kind !== 0x01) throw new RangeError(`unknown extern name kind 0x${kind.toString(16)}`);
+  const name = r.name();
+  if (kind === 0x01) r.name(); // a version suffix, already part of the name
+  return name;
+}
+
+function skipExternDesc(r: Reader): void {
+  const sort = r.byte();
+  if (sort === 0x00) {
+    r.byte(); // core sort (module)
+    r.leb();
+  } else if (sort === 0x01 || sort === 0x04 || sort === 0x05) {
+    r.leb();
+  } else if (sort === 0x02 || sort === 0x03) {
+    if (r.byte() === 0x00) r.leb();
+    else if (sort === 0x02) r.leb(); // valtype: a primitive byte or a type index, both one LEB
+  } else {
+    throw new RangeError(`unknown extern kind 0x${sort.toString(16)}`);
+  }
+}
+
+/**
+ * componentWorldNames reads the names a component imports and exports at its top level
+ * (`wasi:http/types@0.2.0`, `run`) straight from its import and export sections — much
+ * cheaper than printing its WIT.
+ */
+export function componentWorldNames(bytes: Uint8Array): { imports: string[]; exports: string[] } {
+  const imports: string[] = [];
+  const exports: string[] = [];
+  for (const section of walkSections(bytes)) {
+    if (section.id !== 10 && section.id !== 11) continue;
+    const r = new Reader(bytes, section.start, section.end);
+    const count = r.leb();
+    for (let i = 0; i < count; i++) {
+      const name = externName(r);
+      if (section.id === 10) {
+        skipExternDesc(r);
+        imports.push(name);
+      } else {
+        const sort = r.byte();
+        if (sort === 0x00) r.byte();
+        r.leb();
+        if (r.byte() === 0x01) skipExternDesc(r);
+        exports.push(name);
+      }
+    }
+  }
+  return { imports, exports };
+}

@@ -92,6 +92,12 @@ export interface ImportedItem {
   readonly version?: string | undefined;
 }
 
+/** importedItem splits a world name into its unversioned name and version. */
+export function importedItem(name: string): ImportedItem {
+  const at = name.indexOf('@');
+  return { name, unversioned: at < 0 ? name : name.slice(0, at), version: at < 0 ? undefined : name.slice(at + 1) };
+}
+
 /** parseWorldImports reads the top-level imports (or exports) from the WIT text jco's componentWit prints. */
 export function parseWorldImports(wit: string, keyword: 'import' | 'export' = 'import'): ImportedItem[] {
   const items: ImportedItem[] = [];
@@ -108,13 +114,7 @@ export function parseWorldImports(wit: string, keyword: 'import' | 'export' = 'i
         new RegExp(`^${keyword}\\s+(%?[a-z0-9-]+:[a-z0-9-]+(?:\\/[%a-z0-9-]+)?(?:@[^;\\s]+)?)\\s*;`).exec(line) ??
         new RegExp(`^${keyword}\\s+(%?[a-z0-9-]+)\\s*:`).exec(line);
       if (m) {
-        const name = m[1]!.replace(/%/g, '');
-        const at = name.indexOf('@');
-        items.push({
-          name,
-          unversioned: at < 0 ? name : name.slice(0, at),
-          version: at < 0 ? undefined : name.slice(at + 1),
-        });
+        items.push(importedItem(m[1]!.replace(/%/g, '')));
       }
     }
     for (const ch of line) {
