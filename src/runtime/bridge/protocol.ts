@@ -58,6 +58,7 @@ export type FromWorker =
   | { t: 'ready' }
   | { t: 'init-failed'; error: string; code: string }
   | { t: 'log'; stream: 'stdout' | 'stderr'; line: string }
+  | { t: 'queued'; id: number }
   | { t: 'begin'; id: number }
   | { t: 'done'; id: number; value: unknown }
   | { t: 'failed'; id: number; error: string; code: string }

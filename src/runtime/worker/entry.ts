@@ -49,8 +49,12 @@ const getCore = (name: string) => {
 const pool = new InstancePool(() => instantiate(getCore, imports), init.maxInstances);
 
 async function withInstance<T>(id: number, run: (instance: Instance) => Promise<T>): Promise<T> {
+  // The main thread's timeout runs from when it sent the call; a call that must wait for a
+  // free instance pauses it ('queued') and restarts it when an instance takes it ('begin').
+  const queued = pool.busy;
+  if (queued) post({ t: 'queued', id });
   const instance = await pool.acquire();
-  post({ t: 'begin', id });
+  if (queued) post({ t: 'begin', id });
   let healthy = false;
   try {
     const result = await run(instance);

@@ -37,6 +37,11 @@ export class InstancePool {
     }
   }
 
+  /** busy says whether an acquire now would have to wait for an instance to be released. */
+  get busy(): boolean {
+    return this.#idle.length === 0 && this.#live >= this.#max;
+  }
+
   /** acquire resolves with an instance for exclusive use. */
   async acquire(): Promise<Instance> {
     const idle = this.#idle.pop();

@@ -114,8 +114,14 @@ export class ComponentRunner {
       case 'log':
         this.#logger.info({ stream: message.stream }, message.line);
         break;
+      case 'queued': {
+        // The timeout counts while an instance runs the call, not while the call waits for one.
+        const p = this.#pending.get(message.id);
+        clearTimeout(p?.timer);
+        if (p) p.timer = undefined;
+        break;
+      }
       case 'begin': {
-        // The timeout counts from when an instance takes the call, not while it queues.
         const p = this.#pending.get(message.id);
         if (p && !p.timer) p.timer = setTimeout(() => this.#onTimeout(worker, message.id), this.#options.timeoutMs);
         break;
@@ -166,7 +172,8 @@ export class ComponentRunner {
     const worker = this.#worker!;
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      const timer = setTimeout(() => this.#onTimeout(worker, id), this.#options.timeoutMs);
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
       worker.postMessage(build(id));
     });
   }
