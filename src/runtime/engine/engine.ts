@@ -39,6 +39,9 @@ export interface PreparedComponent {
 
 const TRANSPILE_VERSION = 'jco-1.35.0-v2';
 
+/** MAX_COMPILED_MODULES bounds the in-memory cache of compiled core modules. */
+const MAX_COMPILED_MODULES = 64;
+
 // jco is loaded only on a cache miss: importing it costs more than a warm start.
 const jco = () => import('@bytecodealliance/jco');
 
@@ -178,6 +181,11 @@ export class Engine {
   #compile(path: string, memoryLimit: number | undefined): Promise<WebAssembly.Module> {
     const key = `${path}#${memoryLimit ?? ''}`;
     let module = this.#compiled.get(key);
+    if (module) {
+      // Most recently used last, so eviction drops the module unused the longest.
+      this.#compiled.delete(key);
+      this.#compiled.set(key, module);
+    }
     if (!module) {
       module = readFile(path).then((bytes) => {
         const source = memoryLimit ? limitMemory(new Uint8Array(bytes), memoryLimit) : new Uint8Array(bytes);
@@ -185,6 +193,10 @@ export class Engine {
       });
       this.#compiled.set(key, module);
       module.catch(() => this.#compiled.delete(key));
+      // Running workers keep their own reference; this map only saves recompiles.
+      while (this.#compiled.size > MAX_COMPILED_MODULES) {
+        this.#compiled.delete(this.#compiled.keys().next().value!);
+      }
     }
     return module;
   }
