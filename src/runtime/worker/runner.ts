@@ -166,15 +166,31 @@ export class ComponentRunner {
     }
   }
 
-  async #send<T>(build: (id: number) => ToWorker): Promise<T> {
-    if (this.#draining) throw new SkiffError('SKIFF_STOPPED', `${this.#options.init.label} is stopping`);
-    await this.start();
-    const worker = this.#worker!;
+  #send<T>(build: (id: number) => ToWorker): Promise<T> {
+    if (this.#draining) {
+      return Promise.reject(new SkiffError('SKIFF_STOPPED', `${this.#options.init.label} is stopping`));
+    }
     const id = this.#next++;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => this.#onTimeout(worker, id), this.#options.timeoutMs);
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject, timer });
-      worker.postMessage(build(id));
+      // Registered before the worker is ready, so a stop() meanwhile waits for this call too.
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.start().then(
+        () => {
+          const p = this.#pending.get(id);
+          if (!p) return; // already failed (the worker exited)
+          const worker = this.#worker;
+          if (!worker) {
+            this.#settle(id);
+            reject(new SkiffError('SKIFF_STOPPED', `${this.#options.init.label} stopped`));
+            return;
+          }
+          p.timer = setTimeout(() => this.#onTimeout(worker, id), this.#options.timeoutMs);
+          worker.postMessage(build(id));
+        },
+        (err: Error) => {
+          if (this.#settle(id)) reject(err);
+        },
+      );
     });
   }
 
