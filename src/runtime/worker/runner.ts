@@ -35,7 +35,6 @@ export class ComponentRunner {
   readonly #options: RunnerOptions;
   readonly #logger: Logger;
   #worker: Worker | undefined;
-  #bridge: BridgeServer | undefined;
   #ready: Promise<void> | undefined;
   #pending = new Map<number, Pending>();
   #next = 1;
@@ -60,7 +59,6 @@ export class ComponentRunner {
     const worker = this.#options.spawn();
     worker.postMessage({ t: 'init', init: this.#options.init } satisfies ToWorker);
     this.#worker = worker;
-    this.#bridge = bridge;
     const label = this.#options.init.label;
     const startTimeoutMs = this.#options.startTimeoutMs ?? Math.max(60_000, this.#options.timeoutMs);
     return new Promise<void>((resolve, reject) => {
