@@ -5,30 +5,23 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workload } from '../../src/api/index.js';
+import { VirtualHostRouter } from '../../src/runtime/http/routers.js';
 import { loggingPlugin, memoryLogBackend, memoryPlugins } from '../../src/runtime/plugins/index.js';
 import { fixturePath } from '../support/fixtures.js';
-import { startTestHost, type TestHost, workload } from '../support/host.js';
-import { VirtualHostRouter } from '../../src/runtime/http/routers.js';
+import { KITCHEN_SINK_GRANTS, startTestHost, type TestHost, workload } from '../support/host.js';
 
 const logBackend = memoryLogBackend();
 let t: TestHost;
 let wasm: string;
 
-const GRANTS: Workload['spec']['hostInterfaces'] = [
-  { namespace: 'wasi', package: 'keyvalue', interfaces: ['store', 'atomics', 'batch'], version: '0.2.0-draft' },
-  { namespace: 'wasi', package: 'blobstore', interfaces: ['blobstore'], version: '0.2.0-draft' },
-  { namespace: 'wasi', package: 'config', interfaces: ['store'], version: '0.2.0-rc.1' },
-  { namespace: 'wasi', package: 'logging', interfaces: ['logging'], version: '0.1.0-draft' },
-  {
-    namespace: 'wasmcloud',
-    package: 'messaging',
-    interfaces: ['consumer', 'handler'],
-    version: '0.2.0',
-    config: { subscriptions: 'orders.>' },
-  },
-];
+const GRANTS = KITCHEN_SINK_GRANTS;
 
-function sink(name: string, vhost: string, namespace = 'default', extra: Partial<Workload['spec']['components'][0]> = {}) {
+function sink(
+  name: string,
+  vhost: string,
+  namespace = 'default',
+  extra: Partial<Workload['spec']['components'][0]> = {},
+) {
   return workload(
     name,
     [
@@ -63,7 +56,10 @@ async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms 
 beforeAll(async () => {
   wasm = await fixturePath('kitchen-sink');
   const plugins = memoryPlugins().filter((p) => p.id !== 'wasi:logging');
-  t = await startTestHost({ plugins: [...plugins, loggingPlugin({ backend: logBackend })], router: new VirtualHostRouter() });
+  t = await startTestHost({
+    plugins: [...plugins, loggingPlugin({ backend: logBackend })],
+    router: new VirtualHostRouter(),
+  });
   await t.host.workloadStart(sink('a', 'a.test'));
   await t.host.workloadStart(sink('b', 'b.test'));
   await t.host.workloadStart(sink('c', 'c.test', 'other'));
@@ -107,7 +103,10 @@ describe('wasi:keyvalue', () => {
 describe('wasi:blobstore', () => {
   it('writes and reads objects through streams, lists, copies and deletes', async () => {
     const big = 'x'.repeat(300_000);
-    expect(JSON.parse((await get('a.test', '/blob/put?container=docs&name=big', big)).text)).toEqual({ ok: true, size: 300_000 });
+    expect(JSON.parse((await get('a.test', '/blob/put?container=docs&name=big', big)).text)).toEqual({
+      ok: true,
+      size: 300_000,
+    });
     const back = await get('a.test', '/blob/get?container=docs&name=big');
     expect(back.status).toBe(200);
     expect(back.text.length).toBe(300_000);
@@ -123,9 +122,14 @@ describe('wasi:blobstore', () => {
 
 describe('wasi:config', () => {
   it('serves the component config map', async () => {
-    expect(JSON.parse((await get('a.test', '/config/get?key=greeting')).text)).toEqual({ key: 'greeting', value: 'ahoy' });
+    expect(JSON.parse((await get('a.test', '/config/get?key=greeting')).text)).toEqual({
+      key: 'greeting',
+      value: 'ahoy',
+    });
     expect(JSON.parse((await get('a.test', '/config/get?key=nope')).text)).toEqual({ key: 'nope', value: null });
-    expect(JSON.parse((await get('a.test', '/config/all')).text)).toEqual({ config: { greeting: 'ahoy', region: 'eu' } });
+    expect(JSON.parse((await get('a.test', '/config/all')).text)).toEqual({
+      config: { greeting: 'ahoy', region: 'eu' },
+    });
   });
 });
 
@@ -206,7 +210,11 @@ describe('outgoing HTTP', () => {
       const fetcher = sink('fetcher', 'fetcher.test');
       fetcher.spec.hostInterfaces = fetcher.spec.hostInterfaces.map((h) =>
         h.package === 'http'
-          ? { ...h, interfaces: ['incoming-handler', 'outgoing-handler'], config: { host: 'fetcher.test', allowedHosts: '127.0.0.1' } }
+          ? {
+              ...h,
+              interfaces: ['incoming-handler', 'outgoing-handler'],
+              config: { host: 'fetcher.test', allowedHosts: '127.0.0.1' },
+            }
           : h,
       );
       await t.host.workloadStart(fetcher);
@@ -216,7 +224,10 @@ describe('outgoing HTTP', () => {
       const denied = await get('a.test', `/http/fetch?url=${target}`);
       expect(denied.status).toBe(403);
       expect(JSON.parse(denied.text).error).toBe('HTTP-request-denied');
-      const elsewhere = await get('fetcher.test', `/http/fetch?url=${encodeURIComponent(`http://localhost:${port}/x`)}`);
+      const elsewhere = await get(
+        'fetcher.test',
+        `/http/fetch?url=${encodeURIComponent(`http://localhost:${port}/x`)}`,
+      );
       expect(elsewhere.status).toBe(403);
     } finally {
       server.close();
@@ -227,10 +238,14 @@ describe('outgoing HTTP', () => {
 
 describe('deny-all', () => {
   it('refuses a component that imports ungranted interfaces, naming each', async () => {
-    const w = workload('denied', [{ name: 'sink', image: `file://${wasm}` }], [
-      { namespace: 'wasi', package: 'keyvalue', interfaces: ['store'], version: '0.2.0-draft' },
-      { namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'] },
-    ]);
+    const w = workload(
+      'denied',
+      [{ name: 'sink', image: `file://${wasm}` }],
+      [
+        { namespace: 'wasi', package: 'keyvalue', interfaces: ['store'], version: '0.2.0-draft' },
+        { namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'] },
+      ],
+    );
     const err = await t.host.workloadStart(w).catch((e: Error) => e);
     expect(err).toBeInstanceOf(Error);
     const message = (err as Error).message;

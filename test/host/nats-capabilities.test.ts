@@ -13,22 +13,10 @@ import { workloadLogSubject } from '../../src/nats/subjects.js';
 import { VirtualHostRouter } from '../../src/runtime/http/routers.js';
 import { configKey, memoryPlugins, natsPlugins } from '../../src/runtime/plugins/index.js';
 import { fixturePath } from '../support/fixtures.js';
-import { startTestHost, type TestHost, workload } from '../support/host.js';
+import { KITCHEN_SINK_GRANTS, startTestHost, type TestHost, workload } from '../support/host.js';
 import { connectTest, startNats, type TestNatsServer } from '../support/nats.js';
 
-const GRANTS: Workload['spec']['hostInterfaces'] = [
-  { namespace: 'wasi', package: 'keyvalue', interfaces: ['store', 'atomics', 'batch'], version: '0.2.0-draft' },
-  { namespace: 'wasi', package: 'blobstore', interfaces: ['blobstore'], version: '0.2.0-draft' },
-  { namespace: 'wasi', package: 'config', interfaces: ['store'], version: '0.2.0-rc.1' },
-  { namespace: 'wasi', package: 'logging', interfaces: ['logging'], version: '0.1.0-draft' },
-  {
-    namespace: 'wasmcloud',
-    package: 'messaging',
-    interfaces: ['consumer', 'handler'],
-    version: '0.2.0',
-    config: { subscriptions: 'orders.>' },
-  },
-];
+const GRANTS = KITCHEN_SINK_GRANTS;
 
 let server: TestNatsServer;
 let wasm: string;

@@ -6,10 +6,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Workload } from '../../src/api/index.js';
+import { type Host, HostBuilder } from '../../src/runtime/host.js';
 import { AdminHandler } from '../../src/runtime/http/admin.js';
 import { DevRouter, type Router } from '../../src/runtime/http/routers.js';
 import { HttpServerHandler } from '../../src/runtime/http/server.js';
-import { type Host, HostBuilder } from '../../src/runtime/host.js';
 import type { HostPlugin } from '../../src/runtime/plugin.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 
@@ -113,3 +113,18 @@ export function workload(
 
 /** HTTP_GRANT grants serving HTTP. */
 export const HTTP_GRANT = { namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'] };
+
+/** KITCHEN_SINK_GRANTS grant every capability the kitchen-sink guest imports (HTTP aside). */
+export const KITCHEN_SINK_GRANTS: Workload['spec']['hostInterfaces'] = [
+  { namespace: 'wasi', package: 'keyvalue', interfaces: ['store', 'atomics', 'batch'], version: '0.2.0-draft' },
+  { namespace: 'wasi', package: 'blobstore', interfaces: ['blobstore'], version: '0.2.0-draft' },
+  { namespace: 'wasi', package: 'config', interfaces: ['store'], version: '0.2.0-rc.1' },
+  { namespace: 'wasi', package: 'logging', interfaces: ['logging'], version: '0.1.0-draft' },
+  {
+    namespace: 'wasmcloud',
+    package: 'messaging',
+    interfaces: ['consumer', 'handler'],
+    version: '0.2.0',
+    config: { subscriptions: 'orders.>' },
+  },
+];
