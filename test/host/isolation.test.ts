@@ -58,6 +58,7 @@ describe('failure isolation', () => {
     expect(await get('runaway.test', '/hello')).toEqual({ status: 200, text: 'hello from skiff' });
     const metrics = await (await fetch(`${t.adminUrl}/metrics`)).text();
     expect(metrics).toMatch(/skiff_instance_events_total\{workload="default\/runaway",event="timeout"\} 1/);
+    expect(metrics).toMatch(/skiff_instance_events_total\{workload="default\/runaway",event="restart"\} 1/);
   });
 
   it('stops a guest growing past its memory limit and keeps serving', async () => {

@@ -40,6 +40,7 @@ export class ComponentRunner {
   #next = 1;
   #stopped = false;
   #draining = false;
+  #spawned = 0;
   #drained: (() => void) | undefined;
 
   constructor(options: RunnerOptions) {
@@ -50,7 +51,12 @@ export class ComponentRunner {
   /** start spawns the worker and resolves once an instance was created. */
   start(): Promise<void> {
     if (this.#stopped) return Promise.reject(new SkiffError('SKIFF_STOPPED', 'component runner is stopped'));
-    this.#ready ??= this.#spawn();
+    if (!this.#ready) {
+      // A worker lost to a timeout or crash is replaced on the next call.
+      if (this.#spawned > 0) this.#options.onEvent?.('restart');
+      this.#spawned++;
+      this.#ready = this.#spawn();
+    }
     return this.#ready;
   }
 
