@@ -134,7 +134,9 @@ export class RunningWorkload {
         }
       }
       const memoryLimit = spec.limits?.memory ? parseQuantity(spec.limits.memory) : this.#deps.defaultMemoryLimit;
-      const prepared = await engine.prepare(loaded, { asyncImports, memoryLimit });
+      // Nothing can block when the component reaches no plugin and cannot poll: skip JSPI.
+      const mayWait = plan.bindings.length > 0 || loaded.imports.some((i) => i.unversioned === 'wasi:io/poll');
+      const prepared = await engine.prepare(loaded, { asyncImports: mayWait ? asyncImports : [], memoryLimit });
       const preopens = (spec.volumeMounts ?? []).map((m) => ({
         guestPath: m.mountPath,
         hostPath: this.#volumes!.dirs.get(m.name)!,

@@ -101,8 +101,9 @@ export class Engine {
 
   /**
    * prepare transpiles (or takes from the cache) and compiles a loaded component.
-   * `asyncImports` are the jco import names that may return a Promise; `memoryLimit`
-   * caps each core memory in bytes.
+   * `asyncImports` are the jco import names that may return a Promise (none: the component
+   * is transpiled without JSPI, which makes each call cheaper); `memoryLimit` caps each core
+   * memory in bytes.
    */
   async prepare(
     component: LoadedComponent,
@@ -138,12 +139,11 @@ export class Engine {
     const started = performance.now();
     let out: { files: Record<string, Uint8Array> };
     try {
+      const jspi = asyncImports.length > 0 ? { asyncMode: 'jspi', asyncImports, asyncExports: ['*'] } : {};
       out = (await (await jco()).transpile(component.bytes, {
         name: 'component',
         instantiation: { tag: 'async' },
-        asyncMode: 'jspi',
-        asyncImports,
-        asyncExports: ['*'],
+        ...jspi,
         emitTypescriptDeclarations: false,
         noTypescript: true,
       } as never)) as { files: Record<string, Uint8Array> };
