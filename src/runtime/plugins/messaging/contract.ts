@@ -134,7 +134,22 @@ export function messagingContract(name: string, makeBackend: () => Promise<Messa
       );
       expect(await thrown(fn(client, CONSUMER, 'request')('a b', bytes(''), 10))).toEqual(expect.any(String));
       const h = await handler({ config: { subscriptions: 'bad..subject,good' } });
-      expect(h.b.logs.some((l) => l.msg === 'ignoring invalid subscription subject')).toBe(true);
+      expect(h.b.logs.some((l) => l.msg === 'ignoring an invalid or reserved subscription subject')).toBe(true);
+    });
+
+    it('keeps guests off platform subjects: control plane, JetStream, inboxes, catch-all patterns', async () => {
+      const { client, handler } = await setup();
+      const publish = fn(client, CONSUMER, 'publish');
+      const request = fn(client, CONSUMER, 'request');
+      for (const subject of ['skiff.host.h1.workload.stop', '$JS.API.STREAM.DELETE.x', '$KV.b.k', '_INBOX.abc']) {
+        expect(await thrown(publish({ subject, body: bytes('') }))).toMatch(/is reserved/);
+        expect(await thrown(request(subject, bytes(''), 10))).toMatch(/is reserved/);
+      }
+      expect(await thrown(publish({ subject: 'a', body: bytes(''), replyTo: 'skiff.host.h1.workload.stop' }))).toMatch(
+        /is reserved/,
+      );
+      const h = await handler({ config: { subscriptions: '>,*.workload.start,skiff.>,$JS.>' } });
+      expect(h.b.logs.filter((l) => l.msg === 'ignoring an invalid or reserved subscription subject')).toHaveLength(4);
     });
 
     it('stops deliveries and calls after close', async () => {

@@ -24,6 +24,20 @@ export const SUBSCRIPTIONS_KEY = 'subscriptions';
 /** CONSUMER_GROUP_KEY is the config key naming the queue group; `broadcast` means none. */
 export const CONSUMER_GROUP_KEY = 'consumer_group';
 
+/**
+ * reservedSubject says whether a subject (or the first token of a pattern) belongs to the
+ * platform rather than to workloads: Skiff's control plane (`skiff.…`), NATS and JetStream
+ * system subjects (`$…`, which reach other namespaces' key-value data), and inboxes. A
+ * pattern starting with a wildcard would match all of those, so it is reserved too.
+ */
+export function reservedSubject(subject: string): boolean {
+  const first = subject.split('.')[0] ?? '';
+  return first === 'skiff' || first.startsWith('$') || first === '_INBOX' || first === '*' || first === '>';
+}
+
+/** REPLY_MEMORY is how many reply-to subjects of delivered messages a binding remembers. */
+const REPLY_MEMORY = 1024;
+
 /** MessagingPluginOptions configure messagingPlugin. */
 export interface MessagingPluginOptions {
   readonly backend: MessagingBackend;
@@ -49,7 +63,9 @@ export function subscriptionsOf(ctx: BindContext): { subjects: string[]; queue: 
   const subjects = [...new Set(raw.split(',').map((s) => s.trim()))].filter((s) => s !== '');
   const group = local[CONSUMER_GROUP_KEY] ?? grantConfig[CONSUMER_GROUP_KEY];
   const { namespace, name } = ctx.workload;
-  const queue = group === 'broadcast' ? undefined : (group ?? `skiff.${namespace}.${name}.${ctx.component.name}`);
+  // Queue groups are scoped by namespace: a workload cannot join another namespace's group.
+  const queue =
+    group === 'broadcast' ? undefined : `skiff.${namespace}.${group ?? `${name}.${ctx.component.name}`}`;
   return { subjects, queue };
 }
 
@@ -66,20 +82,30 @@ function bindMessaging(ctx: BindContext, backend: MessagingBackend): PluginBindi
     }
   }
 
+  // Reply subjects of messages this binding was handed: the only reserved subjects it may publish to.
+  const replies = new Set<string>();
+
   async function publish(msg: BrokerMessage): Promise<void> {
     if (!validSubject(msg.subject)) throw `invalid subject "${msg.subject}"`;
     if (msg.replyTo !== undefined && !validSubject(msg.replyTo)) throw `invalid reply-to subject "${msg.replyTo}"`;
+    if (reservedSubject(msg.subject) && !replies.delete(msg.subject)) throw `subject "${msg.subject}" is reserved`;
+    if (msg.replyTo !== undefined && reservedSubject(msg.replyTo)) throw `reply-to subject "${msg.replyTo}" is reserved`;
     await run(() => backend.publish(msg));
   }
 
   async function request(subject: string, body: Uint8Array, timeoutMs: number): Promise<BrokerMessage> {
     if (!validSubject(subject)) throw `invalid subject "${subject}"`;
+    if (reservedSubject(subject)) throw `subject "${subject}" is reserved`;
     const reply = await run(() => backend.request(subject, body, timeoutMs));
     return { subject: reply.subject, body: reply.body, replyTo: reply.replyTo };
   }
 
   function deliver(msg: BrokerMessage): void {
     if (life.closed) return;
+    if (msg.replyTo !== undefined) {
+      replies.add(msg.replyTo);
+      if (replies.size > REPLY_MEMORY) replies.delete(replies.values().next().value!);
+    }
     ctx.invoke(HANDLER, 'handleMessage', [msg]).catch((err) => {
       ctx.logger.warn({ subject: msg.subject, err: messageOf(err.payload ?? err) }, 'message handler failed');
     });
@@ -88,8 +114,8 @@ function bindMessaging(ctx: BindContext, backend: MessagingBackend): PluginBindi
   async function ready(): Promise<void> {
     const { subjects, queue } = subscriptionsOf(ctx);
     for (const subject of subjects) {
-      if (!validPattern(subject)) {
-        ctx.logger.warn({ subject }, 'ignoring invalid subscription subject');
+      if (!validPattern(subject) || reservedSubject(subject)) {
+        ctx.logger.warn({ subject }, 'ignoring an invalid or reserved subscription subject');
         continue;
       }
       subscriptions.push(await backend.subscribe(subject, queue, deliver));
