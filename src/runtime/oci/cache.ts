@@ -12,6 +12,9 @@ import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError } from '../errors.js';
 import { OciRegistryError } from './errors.js';
 
+/** SHA256_DIGEST is the only digest form the cache accepts. */
+export const SHA256_DIGEST = /^sha256:[a-f0-9]{64}$/;
+
 /** PullCache stores verified blobs by digest and remembers what tags resolved to. */
 export class PullCache {
   readonly #root: string;
@@ -20,8 +23,9 @@ export class PullCache {
     this.#root = join(cacheDir, 'oci');
   }
 
-  /** blobPath is where a verified blob lives. */
+  /** blobPath is where a verified blob lives; anything but `sha256:<64 hex>` is refused (never a path). */
   blobPath(digest: string): string {
+    if (!SHA256_DIGEST.test(digest)) throw new RangeError(`not a sha256 digest: ${JSON.stringify(digest.slice(0, 100))}`);
     return join(this.#root, 'blobs', 'sha256', digest.slice('sha256:'.length));
   }
 

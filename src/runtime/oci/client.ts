@@ -58,7 +58,7 @@ export class RegistryClient {
     });
     const bytes = await readLimited(res, 4 * 1024 * 1024, this.#opts.label);
     const mediaType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();
-    return { bytes, mediaType, digestHeader: res.headers.get('docker-content-digest') ?? undefined };
+    return { bytes, mediaType, digestHeader: this.#digestHeader(res) };
   }
 
   /** headManifest resolves a tag (or checks a digest) to the manifest digest without downloading it. */
@@ -69,7 +69,7 @@ export class RegistryClient {
       what: describe(tagOrDigest),
       signal,
     });
-    return res.headers.get('docker-content-digest') ?? undefined;
+    return this.#digestHeader(res);
   }
 
   /** getBlob starts a blob download (redirects followed); the caller reads and verifies the body. */
@@ -95,6 +95,13 @@ export class RegistryClient {
     const location = start.headers.get('location');
     if (!location) throw new OciRegistryError(`image ${this.#opts.label}: registry gave no upload location`, start.status);
     const url = new URL(location, this.#base);
+    // Credentials go only to the registry itself: never follow an upload to another origin.
+    if (url.origin !== new URL(this.#base).origin) {
+      throw new OciRegistryError(
+        `image ${this.#opts.label}: registry sent an upload location on another origin (${url.origin}); refusing to send credentials there`,
+        start.status,
+      );
+    }
     url.searchParams.set('digest', digest);
     const res = await this.#send(url.href, {
       method: 'PUT',
@@ -171,7 +178,8 @@ export class RegistryClient {
     const headers: Record<string, string> = creds ? { authorization: basicAuth(creds) } : {};
     let res: Response;
     try {
-      res = await fetch(url, { headers, signal: signal ?? AbortSignal.timeout(this.#opts.timeoutMs ?? 120_000) });
+      const deadline = AbortSignal.timeout(this.#opts.timeoutMs ?? 120_000);
+      res = await fetch(url, { headers, signal: signal ? AbortSignal.any([signal, deadline]) : deadline });
     } catch (err) {
       if (signal?.aborted) throw err;
       throw this.#unreachable(err, `token server ${url.host}`);
@@ -194,6 +202,18 @@ export class RegistryClient {
     return `Bearer ${token}`;
   }
 
+  /** #digestHeader returns the registry's digest header, refusing anything but `sha256:<64 hex>`. */
+  #digestHeader(res: Response): string | undefined {
+    const value = res.headers.get('docker-content-digest') ?? undefined;
+    if (value !== undefined && !/^sha256:[a-f0-9]{64}$/.test(value)) {
+      throw new OciRegistryError(
+        `image ${this.#opts.label}: registry sent an invalid digest header ${JSON.stringify(value.slice(0, 100))}`,
+        res.status,
+      );
+    }
+    return value;
+  }
+
   #unauthorized(what: string, challenge: Challenge | undefined, status: number): OciUnauthorizedError {
     const who = this.#opts.credentials ? `user ${this.#opts.credentials.username}` : 'anonymous access (no credentials)';
     const how = challenge ? `${challenge.scheme} auth` : 'no auth challenge';
@@ -210,7 +230,7 @@ export class RegistryClient {
   }
 
   async #failure(res: Response, what: string): Promise<Error> {
-    const text = await res.text().catch(() => '');
+    const text = new TextDecoder().decode(await readLimited(res, 16 * 1024, this.#opts.label, true).catch(() => new Uint8Array()));
     let code = '';
     let detail = '';
     try {
@@ -240,14 +260,30 @@ function describe(tagOrDigest: string): string {
   return tagOrDigest.startsWith('sha256:') ? `manifest ${tagOrDigest}` : `tag ${tagOrDigest}`;
 }
 
-/** readLimited reads a response body, refusing bodies over `max` bytes. */
-async function readLimited(res: Response, max: number, label: string): Promise<Uint8Array> {
+/**
+ * readLimited reads a response body as it streams, refusing (or with `truncate`, cutting)
+ * bodies over `max` bytes without ever holding more than that.
+ */
+async function readLimited(res: Response, max: number, label: string, truncate = false): Promise<Uint8Array> {
   const declared = Number(res.headers.get('content-length') ?? '0');
-  if (declared > max) {
+  if (declared > max && !truncate) {
     await res.body?.cancel();
     throw new OciRegistryError(`image ${label}: manifest of ${declared} bytes is larger than ${max}`, res.status);
   }
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  if (bytes.length > max) throw new OciRegistryError(`image ${label}: manifest is larger than ${max} bytes`, res.status);
-  return bytes;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of (res.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+    if (size + chunk.length > max) {
+      await res.body?.cancel().catch(() => undefined);
+      if (truncate) {
+        chunks.push(chunk.subarray(0, max - size));
+        size = max;
+        break;
+      }
+      throw new OciRegistryError(`image ${label}: manifest is larger than ${max} bytes`, res.status);
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+  }
+  return new Uint8Array(Buffer.concat(chunks, size));
 }

@@ -138,3 +138,13 @@ describe('parseManifest', () => {
     expect(parsed.kind === 'index' && parsed.child.digest).toBe(D);
   });
 });
+
+describe('PullCache paths', () => {
+  it('refuses any digest that is not sha256:<64 hex>, so a registry cannot name a path', async () => {
+    const { PullCache } = await import('./cache.js');
+    const cache = new PullCache('/tmp/skiff-never-used');
+    expect(() => cache.blobPath('sha256:../../../../victim.txt')).toThrow(/not a sha256 digest/);
+    expect(() => cache.blobPath(`sha256:${'A'.repeat(64)}`)).toThrow(/not a sha256 digest/);
+    expect(cache.blobPath(`sha256:${'a'.repeat(64)}`)).toMatch(/blobs\/sha256\/a{64}$/);
+  });
+});
