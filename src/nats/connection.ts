@@ -82,9 +82,22 @@ export async function connectNats(settings: NatsSettings, options: ConnectOption
   return nc;
 }
 
+/** withoutCredentials drops user:password from a server URL before it is shown anywhere. */
+export function withoutCredentials(server: string): string {
+  try {
+    const url = new URL(server);
+    if (!url.username && !url.password) return server;
+    url.username = '';
+    url.password = '';
+    return url.href.replace(/\/$/, '');
+  } catch {
+    return server.replace(/\/\/[^@/]*@/, '//');
+  }
+}
+
 function describeConnectError(err: unknown, servers: string[], settings: NatsSettings): NatsConnectError {
   const e = err as Error & { code?: string };
-  const where = servers.join(',');
+  const where = servers.map(withoutCredentials).join(',');
   const cause = (e.cause ?? {}) as { code?: string };
   const text = `${e.name} ${e.message} ${e.code ?? ''} ${cause.code ?? ''}`.toLowerCase();
   if (text.includes('authorization') || text.includes('authentication') || text.includes('auth')) {

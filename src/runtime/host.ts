@@ -160,6 +160,13 @@ export class Host implements HostApi, HostView {
     ) {
       return previous.status; // idempotent: same uid and generation
     }
+    if (previous?.workload && previous.status.uid === ref.uid && previous.status.generation > ref.generation) {
+      // A late or retried start of an older generation must not roll the workload back.
+      throw new SkiffError(
+        'SKIFF_STALE_GENERATION',
+        `workload ${id}: generation ${ref.generation} is older than the running generation ${previous.status.generation}`,
+      );
+    }
     const base = { id, uid: ref.uid, generation: ref.generation, components: [] };
     const workload = new RunningWorkload(spec, ref, {
       engine: this.#engine,
@@ -237,6 +244,8 @@ export function reasonOf(code: string | undefined): string {
       return 'DigestMismatch';
     case 'SKIFF_VOLUME':
       return 'VolumeFailed';
+    case 'SKIFF_STALE_GENERATION':
+      return 'StaleGeneration';
     default:
       return 'StartFailed';
   }

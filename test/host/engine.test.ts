@@ -63,6 +63,9 @@ describe('serving components', () => {
     expect(results.map((r) => r.generation)).toEqual([1, 2, 3]);
     expect(t.host.workloadStatus('default/racy')).toMatchObject({ state: 'Running', generation: 3 });
     expect(t.host.list().filter((s) => s.id === 'default/racy')).toHaveLength(1);
+    // A late start of an older generation is refused and changes nothing.
+    await expect(t.host.workloadStart(gen(2, c))).rejects.toThrow(/generation 2 is older than the running generation 3/);
+    expect(t.host.workloadStatus('default/racy')).toMatchObject({ state: 'Running', generation: 3 });
     await t.host.workloadStop('default/racy');
   });
 

@@ -174,8 +174,9 @@ export class HostControl {
     if (pending && uid !== undefined && pending.uid === uid && pending.generation === generation) {
       return pending.promise;
     }
-    const known = this.#host.list().some((s) => s.id === id);
-    if (!known && this.#host.list().length >= this.#identity.maxWorkloads) {
+    // Count starts still in flight too: concurrent starts must not overfill the host.
+    const ids = new Set([...this.#host.list().map((s) => s.id), ...this.#inflight.keys()]);
+    if (!ids.has(id) && ids.size >= this.#identity.maxWorkloads) {
       throw new CapacityError(`host ${this.#host.id} is full (${this.#identity.maxWorkloads} workloads)`);
     }
     const options = request.baseDir === undefined ? {} : { baseDir: request.baseDir };
