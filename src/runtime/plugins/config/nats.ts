@@ -59,10 +59,11 @@ class NatsConfigView implements ConfigView {
   async #watchKeys(): Promise<void> {
     const kv = await this.#kv();
     const filter = this.#filter;
-    let initial = 0;
-    for await (const _ of await kv.keys(filter)) initial++;
     const watch = await kv.watch({ key: filter });
     if (this.#closed) return void watch.stop();
+    // How many current values the watch will replay: read from the watch's own consumer, so
+    // keys deleted or added meanwhile cannot leave reads waiting for entries that never come.
+    const initial = await initialCount(watch, () => countKeys(kv, filter));
     this.#watch = watch;
     let markSynced: () => void = () => undefined;
     const synced = new Promise<void>((resolve) => {
@@ -166,4 +167,24 @@ export class NatsConfigBackend implements ConfigBackend {
 /** natsConfigBackend returns a config backend overlaid by the `skiff-config` KV bucket over `nc`. */
 export function natsConfigBackend(nc: NatsConnection, options?: NatsConfigOptions): NatsConfigBackend {
   return new NatsConfigBackend(nc, options);
+}
+
+async function countKeys(kv: KV, filter: string): Promise<number> {
+  let n = 0;
+  for await (const _ of await kv.keys(filter)) n++;
+  return n;
+}
+
+/**
+ * initialCount is the number of entries a new watch replays before updates: the pending
+ * count of the consumer behind it (nats.js keeps it as `_data`), or `fallback` if that is
+ * not available in this nats.js version.
+ */
+async function initialCount(watch: unknown, fallback: () => Promise<number>): Promise<number> {
+  const consumer = (watch as { _data?: { info?(cached?: boolean): Promise<{ num_pending?: number }> } })._data;
+  if (typeof consumer?.info === 'function') {
+    const info = await consumer.info(true);
+    if (typeof info.num_pending === 'number') return info.num_pending;
+  }
+  return fallback();
 }
