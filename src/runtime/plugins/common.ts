@@ -181,3 +181,31 @@ export function natsBucketName(prefix: string, scope: string, name: string): str
     throw new Error(`name "${name.slice(0, 40)}…" is too long for a NATS bucket`);
   return bucket;
 }
+
+/** DEFAULT_MAX_BUCKETS_PER_NAMESPACE bounds how many NATS buckets (or object stores) one namespace may create. */
+export const DEFAULT_MAX_BUCKETS_PER_NAMESPACE = 100;
+/** DEFAULT_MAX_BUCKET_BYTES bounds the storage of one NATS bucket or object store (1 GiB). */
+export const DEFAULT_MAX_BUCKET_BYTES = 2 ** 30;
+
+/**
+ * checkBucketQuota lets a namespace create the stream `stream` only while it has fewer than
+ * `max` streams starting with `namespacePrefix` (guests share one JetStream). An existing
+ * stream always passes.
+ */
+export async function checkBucketQuota(
+  jsm: { streams: { info(name: string): Promise<unknown>; names(): AsyncIterable<string> } },
+  stream: string,
+  namespacePrefix: string,
+  max: number,
+  what: string,
+): Promise<void> {
+  try {
+    await jsm.streams.info(stream);
+    return;
+  } catch (err) {
+    if (!/stream not found/i.test((err as Error).message)) throw err;
+  }
+  let count = 0;
+  for await (const name of jsm.streams.names()) if (name.startsWith(namespacePrefix)) count++;
+  if (count >= max) throw new Error(`this namespace already has ${count} ${what} (the limit is ${max})`);
+}

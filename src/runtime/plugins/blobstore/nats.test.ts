@@ -13,6 +13,19 @@ const GRANT = { namespace: 'wasi', package: 'blobstore', interfaces: ['blobstore
 blobstoreContract('nats', async () => natsBlobstoreBackend(await connection()));
 
 describe('wasi:blobstore on NATS', () => {
+  it('limits how many containers one namespace may create, and sizes new ones', async () => {
+    const nc = await connection();
+    const backend = natsBlobstoreBackend(nc, { maxContainersPerNamespace: 1, maxContainerBytes: 1 << 20 });
+    await backend.createContainer('quota-a', 'one');
+    await expect(backend.createContainer('quota-a', 'two')).rejects.toThrow(
+      /already has 1 containers \(the limit is 1\)/,
+    );
+    await backend.createContainer('quota-b', 'one');
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const info = await (await jetstreamManager(nc)).streams.info('OBJ_skiff_quota-a_one');
+    expect(info.config.max_bytes).toBe(1 << 20);
+  });
+
   it('streams objects of several MB both ways, across many NATS messages', async () => {
     const b = await bindFor(blobstorePlugin({ backend: natsBlobstoreBackend(await connection()) }), {
       grants: [GRANT],

@@ -8,7 +8,16 @@
 import { type JetStreamManager, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { type ObjectInfo as NatsObjectInfo, type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { checkNatsName, DEFAULT_NATS_TIMEOUT_MS, natsBucketName, natsCall, natsDown } from '../common.js';
+import {
+  checkBucketQuota,
+  checkNatsName,
+  DEFAULT_MAX_BUCKET_BYTES,
+  DEFAULT_MAX_BUCKETS_PER_NAMESPACE,
+  DEFAULT_NATS_TIMEOUT_MS,
+  natsBucketName,
+  natsCall,
+  natsDown,
+} from '../common.js';
 import type { BlobstoreBackend, Chunks, ContainerInfo, ObjectInfo, ObjectRange, ObjectRef } from './backend.js';
 
 /** NatsBlobstoreOptions configure the NATS blobstore backend. */
@@ -17,6 +26,10 @@ export interface NatsBlobstoreOptions {
   readonly timeoutMs?: number;
   /** prefix starts every object store name (default `skiff`). */
   readonly prefix?: string;
+  /** maxContainersPerNamespace bounds the containers one namespace may create (default 100). */
+  readonly maxContainersPerNamespace?: number;
+  /** maxContainerBytes bounds the storage of a container created from now on (default 1 GiB). */
+  readonly maxContainerBytes?: number;
 }
 
 const seconds = (iso: string | undefined): bigint => BigInt(Math.floor(Date.parse(iso ?? '') / 1000) || 0);
@@ -68,12 +81,16 @@ export class NatsBlobstoreBackend implements BlobstoreBackend {
   readonly #jsm: Promise<JetStreamManager>;
   readonly #timeoutMs: number;
   readonly #prefix: string;
+  readonly #maxContainers: number;
+  readonly #maxBytes: number;
 
   constructor(nc: NatsConnection, options: NatsBlobstoreOptions = {}) {
     this.#nc = nc;
     natsDown(nc); // start following the connection's status now
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_NATS_TIMEOUT_MS;
     this.#prefix = options.prefix ?? 'skiff';
+    this.#maxContainers = options.maxContainersPerNamespace ?? DEFAULT_MAX_BUCKETS_PER_NAMESPACE;
+    this.#maxBytes = options.maxContainerBytes ?? DEFAULT_MAX_BUCKET_BYTES;
     this.#objm = new Objm(jetstream(nc, { timeout: this.#timeoutMs }));
     this.#jsm = jetstreamManager(nc, { timeout: this.#timeoutMs, checkAPI: false });
     this.#jsm.catch(() => undefined);
@@ -95,7 +112,12 @@ export class NatsBlobstoreBackend implements BlobstoreBackend {
 
   async createContainer(scope: string, name: string): Promise<ContainerInfo> {
     if (await this.containerInfo(scope, name)) throw new Error(`container "${name}" already exists`);
-    await this.#call('create-container', () => this.#objm.create(this.#bucket(scope, name)));
+    const bucket = this.#bucket(scope, name);
+    await this.#call('create-container', async () => {
+      const namespacePrefix = `OBJ_${natsBucketName(this.#prefix, scope, '')}`;
+      await checkBucketQuota(await this.#jsm, `OBJ_${bucket}`, namespacePrefix, this.#maxContainers, 'containers');
+      return this.#objm.create(bucket, { max_bytes: this.#maxBytes });
+    });
     const info = await this.containerInfo(scope, name);
     if (!info) throw new Error(`container "${name}" vanished right after it was created`);
     return info;

@@ -18,6 +18,21 @@ const GRANT = {
 keyvalueContract('nats', async () => natsKeyValueBackend(await connection()));
 
 describe('wasi:keyvalue on NATS', () => {
+  it('limits how many buckets one namespace may create, and sizes new buckets', async () => {
+    const nc = await connection();
+    const backend = natsKeyValueBackend(nc, { maxBucketsPerNamespace: 2, maxBucketBytes: 1 << 20 });
+    await backend.open('quota-a', 'one');
+    await backend.open('quota-a', 'two');
+    await expect(backend.open('quota-a', 'three')).rejects.toThrow(
+      /already has 2 key-value buckets \(the limit is 2\)/,
+    );
+    await backend.open('quota-a', 'one'); // an existing bucket opens again
+    await natsKeyValueBackend(nc, { maxBucketsPerNamespace: 2 }).open('quota-b', 'one'); // another namespace
+    const { jetstreamManager } = await import('@nats-io/jetstream');
+    const info = await (await jetstreamManager(nc)).streams.info('KV_skiff_quota-a_one');
+    expect(info.config.max_bytes).toBe(1 << 20);
+  });
+
   it('stores keys of any shape and lists the originals', async () => {
     const b = await bindFor(keyvaluePlugin({ backend: natsKeyValueBackend(await connection()) }), { grants: [GRANT] });
     const bucket = await fn(b, STORE, 'open')('odd_keys');

@@ -6,11 +6,20 @@
  * writer got there first; within one host increments of a key are queued, so hosts only
  * race each other. See docs/adr/0006-nats-backends.md.
  */
-import { jetstream, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import {
+  type JetStreamManager,
+  jetstream,
+  jetstreamManager,
+  JetStreamApiCodes,
+  JetStreamApiError,
+} from '@nats-io/jetstream';
 import { type KV, type KvEntry, Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
+  checkBucketQuota,
   checkNatsName,
+  DEFAULT_MAX_BUCKET_BYTES,
+  DEFAULT_MAX_BUCKETS_PER_NAMESPACE,
   DEFAULT_NATS_TIMEOUT_MS,
   decodeToken,
   encodeToken,
@@ -28,6 +37,10 @@ export interface NatsKeyValueOptions {
   readonly prefix?: string;
   /** history is how many revisions a key keeps (default 1). */
   readonly history?: number;
+  /** maxBucketsPerNamespace bounds the buckets one namespace may create (default 100). */
+  readonly maxBucketsPerNamespace?: number;
+  /** maxBucketBytes bounds the storage of a bucket created from now on (default 1 GiB). */
+  readonly maxBucketBytes?: number;
 }
 
 /** MAX_INCREMENT_ATTEMPTS bounds the optimistic-concurrency retries of one increment. */
@@ -128,6 +141,9 @@ export class NatsKeyValueBackend implements KeyValueBackend {
   readonly #prefix: string;
   readonly #history: number;
   readonly #buckets = new Map<string, Promise<NatsBucket>>();
+  readonly #jsm: Promise<JetStreamManager>;
+  readonly #maxBuckets: number;
+  readonly #maxBytes: number;
 
   constructor(nc: NatsConnection, options: NatsKeyValueOptions = {}) {
     this.#nc = nc;
@@ -136,6 +152,10 @@ export class NatsKeyValueBackend implements KeyValueBackend {
     this.#kvm = new Kvm(jetstream(nc, { timeout: this.#timeoutMs }));
     this.#prefix = options.prefix ?? 'skiff';
     this.#history = options.history ?? 1;
+    this.#maxBuckets = options.maxBucketsPerNamespace ?? DEFAULT_MAX_BUCKETS_PER_NAMESPACE;
+    this.#maxBytes = options.maxBucketBytes ?? DEFAULT_MAX_BUCKET_BYTES;
+    this.#jsm = jetstreamManager(nc, { timeout: this.#timeoutMs, checkAPI: false });
+    this.#jsm.catch(() => undefined);
   }
 
   // KV get/put/update/delete are requests nats.js bounds by the JetStream timeout; only
@@ -147,9 +167,15 @@ export class NatsKeyValueBackend implements KeyValueBackend {
     const bucket = natsBucketName(this.#prefix, scope, name);
     let opened = this.#buckets.get(bucket);
     if (!opened) {
-      opened = this.#call('open', () =>
-        this.#kvm.create(bucket, { history: this.#history, timeout: this.#timeoutMs }),
-      ).then((kv) => new NatsBucket(kv, this.#call));
+      opened = this.#call('open', async () => {
+        const namespacePrefix = `KV_${natsBucketName(this.#prefix, scope, '')}`;
+        await checkBucketQuota(await this.#jsm, `KV_${bucket}`, namespacePrefix, this.#maxBuckets, 'key-value buckets');
+        return this.#kvm.create(bucket, {
+          history: this.#history,
+          timeout: this.#timeoutMs,
+          max_bytes: this.#maxBytes,
+        });
+      }).then((kv) => new NatsBucket(kv, this.#call));
       this.#buckets.set(bucket, opened);
       // A failed open (e.g. during an outage) is retried by the next open.
       opened.catch(() => this.#buckets.delete(bucket));
