@@ -30,6 +30,8 @@ export async function measureStart(wasm: string): Promise<StartTimes> {
   const http = new HttpServerHandler({ port: 0, router: new DevRouter() });
   const host = new HostBuilder().withEngine({ cacheDir }).withHttpHandler(http).build();
   await host.start();
+  // "A running host": let it finish starting its spare workers before the first workload.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
   const workload: Workload = {
     apiVersion: 'runtime.skiff.dev/v1alpha1',
     kind: 'Workload',

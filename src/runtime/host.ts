@@ -107,6 +107,7 @@ export class Host implements HostApi, HostView {
     for (const p of this.plugins) await p.start?.({ hostId: this.id, logger: this.logger.child({ plugin: p.id }) });
     for (const h of this.#handlers) await h.start(this);
     this.#spares.warm();
+    this.#engine.warm();
     this.#started = true;
   }
 

@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../telemetry/logger.js';
 import { InvalidComponentError } from '../errors.js';
 import { checkComponentBytes, componentWorldNames, limitMemory } from './bytes.js';
@@ -52,11 +53,17 @@ export class Engine {
   readonly #logger: Logger;
   readonly #compiled = new Map<string, Promise<WebAssembly.Module>>();
   readonly #transpiling = new Map<string, Promise<string>>();
+  readonly #transpiler = new TranspileWorkers();
 
   constructor(options: EngineOptions) {
     this.#cacheDir = options.cacheDir;
     this.#logger = options.logger;
     this.#sources = new SourceSet([...(options.sources ?? []), fileSource, httpsSource()]);
+  }
+
+  /** warm starts a transpile worker ahead of the first cold start (the host calls it when it starts). */
+  warm(): void {
+    this.#transpiler.warm();
   }
 
   /** load fetches a component, checks its bytes and digest, and reads its imports and exports. */
@@ -140,13 +147,13 @@ export class Engine {
     let out: { files: Record<string, Uint8Array> };
     try {
       const jspi = asyncImports.length > 0 ? { asyncMode: 'jspi', asyncImports, asyncExports: ['*'] } : {};
-      out = (await (await jco()).transpile(component.bytes, {
+      out = await this.#transpiler.run(component.bytes, {
         name: 'component',
         instantiation: { tag: 'async' },
         ...jspi,
         emitTypescriptDeclarations: false,
         noTypescript: true,
-      } as never)) as { files: Record<string, Uint8Array> };
+      });
     } catch (err) {
       throw new InvalidComponentError(`component ${component.digest} cannot be transpiled: ${String(err)}`, {
         cause: err,
@@ -199,6 +206,54 @@ export class Engine {
       }
     }
     return module;
+  }
+}
+
+const transpileWorkerUrl = new URL(
+  `./transpile-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
+  import.meta.url,
+);
+
+/** TranspileWorkers keeps one transpile worker started (jco loaded) ahead of the next cold start. */
+class TranspileWorkers {
+  #spare: Worker | undefined;
+
+  #spawn(): Worker {
+    const worker = new Worker(transpileWorkerUrl, {
+      // Under the test runner the sources are TypeScript: load them through tsx.
+      execArgv: transpileWorkerUrl.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    });
+    worker.unref();
+    worker.on('error', () => undefined);
+    return worker;
+  }
+
+  /** warm starts the spare worker if there is none. */
+  warm(): void {
+    this.#spare ??= this.#spawn();
+  }
+
+  /** run transpiles in the spare worker (starting one if needed) and starts the next spare. */
+  run(bytes: Uint8Array, options: Record<string, unknown>): Promise<{ files: Record<string, Uint8Array> }> {
+    const worker = this.#spare ?? this.#spawn();
+    this.#spare = undefined;
+    worker.ref();
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const finish = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        fn();
+        void worker.terminate();
+        setImmediate(() => this.warm());
+      };
+      worker.once('message', (m: { ok: boolean; files?: Record<string, Uint8Array>; error?: string }) =>
+        finish(() => (m.ok ? resolve({ files: m.files! }) : reject(new Error(m.error)))),
+      );
+      worker.once('error', (err) => finish(() => reject(err)));
+      worker.once('exit', (code) => finish(() => reject(new Error(`transpile worker exited with code ${code}`))));
+      worker.postMessage({ bytes, options });
+    });
   }
 }
 
