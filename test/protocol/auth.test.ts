@@ -110,3 +110,74 @@ describe('settings', () => {
     });
   });
 });
+
+describe('nkey', async () => {
+  const { createUser } = await import('@nats-io/nkeys');
+  const user = createUser();
+  const dir = (await import('node:fs')).mkdtempSync(`${(await import('node:os')).tmpdir()}/skiff-nkey-`);
+  const seedFile = `${dir}/user.nk`;
+  const otherFile = `${dir}/other.nk`;
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(seedFile, new TextDecoder().decode(user.getSeed()));
+  writeFileSync(otherFile, new TextDecoder().decode(createUser().getSeed()));
+  const nats = useNats({ nkeyUser: user.getPublicKey() });
+
+  it('connects with the seed and refuses another one', async () => {
+    const nc = await connectNats(settingsOf(['--nats', nats().url, '--nats-nkey-seed', seedFile])!);
+    await nc.flush();
+    await nc.close();
+    const err = await connectNats(settingsOf(['--nats', nats().url, '--nats-nkey-seed', otherFile])!).catch((e) => e);
+    expect(err).toMatchObject({ code: 'SKIFF_NATS_AUTH', message: expect.stringMatching(/refused the nkey seed/) });
+  });
+});
+
+describe('TLS', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const dir = mkdtempSync(`${(await import('node:os')).tmpdir()}/skiff-tls-`);
+  const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  ssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=skiff-test-ca',
+  );
+  ssl('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'server.key', '-out', 'server.csr', '-subj', '/CN=127.0.0.1');
+  writeFileSync(`${dir}/ext.cnf`, 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
+  ssl(
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '1',
+    '-extfile',
+    'ext.cnf',
+  );
+  const nats = useNats({ tls: { certFile: `${dir}/server.pem`, keyFile: `${dir}/server.key` } });
+
+  it('connects over TLS trusting the given CA, and refuses a server it cannot verify', async () => {
+    const url = nats().url.replace('nats://', 'tls://');
+    const nc = await connectNats(settingsOf(['--nats', url, '--nats-tls-ca', `${dir}/ca.pem`])!);
+    await nc.flush();
+    await nc.close();
+    const err = await connectNats(settingsOf(['--nats', url])!).catch((e) => e);
+    expect(err).toBeInstanceOf(NatsConnectError);
+  });
+});

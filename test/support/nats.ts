@@ -5,7 +5,7 @@
  * dir, so tests can take NATS down in the middle of traffic and check nothing was lost.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,10 @@ export interface NatsServerOptions {
   readonly pass?: string;
   /** token requires token authentication. */
   readonly token?: string;
+  /** nkeyUser requires nkey authentication with this user public key (U…). */
+  readonly nkeyUser?: string;
+  /** tls requires TLS with this server certificate and key (PEM files). */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** readyTimeoutMs bounds how long start/restart wait for the server (default 15 s). */
   readonly readyTimeoutMs?: number;
 }
@@ -78,6 +82,12 @@ export async function startNats(options: NatsServerOptions = {}): Promise<TestNa
   const args = ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port)];
   if (options.user !== undefined) args.push('--user', options.user, '--pass', options.pass ?? '');
   if (options.token !== undefined) args.push('--auth', options.token);
+  if (options.nkeyUser !== undefined) {
+    const config = join(storeDir, 'auth.conf');
+    writeFileSync(config, `authorization { users = [ { nkey: "${options.nkeyUser}" } ] }\n`);
+    args.push('-c', config);
+  }
+  if (options.tls !== undefined) args.push('--tls', '--tlscert', options.tls.certFile, '--tlskey', options.tls.keyFile);
   const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
   let child: ChildProcess | undefined;
   let removed = false;
