@@ -27,7 +27,10 @@ export interface WorkloadStatus {
   readonly components: readonly { name: string; digest: string }[];
 }
 
-/** HostApi is how callers (the CLI, the control protocol, tests) drive a host. */
+/**
+ * HostApi is how callers (the CLI, the control protocol, tests) drive a host. Starts and
+ * stops of one workload id run one after the other, in the order they were called.
+ */
 export interface HostApi {
   workloadStart(workload: Workload, options?: StartOptions): Promise<WorkloadStatus>;
   workloadStop(id: string): Promise<void>;

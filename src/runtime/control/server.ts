@@ -61,8 +61,8 @@ export class HostControl {
   readonly #identity: HostIdentity;
   readonly #extraInterfaces: readonly string[];
   readonly #subs: Subscription[] = [];
-  /** #tails serialises starts and stops per workload id. */
-  readonly #tails = new Map<string, Promise<unknown>>();
+  /** #busy holds the starts and stops in progress (the host orders them per workload id). */
+  readonly #busy = new Set<Promise<unknown>>();
   readonly #inflight = new Map<string, InFlight>();
   #timer: NodeJS.Timeout | undefined;
 
@@ -103,7 +103,7 @@ export class HostControl {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     for (const s of this.#subs.splice(0)) s.unsubscribe();
-    await Promise.allSettled([...this.#tails.values()]);
+    await Promise.allSettled([...this.#busy]);
     if (!this.#nc.isClosed()) {
       this.#nc.publish(heartbeatSubject(this.#host.id), encode(this.heartbeat({ stopping: true })));
       await this.#nc.flush().catch(() => undefined);
@@ -151,7 +151,7 @@ export class HostControl {
       }
       case 'stop': {
         const { id } = decode(stopRequestSchema, data, 'stop request');
-        await this.#serial(id, () => this.#host.workloadStop(id));
+        await this.#track(this.#host.workloadStop(id));
         return { ok: true, id };
       }
       case 'status': {
@@ -180,7 +180,7 @@ export class HostControl {
       throw new CapacityError(`host ${this.#host.id} is full (${this.#identity.maxWorkloads} workloads)`);
     }
     const options = request.baseDir === undefined ? {} : { baseDir: request.baseDir };
-    const promise = this.#serial(id, async () => toReport(await this.#host.workloadStart(workload, options)));
+    const promise = this.#track(this.#host.workloadStart(workload, options).then(toReport));
     const entry: InFlight = { uid, generation, promise };
     this.#inflight.set(id, entry);
     const clear = () => {
@@ -190,14 +190,10 @@ export class HostControl {
     return promise;
   }
 
-  #serial<T>(id: string, action: () => Promise<T>): Promise<T> {
-    const previous = this.#tails.get(id) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(action);
-    const tail = next.catch(() => undefined);
-    this.#tails.set(id, tail);
-    void tail.then(() => {
-      if (this.#tails.get(id) === tail) this.#tails.delete(id);
-    });
-    return next;
+  #track<T>(promise: Promise<T>): Promise<T> {
+    this.#busy.add(promise);
+    const done = () => this.#busy.delete(promise);
+    promise.then(done, done);
+    return promise;
   }
 }
