@@ -10,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../telemetry/logger.js';
 import { InvalidComponentError } from '../errors.js';
+import { threadExecArgv, threadModule } from '../threads.js';
 import { checkComponentBytes, componentWorldNames, limitMemory } from './bytes.js';
 import { type ImportedItem, importedItem, parseWorldImports } from './names.js';
 import { type ComponentRef, fileSource, httpsSource, SourceSet, type ComponentSource } from './source.js';
@@ -209,10 +210,7 @@ export class Engine {
   }
 }
 
-const transpileWorkerUrl = new URL(
-  `./transpile-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`,
-  import.meta.url,
-);
+const transpileWorkerUrl = threadModule('transpile-worker', import.meta.url);
 
 /** TranspileWorkers keeps one transpile worker started (jco loaded) ahead of the next cold start. */
 class TranspileWorkers {
@@ -220,8 +218,7 @@ class TranspileWorkers {
 
   #spawn(): Worker {
     const worker = new Worker(transpileWorkerUrl, {
-      // Under the test runner the sources are TypeScript: load them through tsx.
-      execArgv: transpileWorkerUrl.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
+      execArgv: threadExecArgv(transpileWorkerUrl),
     });
     worker.unref();
     worker.on('error', () => undefined);

@@ -4,14 +4,14 @@
  * unref'd: it never keeps the process alive.
  */
 import { Worker } from 'node:worker_threads';
+import { threadExecArgv, threadModule } from '../threads.js';
 
-const entryUrl = new URL(`./entry${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const entryUrl = threadModule('entry', import.meta.url);
 
 /** spawnWorker starts a workload worker waiting for its init message. */
 export function spawnWorker(): Worker {
   return new Worker(entryUrl, {
-    // Under the test runner the sources are TypeScript: load them through tsx.
-    execArgv: entryUrl.pathname.endsWith('.ts') ? ['--import', 'tsx'] : [],
+    execArgv: threadExecArgv(entryUrl),
     resourceLimits: { maxOldGenerationSizeMb: 512 },
     stdout: false,
     stderr: false,
