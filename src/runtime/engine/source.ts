@@ -87,17 +87,9 @@ export function httpsSource(
         }
         const declared = Number(response.headers.get('content-length') ?? '0');
         if (declared > maxBytes) throw tooLarge(ref.image, maxBytes);
-        const chunks: Uint8Array[] = [];
-        let size = 0;
-        for await (const chunk of (response.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
-          size += chunk.byteLength;
-          if (size > maxBytes) {
-            await response.body?.cancel().catch(() => undefined);
-            throw tooLarge(ref.image, maxBytes);
-          }
-          chunks.push(chunk);
-        }
-        return new Uint8Array(Buffer.concat(chunks));
+        const { bytes, complete } = await readBounded(response, maxBytes);
+        if (!complete) throw tooLarge(ref.image, maxBytes);
+        return bytes;
       } catch (err) {
         if (err instanceof ComponentFetchError) throw err;
         const why = deadline.aborted ? `no complete answer within ${timeoutMs} ms` : (err as Error).message;
@@ -105,6 +97,25 @@ export function httpsSource(
       }
     },
   };
+}
+
+/**
+ * readBounded reads a response body as it streams, never holding more than `max` bytes:
+ * past that it cancels the body and returns the first `max` bytes with `complete: false`.
+ */
+export async function readBounded(res: Response, max: number): Promise<{ bytes: Uint8Array; complete: boolean }> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of (res.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+    if (size + chunk.byteLength > max) {
+      chunks.push(chunk.subarray(0, max - size));
+      await res.body?.cancel().catch(() => undefined);
+      return { bytes: new Uint8Array(Buffer.concat(chunks, max)), complete: false };
+    }
+    chunks.push(chunk);
+    size += chunk.byteLength;
+  }
+  return { bytes: new Uint8Array(Buffer.concat(chunks, size)), complete: true };
 }
 
 /** MAX_COMPONENT_BYTES bounds a downloaded component (256 MiB). */

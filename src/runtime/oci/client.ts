@@ -3,7 +3,8 @@
  * redirects, HEAD, monolithic upload), and the auth dance (anonymous, Basic, and the
  * Bearer token challenge with a repository scope). The only file that speaks HTTP to registries.
  */
-import { basicAuth, type Credentials, type Challenge, parseChallenge } from './auth.js';
+import { readBounded } from '../engine/source.js';
+import { basicAuth, type Challenge, type Credentials, parseChallenge } from './auth.js';
 import { OciNotFoundError, OciRegistryError, OciUnauthorizedError, OciUnreachableError } from './errors.js';
 import { apiHost, isLoopback, type Reference } from './reference.js';
 
@@ -62,7 +63,11 @@ export class RegistryClient {
   }
 
   /** headManifest resolves a tag (or checks a digest) to the manifest digest without downloading it. */
-  async headManifest(tagOrDigest: string, accept: readonly string[], signal?: AbortSignal): Promise<string | undefined> {
+  async headManifest(
+    tagOrDigest: string,
+    accept: readonly string[],
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
     const res = await this.#send(`/manifests/${tagOrDigest}`, {
       method: 'HEAD',
       headers: { accept: accept.join(', ') },
@@ -93,7 +98,8 @@ export class RegistryClient {
     const start = await this.#send('/blobs/uploads/', { method: 'POST', what: `upload of ${digest}`, signal });
     await start.body?.cancel();
     const location = start.headers.get('location');
-    if (!location) throw new OciRegistryError(`image ${this.#opts.label}: registry gave no upload location`, start.status);
+    if (!location)
+      throw new OciRegistryError(`image ${this.#opts.label}: registry gave no upload location`, start.status);
     const url = new URL(location, this.#base);
     // Credentials go only to the registry itself: never follow an upload to another origin.
     if (url.origin !== new URL(this.#base).origin) {
@@ -114,7 +120,12 @@ export class RegistryClient {
   }
 
   /** putManifest stores a manifest under a tag (or digest) and returns the digest the registry reports. */
-  async putManifest(tag: string, mediaType: string, bytes: Uint8Array, signal?: AbortSignal): Promise<string | undefined> {
+  async putManifest(
+    tag: string,
+    mediaType: string,
+    bytes: Uint8Array,
+    signal?: AbortSignal,
+  ): Promise<string | undefined> {
     const res = await this.#send(`/manifests/${tag}`, {
       method: 'PUT',
       headers: { 'content-type': mediaType },
@@ -192,7 +203,10 @@ export class RegistryClient {
     }
     if (!res.ok) {
       await res.body?.cancel();
-      throw new OciRegistryError(`image ${this.#opts.label}: token server ${url.host} answered HTTP ${res.status}`, res.status);
+      throw new OciRegistryError(
+        `image ${this.#opts.label}: token server ${url.host} answered HTTP ${res.status}`,
+        res.status,
+      );
     }
     const body = (await res.json().catch(() => ({}))) as { token?: unknown; access_token?: unknown };
     const token = typeof body.token === 'string' ? body.token : body.access_token;
@@ -215,7 +229,9 @@ export class RegistryClient {
   }
 
   #unauthorized(what: string, challenge: Challenge | undefined, status: number): OciUnauthorizedError {
-    const who = this.#opts.credentials ? `user ${this.#opts.credentials.username}` : 'anonymous access (no credentials)';
+    const who = this.#opts.credentials
+      ? `user ${this.#opts.credentials.username}`
+      : 'anonymous access (no credentials)';
     const how = challenge ? `${challenge.scheme} auth` : 'no auth challenge';
     return new OciUnauthorizedError(
       `image ${this.#opts.label}: unauthorized: registry ${this.#opts.reference.registry} refused ${who} for ${what} (HTTP ${status}, ${how})`,
@@ -230,7 +246,9 @@ export class RegistryClient {
   }
 
   async #failure(res: Response, what: string): Promise<Error> {
-    const text = new TextDecoder().decode(await readLimited(res, 16 * 1024, this.#opts.label, true).catch(() => new Uint8Array()));
+    const text = new TextDecoder().decode(
+      await readLimited(res, 16 * 1024, this.#opts.label, true).catch(() => new Uint8Array()),
+    );
     let code = '';
     let detail = '';
     try {
@@ -247,7 +265,9 @@ export class RegistryClient {
       return new OciNotFoundError(`image ${label}: ${kind} unknown to registry ${registry}${code ? ` (${code})` : ''}`);
     }
     if (res.status === 403) {
-      return new OciUnauthorizedError(`image ${label}: unauthorized: registry ${registry} denied ${what} (HTTP 403 ${code})`.trim());
+      return new OciUnauthorizedError(
+        `image ${label}: unauthorized: registry ${registry} denied ${what} (HTTP 403 ${code})`.trim(),
+      );
     }
     return new OciRegistryError(
       `image ${label}: registry ${registry} answered HTTP ${res.status} for ${what}${code ? ` (${code}: ${detail})` : detail ? `: ${detail}` : ''}`,
@@ -270,20 +290,9 @@ async function readLimited(res: Response, max: number, label: string, truncate =
     await res.body?.cancel();
     throw new OciRegistryError(`image ${label}: manifest of ${declared} bytes is larger than ${max}`, res.status);
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of (res.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
-    if (size + chunk.length > max) {
-      await res.body?.cancel().catch(() => undefined);
-      if (truncate) {
-        chunks.push(chunk.subarray(0, max - size));
-        size = max;
-        break;
-      }
-      throw new OciRegistryError(`image ${label}: manifest is larger than ${max} bytes`, res.status);
-    }
-    chunks.push(chunk);
-    size += chunk.length;
+  const { bytes, complete } = await readBounded(res, max);
+  if (!complete && !truncate) {
+    throw new OciRegistryError(`image ${label}: manifest is larger than ${max} bytes`, res.status);
   }
-  return new Uint8Array(Buffer.concat(chunks, size));
+  return bytes;
 }
