@@ -3,6 +3,7 @@
  * a process boundary. This folder imports nothing else from `src`; CRDs are generated from it.
  */
 export * from './common.js';
+export * from './errors.js';
 export * from './hostconfig.js';
 export * from './manifest.js';
 export * from './protocol.js';

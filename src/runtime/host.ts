@@ -3,7 +3,7 @@
  * to them through its HostHandler. Build one with HostBuilder (builder.ts); drive it with HostApi.
  */
 import { randomUUID } from 'node:crypto';
-import type { Workload } from '../api/index.js';
+import { reasonOf, type Workload } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
 import type { Engine } from './engine/engine.js';
@@ -231,27 +231,6 @@ export class Host implements HostApi, HostView {
 
   list(): WorkloadStatus[] {
     return [...this.#entries.values()].map((e) => e.status);
-  }
-}
-
-/** reasonOf maps an error code to a CamelCase condition reason. */
-export function reasonOf(code: string | undefined): string {
-  switch (code) {
-    case 'SKIFF_NOT_GRANTED':
-      return 'InterfaceNotGranted';
-    case 'SKIFF_INVALID_COMPONENT':
-      return 'InvalidComponent';
-    case 'SKIFF_FETCH_FAILED':
-    case 'SKIFF_UNSUPPORTED_SOURCE':
-      return 'FetchFailed';
-    case 'SKIFF_DIGEST_MISMATCH':
-      return 'DigestMismatch';
-    case 'SKIFF_VOLUME':
-      return 'VolumeFailed';
-    case 'SKIFF_STALE_GENERATION':
-      return 'StaleGeneration';
-    default:
-      return 'StartFailed';
   }
 }
 
