@@ -124,11 +124,18 @@ export const hostStatusSchema = z
   .object({
     hostId: z.string().describe('Unique identity of the host process.'),
     podName: z.string().optional().describe('Pod the host runs in.'),
+    podNamespace: z.string().optional().describe('Namespace of the pod the host runs in.'),
+    podIP: z.string().optional().describe('IP address of the pod the host runs in.'),
+    httpPort: z.number().int().min(0).max(65535).optional().describe('Port of the host HTTP server.'),
     labels: stringMap.optional().describe('Labels of the host.'),
+    labelSummary: z.string().optional().describe('Labels of the host as comma-separated k=v pairs (for kubectl get).'),
     capacity: hostCapacitySchema.optional(),
     interfaces: z.array(z.string()).optional().describe('WIT interfaces the host provides.'),
-    lastHeartbeat: z.string().optional().describe('Time of the last heartbeat (RFC 3339).'),
-    workloadCount: z.number().int().min(0).optional().describe('Number of workloads running on the host.'),
+    cordoned: z.boolean().optional().describe('Whether the host refuses new workloads.'),
+    startedAt: z.string().optional().describe('When the host process started (RFC 3339).'),
+    lastHeartbeat: z.string().optional().describe('Time of the last heartbeat written here (RFC 3339).'),
+    workloadCount: z.number().int().min(0).optional().describe('Number of workloads on the host.'),
+    workloads: z.array(z.string()).max(100_000).optional().describe('Workloads on the host, as namespace/name.'),
     conditions: z.array(conditionSchema).meta(CONDITIONS_LIST).optional().describe('Conditions: Ready.'),
   })
   .strict()

@@ -176,6 +176,33 @@ function volumeKinds(v: z.infer<typeof volumeSchema>): number {
   return [v.emptyDir, v.configMap, v.secret, v.hostPath].filter((x) => x !== undefined).length;
 }
 
+/** rollingUpdateSchema bounds how many replicas are replaced at once when the spec changes. */
+export const rollingUpdateSchema = z
+  .object({
+    maxUnavailable: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .optional()
+      .describe('How many replicas may be unavailable during an update (default 0).'),
+    maxSurge: z
+      .number()
+      .int()
+      .min(0)
+      .max(10_000)
+      .optional()
+      .describe('How many replicas may be replaced at once beyond the desired count (default 1).'),
+  })
+  .strict()
+  .describe('Batch sizes of a rolling update.');
+
+/** strategySchema says how a new generation replaces the running one. */
+export const strategySchema = z
+  .object({ rollingUpdate: rollingUpdateSchema.optional() })
+  .strict()
+  .describe('How a new generation of the workload replaces the running one.');
+
 /** workloadSpecSchema is the desired state of a Workload. */
 export const workloadSpecSchema = z
   .object({
@@ -189,6 +216,7 @@ export const workloadSpecSchema = z
       .describe('Capabilities granted to the components. Anything not listed here is denied.'),
     volumes: z.array(volumeSchema).max(64).default([]).describe('Volumes the components may mount.'),
     service: serviceSchema.optional(),
+    strategy: strategySchema.optional(),
   })
   .strict()
   .describe('Desired state of a Workload.')
@@ -290,6 +318,8 @@ export const placementSchema = z
     state: z
       .enum(['Pending', 'Starting', 'Running', 'Stopping', 'Failed'])
       .describe('State of the workload on the host.'),
+    generation: z.number().int().optional().describe('Generation of the workload the host runs or starts.'),
+    reason: z.string().optional().describe('CamelCase reason of the last failure on this host, if any.'),
     message: z.string().optional().describe('Details, such as why the start failed.'),
   })
   .strict()
@@ -301,13 +331,25 @@ export const workloadStatusSchema = z
     observedGeneration: z.number().int().optional().describe('The generation this status was computed from.'),
     replicas: z.number().int().min(0).optional().describe('Number of placed replicas.'),
     readyReplicas: z.number().int().min(0).optional().describe('Number of replicas that are running.'),
+    updatedReplicas: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Number of replicas placed with the current generation.'),
+    availableReplicas: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Number of replicas serving (any generation).'),
     selector: z.string().optional().describe('Label selector of the workload hosts (for the scale subresource).'),
     conditions: z
       .array(conditionSchema)
       .meta(CONDITIONS_LIST)
       .optional()
-      .describe('Conditions: Ready, Scheduled, Progressing.'),
-    placements: z.array(placementSchema).optional().describe('Where replicas run and in which state.'),
+      .describe('Conditions: Scheduled, Progressing, Available, Ready.'),
+    placements: z.array(placementSchema).max(10_000).optional().describe('Where replicas run and in which state.'),
   })
   .strict()
   .describe('Observed state of a Workload.');
@@ -339,5 +381,9 @@ export type Volume = z.infer<typeof volumeSchema>;
 export type VolumeMount = z.infer<typeof volumeMountSchema>;
 /** Limits bounds one component instance. */
 export type Limits = z.infer<typeof limitsSchema>;
+/** Placement is one replica's entry in a Workload's status. */
+export type Placement = z.infer<typeof placementSchema>;
+/** Strategy says how a new generation replaces the running one. */
+export type Strategy = z.infer<typeof strategySchema>;
 /** WorkloadStatus is the observed state of a Workload. */
 export type WorkloadStatus = z.infer<typeof workloadStatusSchema>;
