@@ -76,6 +76,8 @@ describe('kubectl', () => {
       expect(r.stdout).toContain(name);
     }
     const wl = await cluster.kubectl('get', 'wl', '-n', ns);
-    expect(wl.stdout).toMatch(/NAME\s+REPLICAS\s+AVAILABLE\s+READY\s+AGE/);
+    expect(wl.stdout).toMatch(/NAME\s+REPLICAS\s+READY\s+STATUS\s+REASON\s+AGE/);
+    const hosts = await cluster.kubectl('get', 'hosts', '-n', ns);
+    expect(hosts.stdout).toMatch(/NAME\s+POD\s+WORKLOADS\s+CAPACITY\s+READY\s+CORDONED\s+LABELS\s+AGE/);
   });
 });
