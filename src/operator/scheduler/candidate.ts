@@ -24,7 +24,7 @@ export interface HostCandidate {
   readonly routes: ReadonlySet<string>;
   /** digests are the component digests (`sha256:…`) the host already holds. */
   readonly digests: ReadonlySet<string>;
-  /** running are the ids (`namespace/name`) of the workloads the host runs, in any state. */
+  /** running are the ids (`namespace/name`) of the workloads the host runs or is starting (not the Failed ones: they hold no slot). */
   readonly running: ReadonlySet<string>;
 }
 
@@ -40,6 +40,6 @@ export function candidateFromHeartbeat(hb: Heartbeat, inFlight = 0): HostCandida
     cordoned: hb.cordoned ?? false,
     routes: new Set(hb.workloads.flatMap((w) => w.hosts ?? [])),
     digests: new Set(hb.workloads.flatMap((w) => w.components.map((c) => c.digest))),
-    running: new Set(hb.workloads.map((w) => w.id)),
+    running: new Set(hb.workloads.filter((w) => w.state !== 'Failed').map((w) => w.id)),
   };
 }

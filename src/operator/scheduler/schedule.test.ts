@@ -457,7 +457,7 @@ describe('candidateFromHeartbeat', () => {
     sentAt: '2026-11-28T00:00:01Z',
   } satisfies Heartbeat;
 
-  it('takes capacity, labels, interfaces, cordon, claims, digests and ids from the heartbeat', () => {
+  it('takes capacity, labels, interfaces, cordon, claims, digests and the ids it runs (not the failed) from the heartbeat', () => {
     const c = candidateFromHeartbeat(hb, 3);
     expect(c).toEqual({
       hostId: 'h1',
@@ -469,7 +469,7 @@ describe('candidateFromHeartbeat', () => {
       cordoned: true,
       routes: new Set(['shop.example']),
       digests: new Set([DIGEST]),
-      running: new Set(['team/web', 'team/old']),
+      running: new Set(['team/web']),
     });
     expect(candidateFromHeartbeat(hb).inFlight).toBe(0);
   });

@@ -73,7 +73,8 @@ export function buildHeartbeat(identity: HostIdentity, state: HeartbeatState): H
     labels: { ...identity.labels },
     capacity: {
       maxWorkloads: identity.maxWorkloads,
-      workloads: state.workloads.length,
+      // Failed workloads run nothing and hold no slot.
+      workloads: state.workloads.filter((w) => w.state !== 'Failed').length,
       cpus: Math.max(1, cpus().length),
       memoryBytes: totalmem(),
       freeMemoryBytes: freemem(),
