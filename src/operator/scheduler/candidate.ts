@@ -30,6 +30,8 @@ export interface HostCandidate {
 
 /** candidateFromHeartbeat builds a host's candidate from its heartbeat and the starts in flight to it. */
 export function candidateFromHeartbeat(hb: Heartbeat, inFlight = 0): HostCandidate {
+  // A Failed workload runs nothing: it holds no slot and serves no virtual host.
+  const live = hb.workloads.filter((w) => w.state !== 'Failed');
   return {
     hostId: hb.hostId,
     labels: hb.labels,
@@ -38,8 +40,8 @@ export function candidateFromHeartbeat(hb: Heartbeat, inFlight = 0): HostCandida
     workloads: hb.capacity.workloads,
     inFlight,
     cordoned: hb.cordoned ?? false,
-    routes: new Set(hb.workloads.flatMap((w) => w.hosts ?? [])),
+    routes: new Set(live.flatMap((w) => w.hosts ?? [])),
     digests: new Set(hb.workloads.flatMap((w) => w.components.map((c) => c.digest))),
-    running: new Set(hb.workloads.filter((w) => w.state !== 'Failed').map((w) => w.id)),
+    running: new Set(live.map((w) => w.id)),
   };
 }

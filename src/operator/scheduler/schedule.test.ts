@@ -450,7 +450,7 @@ describe('candidateFromHeartbeat', () => {
         components: [{ name: 'c', digest: DIGEST }],
         hosts: ['shop.example'],
       },
-      { id: 'team/old', uid: 'u2', generation: 3, state: 'Failed', components: [] },
+      { id: 'team/old', uid: 'u2', generation: 3, state: 'Failed', components: [], hosts: ['old.example'] },
     ],
     intervalSeconds: 1,
     startedAt: '2026-11-28T00:00:00Z',
