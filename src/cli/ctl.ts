@@ -1,25 +1,30 @@
 /**
- * `skiff ctl --nats URL hosts | start FILE [--host ID] | status [NAME] | stop NAME | logs NAME`:
- * the control protocol for a person. It talks to hosts exactly as the operator does.
+ * `skiff ctl --nats URL hosts | start FILE [--host ID] | status [NAME] | stop NAME | logs NAME
+ * | cordon HOST | uncordon HOST`: the control protocol for a person. It talks to hosts exactly
+ * as the operator does, and places workloads with the operator's scheduler.
  */
 import { createHash } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { Heartbeat, Workload, WorkloadReport } from '../api/index.js';
+import { type Heartbeat, type Workload, type WorkloadReport, workloadIdOf } from '../api/index.js';
 import { ControlClient, ControlError } from '../nats/client.js';
 import { NATS_FLAGS, NATS_USAGE, natsSettings } from '../nats/config.js';
 import { connectNats } from '../nats/connection.js';
 import { HostTracker } from '../nats/hosts.js';
 import { workloadLogSubject } from '../nats/subjects.js';
+import { candidateFromHeartbeat, schedule } from '../operator/scheduler/index.js';
 import { intFlag, type ParsedArgs, parseArgs, UsageError } from './args.js';
 import { loadManifest } from './manifest.js';
 
 const USAGE = `usage: skiff ctl --nats URL [--wait-ms 1500] [--json] COMMAND
 commands:
   hosts                 list hosts that answer or heartbeat within --wait-ms
-  start FILE [--host ID] run a Workload manifest (same as skiff dev) on a host
+  start FILE [--host ID] run a Workload manifest (same as skiff dev) on the hosts the
+                        scheduler picks for its replicas (or on --host)
   status [NAME]         workloads on every host (NAME is [namespace/]name)
   stop NAME [--host ID] stop a workload wherever it runs
   logs NAME             follow a workload's log lines until interrupted
+  cordon HOST           the host takes no new workloads (it keeps what it runs)
+  uncordon HOST         the host takes new workloads again
 ${NATS_USAGE}`;
 
 /** Out is where ctl writes (stdout and stderr by default; tests pass their own). */
@@ -69,6 +74,9 @@ export async function run(argv: string[], io: Out = stdio): Promise<number> {
         return await stop(ctx);
       case 'logs':
         return await logs(ctx);
+      case 'cordon':
+      case 'uncordon':
+        return await cordon(ctx, command === 'cordon');
       default:
         throw new UsageError(`unknown command "${command}"`);
     }
@@ -115,11 +123,12 @@ async function hosts(ctx: Ctx): Promise<number> {
     ctx.io.out(`${JSON.stringify(found)}\n`);
     return 0;
   }
-  const rows = [['HOST', 'POD', 'WORKLOADS', 'CPUS', 'FREE-MEM', 'LABELS', 'INTERFACES']];
+  const rows = [['HOST', 'STATUS', 'POD', 'WORKLOADS', 'CPUS', 'FREE-MEM', 'LABELS', 'INTERFACES']];
   for (const h of found) {
     rows.push([
       h.hostId,
-      h.podName ?? '-',
+      h.cordoned ? 'Cordoned' : 'Ready',
+      h.pod ? `${h.pod.namespace}/${h.pod.name}` : (h.podName ?? '-'),
       `${h.capacity.workloads}/${h.capacity.maxWorkloads}`,
       String(h.capacity.cpus),
       `${Math.round(h.capacity.freeMemoryBytes / 2 ** 20)}Mi`,
@@ -138,45 +147,57 @@ export function workloadId(name: string): string {
   return name.includes('/') ? name : `default/${name}`;
 }
 
-function matches(selector: Record<string, string> | undefined, labels: Record<string, string>): boolean {
-  return Object.entries(selector ?? {}).every(([k, v]) => labels[k] === v);
-}
-
 async function start(ctx: Ctx): Promise<number> {
   if (ctx.rest.length !== 1) throw new UsageError('start takes exactly one FILE');
   const manifest = await loadManifest(ctx.rest[0]!);
   const workload: Workload = structuredClone(manifest.workload);
-  const id = `${workload.metadata.namespace ?? 'default'}/${workload.metadata.name}`;
-  let hostId = ctx.args.flags.get('host')?.at(-1);
-  if (!hostId) {
-    const candidates = (await discover(ctx))
-      .filter((h) => matches(workload.spec.hostSelector, h.labels))
-      .filter((h) => h.workloads.some((w) => w.id === id) || h.capacity.workloads < h.capacity.maxWorkloads)
-      .sort(
-        (a, b) =>
-          Number(b.workloads.some((w) => w.id === id)) - Number(a.workloads.some((w) => w.id === id)) ||
-          a.capacity.workloads - b.capacity.workloads,
-      );
-    if (candidates.length === 0)
-      throw new ControlError('SKIFF_NO_HOST', `no host matches ${id} (hostSelector, capacity)`);
-    hostId = candidates[0]!.hostId;
+  const id = workloadIdOf(workload);
+  const only = ctx.args.flags.get('host')?.at(-1);
+  let targets: string[];
+  let shortfall: string | undefined;
+  if (only) {
+    targets = [only];
+  } else {
+    const found = await discover(ctx);
+    const current = found.filter((h) => h.workloads.some((w) => w.id === id)).map((h) => h.hostId);
+    const placement = schedule(
+      workload,
+      found.map((h) => candidateFromHeartbeat(h)),
+      current,
+    );
+    if (placement.unplaced > 0 && placement.reason) {
+      shortfall = `${placement.unplaced} of ${workload.spec.replicas} replicas fit on no host: ${placement.reason.reason}: ${placement.reason.message}`;
+    }
+    if (placement.hosts.length === 0)
+      throw new ControlError('SKIFF_UNSCHEDULABLE', `${id}: ${shortfall ?? 'no replicas'}`);
+    targets = placement.hosts;
   }
   // Without a uid, the manifest's identity is its namespace/name; without a generation each
   // `ctl start` is a new generation, so it replaces what runs (an apply).
   workload.metadata.uid ??= `ctl-${createHash('sha256').update(id).digest('hex').slice(0, 16)}`;
   if (workload.metadata.generation === undefined) {
-    const current = await ctx.client.status(hostId).then(
-      (ws) => ws.find((w) => w.id === id),
-      () => undefined,
-    );
-    workload.metadata.generation = current && current.uid === workload.metadata.uid ? current.generation + 1 : 1;
+    let running = 0;
+    for (const hostId of targets) {
+      const current = await ctx.client.status(hostId, id).then(
+        (ws) => ws[0],
+        () => undefined,
+      );
+      if (current && current.uid === workload.metadata.uid) running = Math.max(running, current.generation);
+    }
+    workload.metadata.generation = running + 1;
   }
-  const report = await ctx.client.start(hostId, workload, manifest.baseDir);
-  ctx.io.out(
-    ctx.json
-      ? `${JSON.stringify({ hostId, ...report })}\n`
-      : `${report.id} ${report.state} on ${hostId} (generation ${report.generation})\n`,
-  );
+  for (const hostId of targets) {
+    const report = await ctx.client.start(hostId, workload, manifest.baseDir);
+    ctx.io.out(
+      ctx.json
+        ? `${JSON.stringify({ hostId, ...report })}\n`
+        : `${report.id} ${report.state} on ${hostId} (generation ${report.generation})\n`,
+    );
+  }
+  if (shortfall) {
+    ctx.io.err(`skiff ctl start: ${id}: ${shortfall}\n`);
+    return 1;
+  }
   return 0;
 }
 
@@ -211,9 +232,17 @@ async function stop(ctx: Ctx): Promise<number> {
     : (await discover(ctx)).filter((h) => h.workloads.some((w) => w.id === id)).map((h) => h.hostId);
   if (targets.length === 0) throw new ControlError('SKIFF_WORKLOAD_NOT_FOUND', `${id} runs on no host`);
   for (const hostId of targets) {
-    await ctx.client.stop(hostId, id);
-    ctx.io.out(`${id} stopped on ${hostId}\n`);
+    const { absent } = await ctx.client.stop(hostId, id);
+    ctx.io.out(absent ? `${id} does not run on ${hostId}\n` : `${id} stopped on ${hostId}\n`);
   }
+  return 0;
+}
+
+async function cordon(ctx: Ctx, cordoned: boolean): Promise<number> {
+  if (ctx.rest.length !== 1) throw new UsageError(`${cordoned ? 'cordon' : 'uncordon'} takes exactly one HOST`);
+  const hostId = ctx.rest[0]!;
+  await ctx.client.cordon(hostId, cordoned);
+  ctx.io.out(`${hostId} ${cordoned ? 'cordoned' : 'uncordoned'}\n`);
   return 0;
 }
 

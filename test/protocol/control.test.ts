@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControlError } from '../../src/nats/client.js';
 import { encode } from '../../src/nats/codec.js';
-import { workloadSubject } from '../../src/nats/subjects.js';
+import { hostAdminSubject, workloadSubject } from '../../src/nats/subjects.js';
 import { fixturePath } from '../support/fixtures.js';
 import { HTTP_GRANT, workload } from '../support/host.js';
 import { useNats } from '../support/nats.js';
@@ -96,7 +96,7 @@ describe('bad messages get an error reply and change nothing', () => {
     running = h.t.host.running()[0];
   });
 
-  const cases: [string, 'start' | 'stop' | 'status', Uint8Array, RegExp][] = [
+  const cases: [string, 'start' | 'stop' | 'status' | 'cordon', Uint8Array, RegExp][] = [
     ['not JSON', 'start', new TextEncoder().encode('{nope'), /start request is not JSON/],
     ['no workload', 'start', encode({ baseDir: '/tmp' }), /invalid start request: workload: /],
     [
@@ -108,32 +108,41 @@ describe('bad messages get an error reply and change nothing', () => {
       /workload\.spec\.components/,
     ],
     ['an unknown field', 'stop', encode({ id: 'default/keeper', force: true }), /invalid stop request: .*force/],
+    ['an empty uid', 'stop', encode({ id: 'default/keeper', uid: '' }), /invalid stop request: uid/],
     ['a malformed id', 'stop', encode({ id: 'keeper' }), /invalid stop request: id: must be namespace\/name/],
     ['an array', 'status', encode([1, 2]), /invalid status request/],
+    ['a body on cordon', 'cordon', encode({ cordoned: true }), /invalid cordon request: .*cordoned/],
   ];
   it.each(cases)('%s on %s', async (_name, verb, data, message) => {
-    const reply = await h.client.requestRaw(workloadSubject('control-1', verb), data);
+    const subject = verb === 'cordon' ? hostAdminSubject('control-1', verb) : workloadSubject('control-1', verb);
+    const reply = await h.client.requestRaw(subject, data);
     expect(reply).toMatchObject({
       ok: false,
       error: { code: 'SKIFF_BAD_MESSAGE', message: expect.stringMatching(message) },
     });
     expect(h.t.host.list().map((w) => w.id)).toEqual(['default/keeper']);
     expect(h.t.host.running()[0]).toBe(running);
+    expect(h.control.cordoned).toBe(false);
   });
 
   it('an unknown verb', async () => {
     const reply = await h.client.requestRaw('skiff.host.control-1.workload.explode', encode({}));
     expect(reply).toEqual({ ok: false, error: { code: 'SKIFF_BAD_MESSAGE', message: 'unknown request "explode"' } });
+    const admin = await h.client.requestRaw('skiff.host.control-1.admin.drain', encode({}));
+    expect(admin).toEqual({ ok: false, error: { code: 'SKIFF_BAD_MESSAGE', message: 'unknown request "drain"' } });
   });
 
-  it('stop and status of an unknown workload', async () => {
-    for (const verb of ['stop', 'status'] as const) {
-      const reply = await h.client.requestRaw(workloadSubject('control-1', verb), encode({ id: 'default/ghost' }));
-      expect(reply).toEqual({
-        ok: false,
-        error: { code: 'SKIFF_WORKLOAD_NOT_FOUND', message: 'no workload default/ghost on this host' },
-      });
+  it('status of an unknown workload is an error; a stop of one is done already', async () => {
+    const status = await h.client.requestRaw(workloadSubject('control-1', 'status'), encode({ id: 'default/ghost' }));
+    expect(status).toEqual({
+      ok: false,
+      error: { code: 'SKIFF_WORKLOAD_NOT_FOUND', message: 'no workload default/ghost on this host' },
+    });
+    for (const body of [{ id: 'default/ghost' }, { id: 'default/ghost', uid: 'any' }]) {
+      const stop = await h.client.requestRaw(workloadSubject('control-1', 'stop'), encode(body));
+      expect(stop).toEqual({ ok: true, id: 'default/ghost', absent: true });
     }
+    expect(await h.client.stop('control-1', 'default/ghost')).toEqual({ absent: true });
     expect(h.t.host.list().map((w) => w.id)).toEqual(['default/keeper']);
   });
 

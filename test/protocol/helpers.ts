@@ -7,6 +7,7 @@ import type { Workload } from '../../src/api/index.js';
 import { ControlClient } from '../../src/nats/client.js';
 import { connectNats } from '../../src/nats/connection.js';
 import { HostControl, type HostControlOptions } from '../../src/runtime/control/index.js';
+import type { ComponentSource } from '../../src/runtime/engine/source.js';
 import type { HostPlugin } from '../../src/runtime/plugin.js';
 import { fixturePath } from '../support/fixtures.js';
 import { HTTP_GRANT, startTestHost, type TestHost, workload } from '../support/host.js';
@@ -24,10 +25,12 @@ export interface ControlledTestHost {
 /** startControlledHost starts a host with HostControl on `url` and a separate client connection. */
 export async function startControlledHost(
   url: string,
-  options: { id: string; plugins?: HostPlugin[] } & Partial<Omit<HostControlOptions, 'nc' | 'host'>>,
+  options: { id: string; plugins?: HostPlugin[]; sources?: ComponentSource[] } & Partial<
+    Omit<HostControlOptions, 'nc' | 'host'>
+  >,
 ): Promise<ControlledTestHost> {
-  const { id, plugins, ...controlOptions } = options;
-  const t = await startTestHost({ plugins: plugins ?? [] });
+  const { id, plugins, sources, ...controlOptions } = options;
+  const t = await startTestHost({ plugins: plugins ?? [], sources: sources ?? [] });
   // The test host has a random id; the protocol needs a known one.
   Object.defineProperty(t.host, 'id', { value: id });
   const hostNc = await connectNats({ servers: [url] }, { name: `test-host ${id}` });

@@ -6,6 +6,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Workload } from '../../src/api/index.js';
+import type { ComponentSource } from '../../src/runtime/engine/source.js';
 import { type Host, HostBuilder } from '../../src/runtime/host.js';
 import { AdminHandler } from '../../src/runtime/http/admin.js';
 import { DevRouter, type Router } from '../../src/runtime/http/routers.js';
@@ -27,8 +28,10 @@ export interface TestHost {
 
 const cacheDir = join(tmpdir(), `skiff-test-cache-${process.pid}`);
 
-/** startTestHost builds and starts a host. */
-export async function startTestHost(options: { plugins?: HostPlugin[]; router?: Router } = {}): Promise<TestHost> {
+/** startTestHost builds and starts a host (component `sources`, e.g. OCI, are tried before file:// and https://). */
+export async function startTestHost(
+  options: { plugins?: HostPlugin[]; router?: Router; sources?: ComponentSource[] } = {},
+): Promise<TestHost> {
   const http = new HttpServerHandler({ port: 0, router: options.router ?? new DevRouter() });
   const logs: Record<string, unknown>[] = [];
   const destination = {
@@ -45,6 +48,7 @@ export async function startTestHost(options: { plugins?: HostPlugin[]; router?: 
     .withHttpHandler(http)
     .withHttpHandler(admin);
   for (const p of options.plugins ?? []) builder.withPlugin(p);
+  for (const source of options.sources ?? []) builder.withSource(source);
   const host = builder.build();
   await host.start();
   const url = `http://127.0.0.1:${http.port}`;
