@@ -104,3 +104,8 @@ export function typed(r: ResourceRef, obj: KubeObject): KubeObject {
   if (obj.apiVersion && obj.kind) return obj;
   return { ...obj, apiVersion: obj.apiVersion ?? apiVersionOf(r), kind: obj.kind ?? r.kind };
 }
+
+/** microTime renders a metav1.MicroTime (RFC 3339 with six fractional digits). */
+export function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}

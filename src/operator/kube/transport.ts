@@ -7,7 +7,7 @@
 import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, type RequestOptions, request as httpsRequest } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { errorFromStatus, KubeError, parseStatus } from './errors.js';
+import { errorFromStatus, KubeConfigError, KubeError, parseStatus } from './errors.js';
 
 /** RawResponse is a status code and the body text. */
 export interface RawResponse {
@@ -54,7 +54,7 @@ export class Transport {
 
   constructor(kc: KubeConfig, limits: TransportOptions) {
     const cluster = kc.getCurrentCluster();
-    if (!cluster) throw new KubeError('SKIFF_KUBE_INVALID', 0, 'NoCluster', 'kubeconfig: no current cluster');
+    if (!cluster) throw new KubeConfigError('kubeconfig: no current context or cluster');
     this.server = cluster.server.replace(/\/+$/, '');
     this.#kc = kc;
     this.#limits = limits;
