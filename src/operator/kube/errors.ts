@@ -96,7 +96,9 @@ export function parseStatus(text: string): KubeStatus | undefined {
  * (which names the offending field for INVALID) plus the fields of its causes.
  */
 export function errorFromStatus(what: string, status: number, body: KubeStatus | undefined, text = ''): KubeError {
-  const code = codeForStatus(status);
+  // Server-side apply answers 500 when the patch does not fit the schema; it is the request that is wrong.
+  const typedPatch = status === 500 && /^failed to create typed patch object/.test(body?.message ?? '');
+  const code = typedPatch ? 'SKIFF_KUBE_INVALID' : codeForStatus(status);
   const reason = body?.reason || (status === 0 ? 'NetworkError' : `HTTP${status}`);
   let message = body?.message || text.slice(0, 512).trim() || `HTTP ${status}`;
   const fields = (body?.details?.causes ?? [])

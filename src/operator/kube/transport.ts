@@ -129,8 +129,14 @@ export class Transport {
       timer.unref();
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
+      // Content-Length always: node sends a DELETE body without it, which the server reads as the next request.
       const headers: Record<string, string> =
-        init.body === undefined ? {} : { 'content-type': init.contentType ?? 'application/json' };
+        init.body === undefined
+          ? {}
+          : {
+              'content-type': init.contentType ?? 'application/json',
+              'content-length': String(Buffer.byteLength(init.body)),
+            };
       this.#prepare(method, headers).then(
         ({ options, secure }) => {
           if (settled) return;
