@@ -12,6 +12,9 @@ describe('kubeSource', () => {
     expect(kubeSource({}, env, tokenPresent)).toEqual({ kind: 'files', files: ['/a', '/b'] });
     expect(kubeSource({}, inPod, tokenPresent)).toEqual({ kind: 'in-cluster' });
     expect(kubeSource({}, inPod, () => false)).toEqual({ kind: 'files', files: [join('/home/op', '.kube', 'config')] });
-    expect(kubeSource({}, { HOME: '/h' }, tokenPresent)).toEqual({ kind: 'files', files: [join('/h', '.kube', 'config')] });
+    expect(kubeSource({}, { HOME: '/h' }, tokenPresent)).toEqual({
+      kind: 'files',
+      files: [join('/h', '.kube', 'config')],
+    });
   });
 });

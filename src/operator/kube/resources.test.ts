@@ -17,9 +17,13 @@ describe('resources', () => {
   it('builds API paths for core and grouped, namespaced and cluster-wide requests', () => {
     expect(resourcePath(PODS, 'ns', 'p')).toBe('/api/v1/namespaces/ns/pods/p');
     expect(resourcePath(PODS)).toBe('/api/v1/pods');
-    expect(resourcePath(WORKLOADS, 'ns', 'w', 'status')).toBe('/apis/runtime.skiff.dev/v1alpha1/namespaces/ns/workloads/w/status');
+    expect(resourcePath(WORKLOADS, 'ns', 'w', 'status')).toBe(
+      '/apis/runtime.skiff.dev/v1alpha1/namespaces/ns/workloads/w/status',
+    );
     expect(resourcePath(LEASES, 'kube-system')).toBe('/apis/coordination.k8s.io/v1/namespaces/kube-system/leases');
-    expect(resourcePath({ ...HOSTS, namespaced: false }, 'ignored', 'h')).toBe('/apis/runtime.skiff.dev/v1alpha1/hosts/h');
+    expect(resourcePath({ ...HOSTS, namespaced: false }, 'ignored', 'h')).toBe(
+      '/apis/runtime.skiff.dev/v1alpha1/hosts/h',
+    );
     expect(apiVersionOf(PODS)).toBe('v1');
     expect(apiVersionOf(EVENTS)).toBe('events.k8s.io/v1');
   });

@@ -69,7 +69,10 @@ describe('Kube against a hostile server', () => {
 
   it('refuses oversized, non-JSON and metadata-less bodies', async () => {
     const k = kube({ maxBodyBytes: 1024 });
-    await expect(k.get(CONFIGMAPS, 'ns', 'big')).rejects.toMatchObject({ code: 'SKIFF_KUBE_BAD_RESPONSE', reason: 'TooLarge' });
+    await expect(k.get(CONFIGMAPS, 'ns', 'big')).rejects.toMatchObject({
+      code: 'SKIFF_KUBE_BAD_RESPONSE',
+      reason: 'TooLarge',
+    });
     await expect(k.get(CONFIGMAPS, 'ns', 'notjson')).rejects.toMatchObject({ code: 'SKIFF_KUBE_BAD_RESPONSE' });
     await expect(k.get(CONFIGMAPS, 'ns', 'nometa')).rejects.toMatchObject({ code: 'SKIFF_KUBE_BAD_RESPONSE' });
   });
