@@ -39,9 +39,10 @@ beforeAll(async () => {
   routes.set('/api/v1/namespaces/ns/configmaps', (req, res) => {
     const q = new URL(req.url ?? '/', 'http://x').searchParams;
     const stream = q.get('resourceVersion');
+    if (stream === 'no-headers') return;
     res.writeHead(200, { 'content-type': 'application/json' });
     if (stream === 'too-long') res.write(`{"type":"ADDED","object":{"x":"${'a'.repeat(4096)}`);
-    else if (stream === 'silent') res.write('');
+    else if (stream === 'silent') res.flushHeaders();
     else if (stream === 'gone') {
       res.end('{"type":"ERROR","object":{"kind":"Status","code":410,"reason":"Expired","message":"too old"}}\n');
     } else if (stream === 'garbage') res.end('{"type":"ADDED","object":{"metadata":{}}}\n');
@@ -98,6 +99,8 @@ describe('Kube against a hostile server', () => {
     const watch = (rv: string, idleMs = 5_000) => k.watch(CONFIGMAPS, 'ns', rv, () => {}, signal, { idleMs });
     await expect(watch('too-long')).rejects.toMatchObject({ code: 'SKIFF_KUBE_BAD_RESPONSE', reason: 'TooLarge' });
     await expect(watch('silent', 100)).rejects.toMatchObject({ code: 'SKIFF_KUBE_UNAVAILABLE', reason: 'Timeout' });
+    await expect(watch('silent', 100)).rejects.toThrow('no data for 100 ms');
+    await expect(watch('no-headers', 100)).rejects.toThrow('no response within 100 ms');
     await expect(watch('gone')).rejects.toMatchObject({ code: 'SKIFF_KUBE_GONE', status: 410 });
     await expect(watch('garbage')).rejects.toMatchObject({ code: 'SKIFF_KUBE_BAD_RESPONSE' });
     const marks: string[] = [];

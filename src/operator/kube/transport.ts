@@ -100,6 +100,7 @@ export class Transport {
     init: RequestInit,
     timeoutMs: number,
     timeoutWhat: string,
+    headersMs: number,
     onResponse: (
       res: IncomingMessage,
       fail: (err: unknown) => void,
@@ -115,6 +116,7 @@ export class Transport {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        clearTimeout(headersTimer);
         signal?.removeEventListener('abort', onAbort);
         if (err) {
           req?.destroy();
@@ -127,6 +129,12 @@ export class Transport {
         timeoutMs,
       );
       timer.unref();
+      const headersTimer = setTimeout(
+        () =>
+          finish(new KubeError('SKIFF_KUBE_UNAVAILABLE', 0, 'Timeout', `${what}: no response within ${headersMs} ms`)),
+        headersMs,
+      );
+      headersTimer.unref();
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
       // Content-Length always: node sends a DELETE body without it, which the server reads as the next request.
@@ -141,6 +149,7 @@ export class Transport {
         ({ options, secure }) => {
           if (settled) return;
           req = (secure ? httpsRequest : httpRequest)(`${this.server}${path}`, options, (res) => {
+            clearTimeout(headersTimer);
             res.on('error', (err) => finish(network(what, err)));
             onResponse(
               res,
@@ -165,7 +174,8 @@ export class Transport {
   async request(method: string, path: string, init: RequestInit = {}): Promise<RawResponse> {
     const timeoutMs = init.timeoutMs ?? this.#limits.timeoutMs;
     const max = this.#limits.maxBodyBytes;
-    const result = await this.#open(method, path, init, timeoutMs, 'no complete answer within', (res, fail, done) => {
+    const what = 'no complete answer within';
+    const result = await this.#open(method, path, init, timeoutMs, what, timeoutMs, (res, fail, done) => {
       readBody(res, max, `${method} ${path}`).then((text) => done({ status: res.statusCode ?? 0, text }), fail);
     });
     return result as RawResponse;
@@ -184,6 +194,7 @@ export class Transport {
       { signal: init.signal },
       init.deadlineMs,
       'stream open longer than',
+      Math.min(init.idleMs, this.#limits.timeoutMs),
       (res, fail, done) => {
         const status = res.statusCode ?? 0;
         if (status !== 200) {

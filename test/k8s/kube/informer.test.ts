@@ -134,6 +134,19 @@ describe('Informer', () => {
     expect(await counter(metrics, 'watchRestarts', 'error')).toBeGreaterThanOrEqual(2);
   });
 
+  it('gives up on a silent watch after the idle bound and watches again', async () => {
+    const { proxy, client } = await proxied();
+    const { informer: inf, metrics } = informer({ via: client, idleMs: 500 });
+    await inf.waitForSync(10_000);
+    await kube.apply(CONFIGMAPS, cm('before-stall'));
+    await waitFor('the watch delivering', async () => inf.get(`${ns}/before-stall`));
+    proxy.stall();
+    await kube.apply(CONFIGMAPS, cm('after-stall'));
+    await waitFor('change behind a stalled connection', async () => inf.get(`${ns}/after-stall`));
+    expect(await counter(metrics, 'watchRestarts', 'error')).toBeGreaterThanOrEqual(1);
+    expect(await counter(metrics, 'relists')).toBe(1);
+  });
+
   it('relists on 410 Gone and reports every key added, changed or deleted meanwhile', async () => {
     const crd = await throwawayCrd(kube, ns);
     stops.push(() => crd.remove());
@@ -159,6 +172,18 @@ describe('Informer', () => {
     expect(inf.get(`${ns}/keep`)?.spec).toEqual({ v: 2 });
     expect(await counter(metrics, 'relists')).toBe(2);
     expect(await counter(metrics, 'watchRestarts', 'gone')).toBeGreaterThanOrEqual(1);
+  });
+
+  it('re-watches when the server ends a watch at its timeout, without listing again', async () => {
+    const { informer: inf, metrics } = informer({ watchTimeoutSeconds: 1, healthyMs: 500 });
+    await inf.waitForSync(10_000);
+    await waitFor('two watches ended by the server', async () =>
+      (await counter(metrics, 'watchRestarts', 'ended')) >= 2 ? true : undefined,
+    );
+    await kube.apply(CONFIGMAPS, cm('after-timeouts'));
+    await waitFor('change after timeouts', async () => inf.get(`${ns}/after-timeouts`));
+    expect(await counter(metrics, 'relists')).toBe(1);
+    expect(await counter(metrics, 'watchRestarts', 'error')).toBe(0);
   });
 
   it('keeps going when onChange throws', async () => {

@@ -8,10 +8,11 @@ import { createServer, type Server, type Socket, connect as tcpConnect } from 'n
 import { KubeConfig } from '@kubernetes/client-node';
 import { Kube, type KubeOptions } from '../../../src/operator/kube/index.js';
 
-/** TcpProxy forwards 127.0.0.1:port to a target; `cut` drops live connections, `pause`/`resume` refuse or accept new ones. */
+/** TcpProxy forwards 127.0.0.1:port to a target; `cut` drops live connections, `stall` freezes them, `pause`/`resume` refuse or accept new ones. */
 export class TcpProxy {
   readonly #target: { host: string; port: number };
   readonly #sockets = new Set<Socket>();
+  #pairs: [Socket, Socket][] = [];
   #server: Server | undefined;
   port = 0;
   /** connections counts accepted client connections. */
@@ -36,6 +37,7 @@ export class TcpProxy {
       }
       client.pipe(upstream);
       upstream.pipe(client);
+      this.#pairs.push([client, upstream]);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -50,6 +52,17 @@ export class TcpProxy {
   cut(): void {
     for (const s of this.#sockets) s.destroy();
     this.#sockets.clear();
+    this.#pairs = [];
+  }
+
+  /** stall stops forwarding on the open connections without closing them (a silently dead peer); new ones work. */
+  stall(): void {
+    for (const [client, upstream] of this.#pairs.splice(0)) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+      client.pause();
+      upstream.pause();
+    }
   }
 
   /** pause stops accepting connections and cuts the open ones. */
