@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { connectNats } from '../../src/nats/connection.js';
 import { Kube } from '../../src/operator/kube/index.js';
 import { DEFAULT_OPERATOR_CONFIG, Operator, type OperatorConfig } from '../../src/operator/operator.js';
-import { pushComponent } from '../../src/runtime/oci/index.js';
+import { parseReference, pushComponent } from '../../src/runtime/oci/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import {
   type Cluster,
@@ -57,7 +57,7 @@ export async function startStack(prefix = 'op'): Promise<Stack> {
       if (known) return known;
       const bytes = await readFile(await fixturePath(fixture));
       const ref = `${registry.host}/fixtures/${fixture}:1`;
-      await pushComponent(bytes, ref, { insecure: true });
+      await pushComponent(parseReference(ref), bytes, { label: ref, insecure: [registry.host] });
       pushed.set(fixture, ref);
       return ref;
     },

@@ -92,19 +92,19 @@ describe('operator: Workloads onto hosts', () => {
     expect(w.status.placements[0].generation).toBe(w.metadata.generation);
   });
 
-  it('fails a broken component with the host reason, without hammering the host', async () => {
-    const image = await stack.image('broken-not-wasm');
+  it('fails a component that imports what it was not granted, with the host reason, without hammering the host', async () => {
+    const image = await stack.image('kitchen-sink');
     await applyWorkload(stack, helloWorkload(stack.namespace, 'broken', image));
     const w = await waitFor('broken to be Stalled', async () => {
       const x = await getWorkload(stack, 'broken');
       return condition(x, 'Stalled')?.status === 'True' ? x : undefined;
     });
-    expect(condition(w, 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidComponent' });
-    expect(condition(w, 'Ready')?.message).toMatch(/host host-[ab]:/);
-    expect(w.status.placements[0]).toMatchObject({ state: 'Failed', reason: 'InvalidComponent' });
+    expect(condition(w, 'Ready')).toMatchObject({ status: 'False', reason: 'InterfaceNotGranted' });
+    expect(condition(w, 'Ready')?.message).toMatch(/host host-[ab]: .*wasi:keyvalue\/store/);
+    expect(w.status.placements[0]).toMatchObject({ state: 'Failed', reason: 'InterfaceNotGranted' });
     const events = await stack.cluster.kubectl('get', 'events.events.k8s.io', '-n', stack.namespace, '-o', 'json');
     const reasons = JSON.parse(events.stdout).items.filter((e: { regarding: { name: string } }) => e.regarding.name === 'broken').map((e: { reason: string }) => e.reason);
-    expect(reasons).toContain('InvalidComponent');
+    expect(reasons).toContain('InterfaceNotGranted');
     // Terminal: the host saw one start (the log line "workload failed to start" once).
     const failures = hosts.map((h) => (h.run.output().match(/workload failed to start/g) ?? []).length);
     expect(failures.reduce((a, b) => a + b, 0)).toBe(1);

@@ -65,7 +65,7 @@ describe('HostRegistry', () => {
     r.connected();
     r.observeHeartbeat(heartbeat('a', [report('ns/x'), report('ns/y')]));
     const change = r.observeHeartbeat(heartbeat('a', [report('ns/x', 'Failed'), report('ns/z')]));
-    expect(change.workloads.sort()).toEqual(['ns/x', 'ns/y', 'ns/z']);
+    expect([...change.workloads].sort()).toEqual(['ns/x', 'ns/y', 'ns/z']);
     r.observeReport('a', { ...report('ns/x'), generation: 2 });
     expect(r.reportsFor('ns/x')).toEqual([{ hostId: 'a', report: { ...report('ns/x'), generation: 2 } }]);
     r.observeGone('a', 'ns/x');
