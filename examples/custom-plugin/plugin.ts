@@ -20,6 +20,7 @@ export function togglesPlugin(profiles: FlagProfiles): HostPlugin {
   return {
     id: 'example:toggles',
     imports: [TOGGLES],
+    versions: ['0.1.0'],
     bind(ctx: BindContext): PluginBinding {
       const grant = ctx.grants.find((g) => g.namespace === 'example' && g.package === 'toggles');
       const profile = profiles[grant?.config?.profile ?? 'default'] ?? {};

@@ -64,6 +64,11 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.free
     next: 'terminal',
     summary: 'a newer generation already runs on the host',
   },
+  SKIFF_UID_MISMATCH: {
+    reason: 'UidMismatch',
+    next: 'terminal',
+    summary: 'a stop named another incarnation (uid) of the workload than the one running; nothing was stopped',
+  },
   SKIFF_FETCH_FAILED: { reason: 'FetchFailed', next: 'retry', summary: 'the component could not be downloaded' },
   SKIFF_OCI_NOT_FOUND: { reason: 'FetchFailed', next: 'retry', summary: 'the registry does not have the image (yet)' },
   SKIFF_OCI_NOT_PRESENT: {

@@ -2,12 +2,20 @@
  * The host control protocol: every message hosts and controllers (the operator, `skiff ctl`)
  * exchange over NATS, as zod schemas. Subjects live in `src/nats/subjects.ts`; the decisions
  * are in docs/adr/0007-control-protocol.md.
+ *
+ * Requests a host receives are strict (an unknown field is refused). What consumers receive
+ * — heartbeats and replies — drops unknown fields instead, and every field added after the
+ * first revision is optional or defaulted, so a newer host and an older consumer (or the
+ * other way round) keep understanding each other during a rolling upgrade.
  */
 import { z } from 'zod';
 import { stringMap } from './common.js';
-import { workloadSchema } from './workload.js';
+import { type Workload, workloadSchema } from './workload.js';
 
-/** PROTOCOL_VERSION is bumped on any incompatible change to these messages. */
+/**
+ * PROTOCOL_VERSION is bumped on any incompatible change to these messages; additions that
+ * older peers can ignore (new optional fields, new verbs) keep it (ADR 0007, Revision 1).
+ */
 export const PROTOCOL_VERSION = 1;
 
 /** HOST_ID_PATTERN keeps host ids usable as one NATS subject token. */
@@ -28,48 +36,63 @@ export const workloadIdSchema = z
 /** workloadStateSchema is where a workload is in its life on a host. */
 export const workloadStateSchema = z.enum(['Starting', 'Running', 'Stopping', 'Failed']);
 
-/** workloadReportSchema is a host's report on one workload (the reply to start and status). */
-export const workloadReportSchema = z
-  .object({
-    id: workloadIdSchema,
-    uid: z.string(),
-    generation: z.number().int(),
-    state: workloadStateSchema,
-    message: z.string().optional(),
-    reason: z.string().optional(),
-    components: z.array(z.object({ name: z.string(), digest: z.string() }).strict()),
-  })
-  .strict();
+/** workloadReportSchema is a host's report on one workload (in heartbeats and the replies to start and status). */
+export const workloadReportSchema = z.object({
+  id: workloadIdSchema,
+  uid: z.string(),
+  generation: z.number().int(),
+  state: workloadStateSchema,
+  message: z.string().optional(),
+  reason: z.string().optional(),
+  components: z.array(z.object({ name: z.string(), digest: z.string() })),
+  /** hosts are the virtual hosts the workload claims (its `wasi:http` grants' `config.host`), lower-cased; absent from older hosts. */
+  hosts: z.array(z.string().max(253)).max(64).optional(),
+});
 
 /** capacitySchema is what a host can take on, for scheduling. */
-export const capacitySchema = z
-  .object({
-    maxWorkloads: z.number().int().min(0).describe('How many workloads the host accepts.'),
-    workloads: z.number().int().min(0).describe('How many workloads it runs now.'),
-    cpus: z.number().int().min(1).describe('Logical CPUs of the machine.'),
-    memoryBytes: z.number().int().min(0).describe('Total memory of the machine.'),
-    freeMemoryBytes: z.number().int().min(0).describe('Free memory of the machine.'),
-  })
-  .strict();
+export const capacitySchema = z.object({
+  maxWorkloads: z.number().int().min(0).describe('How many workloads the host accepts.'),
+  workloads: z.number().int().min(0).describe('How many workloads it runs now.'),
+  cpus: z.number().int().min(1).describe('Logical CPUs of the machine.'),
+  memoryBytes: z.number().int().min(0).describe('Total memory of the machine.'),
+  freeMemoryBytes: z.number().int().min(0).describe('Free memory of the machine.'),
+});
+
+/** podIdentitySchema is the Kubernetes pod a host runs in (from the downward API). */
+export const podIdentitySchema = z.object({
+  namespace: z.string().min(1).max(63),
+  name: z.string().min(1).max(253),
+  uid: z.string().min(1).max(128),
+  ip: z.union([z.ipv4(), z.ipv6()]),
+});
 
 /** heartbeatSchema is what a host publishes every few seconds and in reply to a ping. */
-export const heartbeatSchema = z
-  .object({
-    protocol: z.literal(PROTOCOL_VERSION),
-    hostId: hostIdSchema,
-    podName: z.string().optional().describe('Kubernetes pod the host runs in, if any.'),
-    labels: stringMap,
-    capacity: capacitySchema,
-    interfaces: z.array(z.string()).describe('WIT interfaces the host provides, e.g. wasi:keyvalue/store.'),
-    workloads: z.array(workloadReportSchema),
-    /** intervalSeconds is the heartbeat period; consumers expire the host after K missed beats. */
-    intervalSeconds: z.number().positive(),
-    /** stopping is true in the last heartbeat of a host shutting down: forget it at once. */
-    stopping: z.boolean().optional(),
-    startedAt: z.string().describe('When the host started (RFC 3339).'),
-    sentAt: z.string().describe('When this heartbeat was sent (RFC 3339).'),
-  })
-  .strict();
+export const heartbeatSchema = z.object({
+  protocol: z.literal(PROTOCOL_VERSION),
+  hostId: hostIdSchema,
+  podName: z.string().optional().describe('Kubernetes pod the host runs in, if any (also in pod.name).'),
+  /** pod is the host's pod, when it runs in one and was told (`--pod-*` flags, downward API). */
+  pod: podIdentitySchema.optional(),
+  labels: stringMap,
+  capacity: capacitySchema,
+  /**
+   * interfaces are the WIT interfaces the host provides: each unversioned
+   * (`wasi:keyvalue/store`) and, when its plugin declares versions, at each version
+   * (`wasi:keyvalue/store@0.2.0-draft`). The WASI core is always provided and not listed.
+   */
+  interfaces: z.array(z.string().max(256)).max(4096),
+  /** httpPort is the port of the host's HTTP server, when it serves HTTP. */
+  httpPort: z.number().int().min(1).max(65535).optional(),
+  /** cordoned is true while the host refuses starts of workloads it does not run yet. */
+  cordoned: z.boolean().default(false),
+  workloads: z.array(workloadReportSchema),
+  /** intervalSeconds is the heartbeat period; consumers expire the host after K missed beats. */
+  intervalSeconds: z.number().positive(),
+  /** stopping is true in the last heartbeat of a host shutting down: forget it at once. */
+  stopping: z.boolean().optional(),
+  startedAt: z.string().describe('When the host started (RFC 3339).'),
+  sentAt: z.string().describe('When this heartbeat was sent (RFC 3339).'),
+});
 
 /** startRequestSchema asks a host to run (or replace) a workload. */
 export const startRequestSchema = z
@@ -80,32 +103,46 @@ export const startRequestSchema = z
   })
   .strict();
 
-/** stopRequestSchema asks a host to stop a workload. */
-export const stopRequestSchema = z.object({ id: workloadIdSchema }).strict();
+/**
+ * stopRequestSchema asks a host to stop a workload. With `uid`, the stop only applies to
+ * that incarnation: a workload recreated under the same name (another uid) is left running.
+ */
+export const stopRequestSchema = z
+  .object({ id: workloadIdSchema, uid: z.string().min(1).max(128).optional() })
+  .strict();
+
+/** cordonRequestSchema is the (empty) body of `cordon` and `uncordon`: the verb says which. */
+export const cordonRequestSchema = z.object({}).strict();
 
 /** statusRequestSchema asks a host about one workload, or all of them when id is absent. */
 export const statusRequestSchema = z.object({ id: workloadIdSchema.optional() }).strict();
 
 /** protocolErrorSchema is the error half of every reply; `code` is stable, `message` is for people. */
-export const protocolErrorSchema = z.object({ code: z.string().min(1), message: z.string() }).strict();
+export const protocolErrorSchema = z.object({ code: z.string().min(1), message: z.string() });
 
-const failure = z.object({ ok: z.literal(false), error: protocolErrorSchema }).strict();
+const failure = z.object({ ok: z.literal(false), error: protocolErrorSchema });
 
 /** startReplySchema answers a start: the workload's report, or why it did not start. */
 export const startReplySchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), workload: workloadReportSchema }).strict(),
+  z.object({ ok: z.literal(true), workload: workloadReportSchema }),
   failure,
 ]);
 
-/** stopReplySchema answers a stop. */
+/** stopReplySchema answers a stop; `absent` says the host did not have the workload (a stop is idempotent). */
 export const stopReplySchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), id: workloadIdSchema }).strict(),
+  z.object({ ok: z.literal(true), id: workloadIdSchema, absent: z.boolean().optional() }),
+  failure,
+]);
+
+/** cordonReplySchema answers cordon and uncordon with the host's new state. */
+export const cordonReplySchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), hostId: hostIdSchema, cordoned: z.boolean() }),
   failure,
 ]);
 
 /** statusReplySchema answers a status request with the reports asked for. */
 export const statusReplySchema = z.discriminatedUnion('ok', [
-  z.object({ ok: z.literal(true), hostId: hostIdSchema, workloads: z.array(workloadReportSchema) }).strict(),
+  z.object({ ok: z.literal(true), hostId: hostIdSchema, workloads: z.array(workloadReportSchema) }),
   failure,
 ]);
 
@@ -129,3 +166,87 @@ export type StartReply = z.infer<typeof startReplySchema>;
 export type StopReply = z.infer<typeof stopReplySchema>;
 /** StatusReply answers a status request. */
 export type StatusReply = z.infer<typeof statusReplySchema>;
+/** CordonReply answers cordon and uncordon. */
+export type CordonReply = z.infer<typeof cordonReplySchema>;
+/** PodIdentity is the pod a host runs in. */
+export type PodIdentity = z.infer<typeof podIdentitySchema>;
+
+/** WASI_CORE_PACKAGES are provided by every host to every component: never granted, announced or scheduled on. */
+export const WASI_CORE_PACKAGES: readonly string[] = Object.freeze([
+  'wasi:cli',
+  'wasi:clocks',
+  'wasi:random',
+  'wasi:io',
+  'wasi:filesystem',
+  'wasi:sockets',
+]);
+
+/** WASI_CORE_INTERFACES are the interfaces outside WASI_CORE_PACKAGES every host links for every component. */
+export const WASI_CORE_INTERFACES: readonly string[] = Object.freeze(['wasi:http/types', 'wasi:http/outgoing-handler']);
+
+/** InterfaceEntry is an interface name (`wasi:keyvalue/store`) and, when pinned, its version. */
+export interface InterfaceEntry {
+  readonly name: string;
+  readonly version?: string | undefined;
+}
+
+/** parseInterfaceEntry splits `namespace:package/interface@version` into name and version. */
+export function parseInterfaceEntry(entry: string): InterfaceEntry {
+  const at = entry.indexOf('@');
+  return at < 0 ? { name: entry } : { name: entry.slice(0, at), version: entry.slice(at + 1) };
+}
+
+/** isWasiCore says whether an interface (versioned or not) is part of the always-provided WASI core. */
+export function isWasiCore(iface: string): boolean {
+  const { name } = parseInterfaceEntry(iface);
+  const slash = name.indexOf('/');
+  const pkg = slash < 0 ? name : name.slice(0, slash);
+  return WASI_CORE_PACKAGES.includes(pkg) || WASI_CORE_INTERFACES.includes(name);
+}
+
+function semver(v: string): { core: [number, number, number]; pre: string } | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)(?:-(.+))?$/.exec(v);
+  return m ? { core: [Number(m[1]), Number(m[2]), Number(m[3])], pre: m[4] ?? '' } : undefined;
+}
+
+/**
+ * interfaceVersionsCompatible says whether an interface at version `a` serves one at `b`:
+ * the same major version (the same minor for 0.x) and the same pre-release tag; patch
+ * versions may differ (wasi:http 0.2.0 and 0.2.10 link alike). It is the host's grant rule.
+ */
+export function interfaceVersionsCompatible(a: string, b: string): boolean {
+  const x = semver(a);
+  const y = semver(b);
+  if (!x || !y) return a === b;
+  if (x.core[0] !== y.core[0]) return false;
+  if (x.core[0] === 0 && x.core[1] !== y.core[1]) return false;
+  return x.pre === y.pre;
+}
+
+/**
+ * providesInterface says whether a host announcing `announced` serves `required`: any entry
+ * of that name for an unversioned requirement, a compatible versioned entry otherwise (a
+ * host that announces no version of an interface serves only unversioned requirements).
+ */
+export function providesInterface(announced: readonly string[], required: string): boolean {
+  const want = parseInterfaceEntry(required);
+  return announced.some((entry) => {
+    const have = parseInterfaceEntry(entry);
+    if (have.name !== want.name) return false;
+    if (want.version === undefined) return true;
+    return have.version !== undefined && interfaceVersionsCompatible(have.version, want.version);
+  });
+}
+
+/** workloadIdOf is the id hosts know a workload by: `namespace/name` (namespace `default` when unset). */
+export function workloadIdOf(workload: Workload): string {
+  return `${workload.metadata.namespace ?? 'default'}/${workload.metadata.name}`;
+}
+
+/** virtualHostsOf lists the virtual hosts a workload claims: its `wasi:http` grants' `config.host`, lower-cased. */
+export function virtualHostsOf(workload: Workload): string[] {
+  const hosts = workload.spec.hostInterfaces
+    .filter((h) => h.namespace === 'wasi' && h.package === 'http' && h.config?.host)
+    .map((h) => h.config!.host!.toLowerCase());
+  return [...new Set(hosts)].sort();
+}

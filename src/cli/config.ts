@@ -13,6 +13,19 @@ export interface CliConfig {
   readonly workDir: string;
   /** logLevel is the pino level (SKIFF_LOG_LEVEL, default info). */
   readonly logLevel: string;
+  /**
+   * pod is the pod `skiff host` runs in, as the downward API puts it in the environment
+   * (SKIFF_POD_NAMESPACE, SKIFF_POD_NAME, SKIFF_POD_UID, SKIFF_POD_IP); `--pod-*` flags win.
+   */
+  readonly pod: PodEnv;
+}
+
+/** PodEnv holds the SKIFF_POD_* variables that are set (unchecked: `skiff host` validates them with its flags). */
+export interface PodEnv {
+  readonly namespace?: string | undefined;
+  readonly name?: string | undefined;
+  readonly uid?: string | undefined;
+  readonly ip?: string | undefined;
 }
 
 /** loadConfig reads the configuration from an environment (process.env by default). */
@@ -22,5 +35,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     cacheDir: join(env.SKIFF_CACHE ?? join(home, '.cache', 'skiff'), 'engine'),
     workDir: env.SKIFF_WORKDIR ?? join(tmpdir(), `skiff-work-${process.pid}`),
     logLevel: env.SKIFF_LOG_LEVEL ?? 'info',
+    pod: Object.freeze({
+      namespace: env.SKIFF_POD_NAMESPACE || undefined,
+      name: env.SKIFF_POD_NAME || undefined,
+      uid: env.SKIFF_POD_UID || undefined,
+      ip: env.SKIFF_POD_IP || undefined,
+    }),
   });
 }

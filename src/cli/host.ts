@@ -1,10 +1,11 @@
 /**
  * `skiff host --nats URL [--name N] [--label k=v]… [--port P]`: a long-running host. It serves
  * HTTP for its workloads by Host header, exposes /metrics, heartbeats over NATS and answers
- * start / stop / status requests until SIGTERM or SIGINT. Capabilities use the NATS backends.
+ * start / stop / status / cordon requests until SIGTERM or SIGINT. Capabilities use the NATS
+ * backends. In a pod, `--pod-*` flags (or SKIFF_POD_* from the downward API) name it.
  */
 import { hostname } from 'node:os';
-import { HOST_ID_PATTERN } from '../api/index.js';
+import { HOST_ID_PATTERN, type PodIdentity, podIdentitySchema } from '../api/index.js';
 import { NATS_FLAGS, NATS_USAGE, natsSettings } from '../nats/config.js';
 import { connectNats } from '../nats/connection.js';
 import { HostControl } from '../runtime/control/index.js';
@@ -16,11 +17,17 @@ import { ociSource } from '../runtime/oci/index.js';
 import { natsPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { intFlag, type ParsedArgs, parseArgs, UsageError } from './args.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type PodEnv } from './config.js';
 
 const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port 8080] [--bind 0.0.0.0]
-                  [--metrics-port 9464] [--heartbeat-seconds 5] [--max-workloads 100] [--pod-name NAME]
+                  [--metrics-port 9464] [--heartbeat-seconds 5] [--max-workloads 100]
+                  [--pod-namespace NS --pod-name NAME --pod-uid UID --pod-ip IP]
+  --pod-*  the pod the host runs in (default: SKIFF_POD_NAMESPACE, SKIFF_POD_NAME, SKIFF_POD_UID,
+           SKIFF_POD_IP, e.g. from the downward API); all four together, or --pod-name alone
 ${NATS_USAGE}`;
+
+/** HTTP_INTERFACE is what a host with an HTTP server provides: wasi:http's incoming handler, any 0.2.x. */
+export const HTTP_INTERFACE = 'wasi:http/incoming-handler@0.2.0';
 
 /** parseLabels reads repeated `--label k=v` flags. */
 export function parseLabels(values: readonly string[]): Record<string, string> {
@@ -42,10 +49,38 @@ export function defaultHostId(name = hostname()): string {
   return id || 'host';
 }
 
+/**
+ * podIdentity reads the pod a host runs in from `--pod-*` flags (winning) and SKIFF_POD_*:
+ * all of namespace, name, uid and ip give `pod`; a name alone gives only `podName`.
+ */
+export function podIdentity(
+  flags: ReadonlyMap<string, readonly string[]>,
+  env: PodEnv = {},
+): { podName?: string; pod?: PodIdentity } {
+  const get = (k: keyof PodEnv) => flags.get(`pod-${k}`)?.at(-1) ?? env[k];
+  const raw = { namespace: get('namespace'), name: get('name'), uid: get('uid'), ip: get('ip') };
+  if (raw.namespace === undefined && raw.uid === undefined && raw.ip === undefined) {
+    return raw.name === undefined ? {} : { podName: raw.name };
+  }
+  const missing = (Object.keys(raw) as (keyof PodEnv)[]).filter((k) => raw[k] === undefined);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `--pod-namespace, --pod-name, --pod-uid and --pod-ip go together; missing ${missing.map((k) => `--pod-${k}`).join(', ')}`,
+    );
+  }
+  const parsed = podIdentitySchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`--pod-${String(issue.path[0])}: ${issue.message}`);
+  }
+  return { podName: parsed.data.name, pod: parsed.data };
+}
+
 /** run runs `skiff host` until SIGINT/SIGTERM; it resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
   let args: ParsedArgs;
   let options: ReturnType<typeof hostOptions>;
+  let config: ReturnType<typeof loadConfig>;
   try {
     args = parseArgs(argv, {
       ...NATS_FLAGS,
@@ -56,19 +91,22 @@ export async function run(argv: string[]): Promise<number> {
       'metrics-port': true,
       'heartbeat-seconds': true,
       'max-workloads': true,
+      'pod-namespace': true,
       'pod-name': true,
+      'pod-uid': true,
+      'pod-ip': true,
       help: false,
     });
     if (args.flags.has('help')) {
       process.stdout.write(USAGE);
       return 0;
     }
-    options = hostOptions(args);
+    config = loadConfig();
+    options = hostOptions(args, config.pod);
   } catch (err) {
     process.stderr.write(`skiff host: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const config = loadConfig();
   const logger = createLogger({ level: config.logLevel }).child({ host: options.id });
 
   let nc: Awaited<ReturnType<typeof connectNats>>;
@@ -91,18 +129,22 @@ export async function run(argv: string[]): Promise<number> {
     options.metricsPort !== 0 ? new AdminHandler({ port: options.metricsPort, hostname: options.bind }) : undefined;
   if (admin) builder.withHttpHandler(admin);
   const host = builder.build();
-  const control = new HostControl({
-    nc,
-    host,
-    logger,
-    heartbeatSeconds: options.heartbeatSeconds,
-    labels: options.labels,
-    podName: options.podName,
-    maxWorkloads: options.maxWorkloads,
-    extraInterfaces: ['wasi:http/incoming-handler'],
-  });
+  let control: HostControl | undefined;
   try {
     await host.start();
+    // Built once the HTTP server listens, so heartbeats carry its port.
+    control = new HostControl({
+      nc,
+      host,
+      logger,
+      heartbeatSeconds: options.heartbeatSeconds,
+      labels: options.labels,
+      podName: options.podName,
+      pod: options.pod,
+      httpPort: http.port,
+      maxWorkloads: options.maxWorkloads,
+      extraInterfaces: [HTTP_INTERFACE],
+    });
     await control.start();
   } catch (err) {
     process.stderr.write(`skiff host: cannot start: ${(err as Error).message}\n`);
@@ -125,7 +167,7 @@ export async function run(argv: string[]): Promise<number> {
   return 0;
 }
 
-function hostOptions(args: ParsedArgs) {
+function hostOptions(args: ParsedArgs, podEnv: PodEnv) {
   const nats = natsSettings(args);
   if (!nats) throw new UsageError('--nats URL (or SKIFF_NATS_URL) is required');
   const id = args.flags.get('name')?.at(-1) ?? defaultHostId();
@@ -143,6 +185,6 @@ function hostOptions(args: ParsedArgs) {
     metricsPort: intFlag(args, 'metrics-port', 9464, 0, 65535),
     heartbeatSeconds: heartbeat,
     maxWorkloads: intFlag(args, 'max-workloads', 100, 1, 100_000),
-    podName: args.flags.get('pod-name')?.at(-1),
+    ...podIdentity(args.flags, podEnv),
   };
 }

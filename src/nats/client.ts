@@ -5,6 +5,7 @@
  */
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
+  cordonReplySchema,
   type Heartbeat,
   heartbeatSchema,
   startReplySchema,
@@ -15,7 +16,7 @@ import {
 } from '../api/index.js';
 import { BadMessageError, decode, encode } from './codec.js';
 import type { HostChange, HostTracker } from './hosts.js';
-import { HEARTBEATS, HOSTS_PING, workloadSubject } from './subjects.js';
+import { HEARTBEATS, HOSTS_PING, hostAdminSubject, workloadSubject } from './subjects.js';
 
 /** ControlError is an error reply from a host, or a host that did not answer; `code` is stable. */
 export class ControlError extends Error {
@@ -25,6 +26,11 @@ export class ControlError extends Error {
     super(message, options);
     this.code = code;
   }
+}
+
+/** StopResult says how a stop went: `absent` when the host did not have the workload (nothing to do). */
+export interface StopResult {
+  readonly absent: boolean;
 }
 
 /** ControlClientOptions bound how long requests wait. */
@@ -83,10 +89,24 @@ export class ControlClient {
     return reply.workload;
   }
 
-  /** stop asks `hostId` to stop workload `id` (`namespace/name`). */
-  async stop(hostId: string, id: string): Promise<void> {
-    const reply = await this.#request(workloadSubject(hostId, 'stop'), { id }, stopReplySchema, this.#timeoutMs);
+  /**
+   * stop asks `hostId` to stop workload `id` (`namespace/name`). With `uid`, only that
+   * incarnation is stopped: another uid under the same name fails with SKIFF_UID_MISMATCH.
+   * A workload the host does not have is not an error (`absent: true`).
+   */
+  async stop(hostId: string, id: string, uid?: string): Promise<StopResult> {
+    const body = uid === undefined ? { id } : { id, uid };
+    const reply = await this.#request(workloadSubject(hostId, 'stop'), body, stopReplySchema, this.#timeoutMs);
     if (!reply.ok) throw new ControlError(reply.error.code, reply.error.message);
+    return { absent: reply.absent === true };
+  }
+
+  /** cordon cordons `hostId` (it then refuses starts of workloads it does not run) or uncordons it; resolves with the new state. */
+  async cordon(hostId: string, cordoned: boolean): Promise<boolean> {
+    const subject = hostAdminSubject(hostId, cordoned ? 'cordon' : 'uncordon');
+    const reply = await this.#request(subject, {}, cordonReplySchema, this.#timeoutMs);
+    if (!reply.ok) throw new ControlError(reply.error.code, reply.error.message);
+    return reply.cordoned;
   }
 
   /** status asks `hostId` about workload `id`, or about every workload when id is absent. */

@@ -10,6 +10,7 @@ import {
   type NatsConnection,
   type NodeConnectionOptions,
   nkeyAuthenticator,
+  type Status,
 } from '@nats-io/transport-node';
 import type { Logger } from '../telemetry/logger.js';
 import type { NatsSettings } from './config.js';
@@ -131,5 +132,29 @@ async function watchStatus(nc: NatsConnection, logger: Logger | undefined, onRec
     if (s.type === 'disconnect') logger.warn({ server: s.server }, 'NATS disconnected; reconnecting');
     else if (s.type === 'reconnect') logger.info({ server: s.server }, 'NATS reconnected');
     else if (s.type === 'error') logger.error({ err: s.error.message }, 'NATS error');
+  }
+}
+
+/** ConnectionEvent is a change of a NATS connection that consumers act on. */
+export type ConnectionEvent = 'disconnect' | 'reconnect';
+
+/**
+ * connectionEvents yields 'disconnect' when the connection to NATS is lost and 'reconnect'
+ * when it is back, until the connection closes or `signal` aborts. (nats.js reports many more
+ * status types; these two are what "is NATS up?" needs.)
+ */
+export async function* connectionEvents(nc: NatsConnection, signal?: AbortSignal): AsyncGenerator<ConnectionEvent> {
+  // nats.js's status iterator has stop(), which also ends a pending wait; its type does not say so.
+  const status = nc.status() as AsyncIterable<Status> & { stop?: () => void };
+  const stop = () => status.stop?.();
+  signal?.addEventListener('abort', stop, { once: true });
+  try {
+    if (signal?.aborted) return;
+    for await (const s of status) {
+      if (s.type === 'disconnect' || s.type === 'reconnect') yield s.type;
+    }
+  } finally {
+    signal?.removeEventListener('abort', stop);
+    stop();
   }
 }

@@ -4,9 +4,16 @@
  * that parses messages with zod on receive (`codec.ts`), the controller-side client of the
  * control protocol (`client.ts`) and heartbeat expiry (`hosts.ts`).
  */
-export { ControlClient, type ControlClientOptions, ControlError } from './client.js';
+export { ControlClient, type ControlClientOptions, ControlError, type StopResult } from './client.js';
 export { BadMessageError, decode, encode } from './codec.js';
 export { NATS_FLAGS, NATS_USAGE, type NatsSettings, NatsSettingsError, natsSettings } from './config.js';
-export { type ConnectOptions, connectNats, NatsConnectError, reconnectDelay } from './connection.js';
+export {
+  type ConnectionEvent,
+  type ConnectOptions,
+  connectionEvents,
+  connectNats,
+  NatsConnectError,
+  reconnectDelay,
+} from './connection.js';
 export { DEFAULT_MISSED_HEARTBEATS, type HostChange, type HostEntry, HostTracker } from './hosts.js';
 export * from './subjects.js';

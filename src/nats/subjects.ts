@@ -16,6 +16,9 @@ export const HOSTS_PING = `${SUBJECT_PREFIX}.hosts.ping`;
 /** WorkloadVerb is a request a host answers about its workloads. */
 export type WorkloadVerb = 'start' | 'stop' | 'status';
 
+/** HostVerb is a request a host answers about itself (sibling of its workload requests). */
+export type HostVerb = 'cordon' | 'uncordon';
+
 /** hostToken checks that a host id is one subject token (no '.', '*', '>' or spaces). */
 export function hostToken(hostId: string): string {
   if (!HOST_ID_PATTERN.test(hostId)) {
@@ -37,6 +40,16 @@ export function workloadSubject(hostId: string, verb: WorkloadVerb): string {
 /** hostWorkloadSubjects matches every workload request of one host. */
 export function hostWorkloadSubjects(hostId: string): string {
   return `${SUBJECT_PREFIX}.host.${hostToken(hostId)}.workload.*`;
+}
+
+/** hostAdminSubject is where one host answers requests about itself (`skiff.host.<id>.admin.cordon`). */
+export function hostAdminSubject(hostId: string, verb: HostVerb): string {
+  return `${SUBJECT_PREFIX}.host.${hostToken(hostId)}.admin.${verb}`;
+}
+
+/** hostAdminSubjects matches every request of one host about itself. */
+export function hostAdminSubjects(hostId: string): string {
+  return `${SUBJECT_PREFIX}.host.${hostToken(hostId)}.admin.*`;
 }
 
 /** workloadLogSubject is where a workload's wasi:logging lines are published (`skiff ctl logs`). */

@@ -27,13 +27,19 @@ export interface WorkloadStatus {
   readonly components: readonly { name: string; digest: string }[];
 }
 
+/** StopOptions are preconditions of a stop. */
+export interface StopOptions {
+  /** uid, when set, must be the uid of the workload the host has; otherwise the stop is refused (SKIFF_UID_MISMATCH). */
+  readonly uid?: string | undefined;
+}
+
 /**
  * HostApi is how callers (the CLI, the control protocol, tests) drive a host. Starts and
  * stops of one workload id run one after the other, in the order they were called.
  */
 export interface HostApi {
   workloadStart(workload: Workload, options?: StartOptions): Promise<WorkloadStatus>;
-  workloadStop(id: string): Promise<void>;
+  workloadStop(id: string, options?: StopOptions): Promise<void>;
   workloadStatus(id: string): WorkloadStatus;
   list(): WorkloadStatus[];
 }
@@ -209,13 +215,20 @@ export class Host implements HostApi, HostView {
     return status;
   }
 
-  workloadStop(id: string): Promise<void> {
-    return this.#serialize(id, () => this.#stop(id));
+  workloadStop(id: string, options: StopOptions = {}): Promise<void> {
+    return this.#serialize(id, () => this.#stop(id, options));
   }
 
-  async #stop(id: string): Promise<void> {
+  async #stop(id: string, options: StopOptions): Promise<void> {
     const entry = this.#entries.get(id);
     if (!entry) throw new WorkloadNotFoundError(id);
+    // Checked in the workload's queue, after any start before it: a stale stop never kills a recreated workload.
+    if (options.uid !== undefined && options.uid !== entry.status.uid) {
+      throw new SkiffError(
+        'SKIFF_UID_MISMATCH',
+        `workload ${id} is uid ${entry.status.uid}, not ${options.uid}: not stopped`,
+      );
+    }
     entry.status = { ...entry.status, state: 'Stopping' };
     await entry.workload?.stop();
     this.#entries.delete(id);

@@ -64,6 +64,13 @@ export interface HostPlugin {
   /** exports are guest exports the plugin drives, if any (`wasmcloud:messaging/handler`). */
   readonly exports?: readonly string[];
   /**
+   * versions are the versions of the WIT package the plugin implements (`0.2.0-draft`).
+   * Heartbeats announce each of its interfaces at each version, so a scheduler can place a
+   * workload whose grant names a version; a plugin without versions only matches grants
+   * that name none.
+   */
+  readonly versions?: readonly string[];
+  /**
    * implied maps an interface to the interfaces a grant of it brings along, because its
    * functions hand out their resources (`wasi:blobstore/blobstore` → `wasi:blobstore/container`).
    * A package's `types` interface is always implied by a grant of any of its interfaces.

@@ -2,14 +2,17 @@
  * Building heartbeats: what a host tells controllers about itself every few seconds.
  */
 import { cpus, freemem, totalmem } from 'node:os';
-import type { Heartbeat, WorkloadReport } from '../../api/index.js';
-import { PROTOCOL_VERSION } from '../../api/index.js';
+import type { Heartbeat, PodIdentity, WorkloadReport } from '../../api/index.js';
+import { PROTOCOL_VERSION, parseInterfaceEntry } from '../../api/index.js';
 import type { WorkloadStatus } from '../host.js';
+import type { HostPlugin } from '../plugin.js';
 
 /** HostIdentity is the static part of every heartbeat. */
 export interface HostIdentity {
   readonly hostId: string;
   readonly podName?: string | undefined;
+  readonly pod?: PodIdentity | undefined;
+  readonly httpPort?: number | undefined;
   readonly labels: Readonly<Record<string, string>>;
   readonly maxWorkloads: number;
   readonly intervalSeconds: number;
@@ -17,7 +20,7 @@ export interface HostIdentity {
 }
 
 /** toReport turns a host's WorkloadStatus into its wire form (dropping undefined fields). */
-export function toReport(status: WorkloadStatus): WorkloadReport {
+export function toReport(status: WorkloadStatus, hosts: readonly string[] = []): WorkloadReport {
   return {
     id: status.id,
     uid: status.uid,
@@ -26,33 +29,62 @@ export function toReport(status: WorkloadStatus): WorkloadReport {
     ...(status.message !== undefined ? { message: status.message } : {}),
     ...(status.reason !== undefined ? { reason: status.reason } : {}),
     components: status.components.map((c) => ({ name: c.name, digest: c.digest })),
+    hosts: [...hosts],
   };
 }
 
-/** buildHeartbeat assembles a heartbeat from the host's identity, interfaces and workloads. */
-export function buildHeartbeat(
-  identity: HostIdentity,
-  interfaces: readonly string[],
-  workloads: readonly WorkloadStatus[],
-  options: { stopping?: boolean; now?: Date } = {},
-): Heartbeat {
+/**
+ * announcedInterfaces lists what a host provides, sorted: every plugin interface (imports
+ * and driven exports) unversioned and at each version the plugin declares, plus `extra`
+ * entries (a versioned extra is announced unversioned too).
+ */
+export function announcedInterfaces(plugins: readonly HostPlugin[], extra: readonly string[] = []): string[] {
+  const out = new Set<string>();
+  for (const p of plugins) {
+    for (const iface of [...p.imports, ...(p.exports ?? [])]) {
+      out.add(iface);
+      for (const v of p.versions ?? []) out.add(`${iface}@${v}`);
+    }
+  }
+  for (const entry of extra) {
+    out.add(entry);
+    out.add(parseInterfaceEntry(entry).name);
+  }
+  return [...out].sort();
+}
+
+/** HeartbeatState is the changing part of a heartbeat. */
+export interface HeartbeatState {
+  readonly interfaces: readonly string[];
+  readonly workloads: readonly WorkloadReport[];
+  readonly cordoned: boolean;
+  readonly stopping?: boolean | undefined;
+  readonly now?: Date | undefined;
+}
+
+/** buildHeartbeat assembles a heartbeat from the host's identity and current state. */
+export function buildHeartbeat(identity: HostIdentity, state: HeartbeatState): Heartbeat {
+  const podName = identity.pod?.name ?? identity.podName;
   return {
     protocol: PROTOCOL_VERSION,
     hostId: identity.hostId,
-    ...(identity.podName ? { podName: identity.podName } : {}),
+    ...(podName ? { podName } : {}),
+    ...(identity.pod ? { pod: { ...identity.pod } } : {}),
     labels: { ...identity.labels },
     capacity: {
       maxWorkloads: identity.maxWorkloads,
-      workloads: workloads.length,
+      workloads: state.workloads.length,
       cpus: Math.max(1, cpus().length),
       memoryBytes: totalmem(),
       freeMemoryBytes: freemem(),
     },
-    interfaces: [...new Set(interfaces)].sort(),
-    workloads: workloads.map(toReport),
+    interfaces: [...new Set(state.interfaces)].sort(),
+    ...(identity.httpPort ? { httpPort: identity.httpPort } : {}),
+    cordoned: state.cordoned,
+    workloads: [...state.workloads],
     intervalSeconds: identity.intervalSeconds,
-    ...(options.stopping ? { stopping: true } : {}),
+    ...(state.stopping ? { stopping: true } : {}),
     startedAt: identity.startedAt.toISOString(),
-    sentAt: (options.now ?? new Date()).toISOString(),
+    sentAt: (state.now ?? new Date()).toISOString(),
   };
 }

@@ -1,7 +1,21 @@
 /**
- * The host side of the control protocol: HostControl answers start / stop / status requests
- * and pings over NATS for one Host and publishes its heartbeats (`server.ts`), built by
- * `heartbeat.ts`. Subjects are in `src/nats/subjects.ts`, messages in `src/api/protocol.ts`.
+ * The host side of the control protocol: HostControl answers start / stop / status and
+ * cordon / uncordon requests and pings over NATS for one Host and publishes its heartbeats
+ * (`server.ts`), built by `heartbeat.ts`; `claims.ts` remembers the virtual hosts each
+ * workload claims. Subjects are in `src/nats/subjects.ts`, messages in `src/api/protocol.ts`.
  */
-export { buildHeartbeat, type HostIdentity, toReport } from './heartbeat.js';
-export { CapacityError, type ControlledHost, HostControl, type HostControlOptions } from './server.js';
+export { type Incarnation, RouteClaims } from './claims.js';
+export {
+  announcedInterfaces,
+  buildHeartbeat,
+  type HeartbeatState,
+  type HostIdentity,
+  toReport,
+} from './heartbeat.js';
+export {
+  CapacityError,
+  type ControlledHost,
+  CordonedError,
+  HostControl,
+  type HostControlOptions,
+} from './server.js';

@@ -1,27 +1,35 @@
 /**
  * HostControl answers the control protocol for one host: start / stop / status requests on
- * `skiff.host.<id>.workload.*`, pings on `skiff.hosts.ping`, and a heartbeat every N seconds.
- * Every request is parsed with zod first; a bad one gets an error reply and changes nothing.
+ * `skiff.host.<id>.workload.*`, cordon / uncordon on `skiff.host.<id>.admin.*`, pings on
+ * `skiff.hosts.ping`, and a heartbeat every N seconds. Every request is parsed with zod
+ * first; a bad one gets an error reply and changes nothing.
  */
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
+  cordonRequestSchema,
+  type Heartbeat,
+  type PodIdentity,
   type ProtocolErrorBody,
   type StartRequest,
   startRequestSchema,
   statusRequestSchema,
   stopRequestSchema,
+  virtualHostsOf,
   type WorkloadReport,
+  workloadIdOf,
 } from '../../api/index.js';
 import { BadMessageError, decode, encode } from '../../nats/codec.js';
-import { heartbeatSubject, HOSTS_PING, hostWorkloadSubjects } from '../../nats/subjects.js';
+import { HOSTS_PING, heartbeatSubject, hostAdminSubjects, hostWorkloadSubjects } from '../../nats/subjects.js';
 import type { Logger } from '../../telemetry/logger.js';
-import type { HostApi } from '../host.js';
-import { buildHeartbeat, type HostIdentity, toReport } from './heartbeat.js';
+import type { HostApi, WorkloadStatus } from '../host.js';
+import type { HostPlugin } from '../plugin.js';
+import { type Incarnation, RouteClaims } from './claims.js';
+import { announcedInterfaces, buildHeartbeat, type HostIdentity, toReport } from './heartbeat.js';
 
-/** ControlledHost is what HostControl drives: the HostApi plus the host's id and interfaces. */
+/** ControlledHost is what HostControl drives: the HostApi plus the host's id and plugins. */
 export interface ControlledHost extends HostApi {
   readonly id: string;
-  readonly interfaces: readonly string[];
+  readonly plugins: readonly HostPlugin[];
 }
 
 /** HostControlOptions configure the protocol side of a host. */
@@ -33,10 +41,16 @@ export interface HostControlOptions {
   readonly heartbeatSeconds?: number;
   readonly labels?: Readonly<Record<string, string>>;
   readonly podName?: string | undefined;
+  /** pod is the Kubernetes pod the host runs in (downward API), announced in heartbeats. */
+  readonly pod?: PodIdentity | undefined;
+  /** httpPort is the port of the host's HTTP server, announced in heartbeats. */
+  readonly httpPort?: number | undefined;
   /** maxWorkloads is the capacity announced in heartbeats (default 100); starts beyond it are refused. */
   readonly maxWorkloads?: number;
-  /** extraInterfaces are announced beside the plugins' (e.g. `wasi:http/incoming-handler` with an HTTP server). */
+  /** extraInterfaces are announced beside the plugins' (e.g. `wasi:http/incoming-handler@0.2.0` with an HTTP server). */
   readonly extraInterfaces?: readonly string[];
+  /** cordoned starts the host cordoned (default false). */
+  readonly cordoned?: boolean;
 }
 
 /** CapacityError refuses a start for a new workload on a full host. */
@@ -45,12 +59,20 @@ export class CapacityError extends Error {
   readonly code = 'SKIFF_HOST_FULL';
 }
 
+/** CordonedError refuses a start for a workload a cordoned host does not run yet. */
+export class CordonedError extends Error {
+  override readonly name = 'CordonedError';
+  readonly code = 'SKIFF_HOST_CORDONED';
+}
+
 type Reply = { ok: true; [key: string]: unknown } | { ok: false; error: ProtocolErrorBody };
 
 interface InFlight {
   uid: string | undefined;
   generation: number;
   promise: Promise<WorkloadReport>;
+  /** joinable is false once a stop for the id arrived: a later identical start must run after that stop. */
+  joinable: boolean;
 }
 
 /** HostControl connects a host to the control protocol. */
@@ -59,21 +81,26 @@ export class HostControl {
   readonly #host: ControlledHost;
   readonly #logger: Logger;
   readonly #identity: HostIdentity;
-  readonly #extraInterfaces: readonly string[];
+  readonly #interfaces: readonly string[];
   readonly #subs: Subscription[] = [];
   /** #busy holds the starts and stops in progress (the host orders them per workload id). */
   readonly #busy = new Set<Promise<unknown>>();
   readonly #inflight = new Map<string, InFlight>();
+  readonly #claims = new RouteClaims();
+  #cordoned: boolean;
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: HostControlOptions) {
     this.#nc = options.nc;
     this.#host = options.host;
     this.#logger = options.logger.child({ component: 'control' });
-    this.#extraInterfaces = options.extraInterfaces ?? [];
+    this.#interfaces = announcedInterfaces(options.host.plugins, options.extraInterfaces ?? []);
+    this.#cordoned = options.cordoned ?? false;
     this.#identity = {
       hostId: options.host.id,
       podName: options.podName,
+      pod: options.pod,
+      httpPort: options.httpPort,
       labels: { ...(options.labels ?? {}) },
       maxWorkloads: options.maxWorkloads ?? 100,
       intervalSeconds: options.heartbeatSeconds ?? 5,
@@ -81,10 +108,17 @@ export class HostControl {
     };
   }
 
+  /** cordoned says whether the host refuses starts of workloads it does not run yet. */
+  get cordoned(): boolean {
+    return this.#cordoned;
+  }
+
   /** start subscribes to the host's subjects and sends the first heartbeat at once. */
   async start(): Promise<void> {
     const id = this.#host.id;
-    this.#subs.push(this.#nc.subscribe(hostWorkloadSubjects(id), { callback: (_e, m) => void this.#onRequest(m) }));
+    for (const subject of [hostWorkloadSubjects(id), hostAdminSubjects(id)]) {
+      this.#subs.push(this.#nc.subscribe(subject, { callback: (_e, m) => void this.#onRequest(m) }));
+    }
     this.#subs.push(
       this.#nc.subscribe(HOSTS_PING, {
         callback: (_e, m) => {
@@ -96,7 +130,7 @@ export class HostControl {
     this.#beat();
     this.#timer = setInterval(() => this.#beat(), this.#identity.intervalSeconds * 1000);
     this.#timer.unref();
-    this.#logger.info({ subjects: hostWorkloadSubjects(id) }, 'control protocol ready');
+    this.#logger.info({ subjects: [hostWorkloadSubjects(id), hostAdminSubjects(id)] }, 'control protocol ready');
   }
 
   /** stop stops answering, waits for requests in progress and sends a last `stopping` heartbeat. */
@@ -111,13 +145,22 @@ export class HostControl {
   }
 
   /** heartbeat is the host's current heartbeat. */
-  heartbeat(options: { stopping?: boolean } = {}) {
-    return buildHeartbeat(
-      this.#identity,
-      [...this.#host.interfaces, ...this.#extraInterfaces],
-      this.#host.list(),
-      options,
-    );
+  heartbeat(options: { stopping?: boolean } = {}): Heartbeat {
+    const statuses = this.#host.list();
+    const live: Incarnation[] = [...statuses];
+    for (const [id, f] of this.#inflight)
+      if (f.uid !== undefined) live.push({ id, uid: f.uid, generation: f.generation });
+    this.#claims.retain(live);
+    return buildHeartbeat(this.#identity, {
+      interfaces: this.#interfaces,
+      workloads: statuses.map((s) => this.#report(s)),
+      cordoned: this.#cordoned,
+      stopping: options.stopping,
+    });
+  }
+
+  #report(status: WorkloadStatus): WorkloadReport {
+    return toReport(status, this.#claims.hostsOf(status));
   }
 
   #beat(): void {
@@ -130,10 +173,11 @@ export class HostControl {
   }
 
   async #onRequest(msg: Msg): Promise<void> {
-    const verb = msg.subject.slice(msg.subject.lastIndexOf('.') + 1);
+    // skiff.host.<id>.<kind>.<verb>
+    const [kind, verb] = msg.subject.split('.').slice(-2) as [string, string];
     let reply: Reply;
     try {
-      reply = await this.#handle(verb, msg.data);
+      reply = await this.#handle(`${kind}.${verb}`, msg.data);
     } catch (err) {
       const e = err as Error & { code?: unknown };
       const code = typeof e.code === 'string' ? e.code : 'SKIFF_INTERNAL';
@@ -143,51 +187,87 @@ export class HostControl {
     if (msg.reply) msg.respond(encode(reply));
   }
 
-  async #handle(verb: string, data: Uint8Array): Promise<Reply> {
-    switch (verb) {
-      case 'start': {
-        const request = decode(startRequestSchema, data, 'start request');
-        return { ok: true, workload: await this.#start(request) };
+  async #handle(request: string, data: Uint8Array): Promise<Reply> {
+    switch (request) {
+      case 'workload.start': {
+        const body = decode(startRequestSchema, data, 'start request');
+        return { ok: true, workload: await this.#start(body) };
       }
-      case 'stop': {
-        const { id } = decode(stopRequestSchema, data, 'stop request');
-        await this.#track(this.#host.workloadStop(id));
-        return { ok: true, id };
+      case 'workload.stop': {
+        const { id, uid } = decode(stopRequestSchema, data, 'stop request');
+        return await this.#stop(id, uid);
       }
-      case 'status': {
+      case 'workload.status': {
         const { id } = decode(statusRequestSchema, data, 'status request');
         const statuses = id === undefined ? this.#host.list() : [this.#host.workloadStatus(id)];
-        return { ok: true, hostId: this.#host.id, workloads: statuses.map(toReport) };
+        return { ok: true, hostId: this.#host.id, workloads: statuses.map((s) => this.#report(s)) };
+      }
+      case 'admin.cordon':
+      case 'admin.uncordon': {
+        decode(cordonRequestSchema, data, `${request.slice(6)} request`);
+        const cordoned = request === 'admin.cordon';
+        if (cordoned !== this.#cordoned) {
+          this.#cordoned = cordoned;
+          this.#logger.info({ cordoned }, cordoned ? 'host cordoned' : 'host uncordoned');
+          this.#beat(); // tell consumers at once
+        }
+        return { ok: true, hostId: this.#host.id, cordoned };
       }
       default:
-        throw new BadMessageError(`unknown request "${verb}"`);
+        throw new BadMessageError(`unknown request "${request.slice(request.indexOf('.') + 1)}"`);
     }
   }
 
   #start(request: StartRequest): Promise<WorkloadReport> {
     const { workload } = request;
-    const id = `${workload.metadata.namespace ?? 'default'}/${workload.metadata.name}`;
+    const id = workloadIdOf(workload);
     const uid = workload.metadata.uid;
     const generation = workload.metadata.generation ?? 1;
     const pending = this.#inflight.get(id);
     // The same start arriving twice (a retry) joins the one in progress instead of starting twice.
-    if (pending && uid !== undefined && pending.uid === uid && pending.generation === generation) {
+    if (pending?.joinable && uid !== undefined && pending.uid === uid && pending.generation === generation) {
       return pending.promise;
     }
     // Count starts still in flight too: concurrent starts must not overfill the host.
     const ids = new Set([...this.#host.list().map((s) => s.id), ...this.#inflight.keys()]);
-    if (!ids.has(id) && ids.size >= this.#identity.maxWorkloads) {
-      throw new CapacityError(`host ${this.#host.id} is full (${this.#identity.maxWorkloads} workloads)`);
+    if (!ids.has(id) && this.#cordoned) {
+      return Promise.reject(new CordonedError(`host ${this.#host.id} is cordoned: it takes no new workloads`));
     }
+    if (!ids.has(id) && ids.size >= this.#identity.maxWorkloads) {
+      return Promise.reject(
+        new CapacityError(`host ${this.#host.id} is full (${this.#identity.maxWorkloads} workloads)`),
+      );
+    }
+    const hosts = virtualHostsOf(workload);
+    if (uid !== undefined) this.#claims.record({ id, uid, generation }, hosts);
     const options = request.baseDir === undefined ? {} : { baseDir: request.baseDir };
-    const promise = this.#track(this.#host.workloadStart(workload, options).then(toReport));
-    const entry: InFlight = { uid, generation, promise };
+    const promise = this.#track(
+      this.#host.workloadStart(workload, options).then((status) => {
+        this.#claims.record(status, hosts);
+        return this.#report(status);
+      }),
+    );
+    const entry: InFlight = { uid, generation, promise, joinable: true };
     this.#inflight.set(id, entry);
     const clear = () => {
       if (this.#inflight.get(id) === entry) this.#inflight.delete(id);
     };
     promise.then(clear, clear);
     return promise;
+  }
+
+  async #stop(id: string, uid: string | undefined): Promise<Reply> {
+    // The host runs this stop after any start of the id that arrived before it.
+    const pending = this.#inflight.get(id);
+    if (pending) pending.joinable = false;
+    try {
+      await this.#track(this.#host.workloadStop(id, { uid }));
+    } catch (err) {
+      // Stopping what is not there is done already: stops are idempotent.
+      if ((err as { code?: unknown }).code === 'SKIFF_WORKLOAD_NOT_FOUND') return { ok: true, id, absent: true };
+      throw err;
+    }
+    return { ok: true, id };
   }
 
   #track<T>(promise: Promise<T>): Promise<T> {

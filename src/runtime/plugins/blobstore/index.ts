@@ -42,6 +42,7 @@ const ASYNC_IMPORTS = [
 export function blobstorePlugin(options: BlobstorePluginOptions): HostPlugin {
   return {
     id: 'wasi:blobstore',
+    versions: ['0.2.0-draft'],
     imports: [BLOBSTORE, CONTAINER, BLOB_TYPES],
     implied: { [BLOBSTORE]: [CONTAINER] },
     asyncImports: ASYNC_IMPORTS,

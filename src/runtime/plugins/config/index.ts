@@ -25,6 +25,7 @@ export interface ConfigPluginOptions {
 export function configPlugin(options: ConfigPluginOptions): HostPlugin {
   return {
     id: 'wasi:config',
+    versions: ['0.2.0-rc.1'],
     imports: [CONFIG_STORE],
     asyncImports: [`${CONFIG_STORE}#get`, `${CONFIG_STORE}#get-all`],
     bind: (ctx) => bindConfig(ctx, options.backend),

@@ -48,6 +48,7 @@ export function keyvaluePlugin(options: KeyValuePluginOptions): HostPlugin {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
   return {
     id: 'wasi:keyvalue',
+    versions: ['0.2.0-draft'],
     imports: [STORE, ATOMICS, BATCH],
     asyncImports: ASYNC_IMPORTS,
     bind: (ctx) => bindKeyvalue(ctx, options.backend, pageSize),

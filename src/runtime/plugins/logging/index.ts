@@ -32,6 +32,7 @@ export interface LoggingPluginOptions {
 export function loggingPlugin(options: LoggingPluginOptions): HostPlugin {
   return {
     id: 'wasi:logging',
+    versions: ['0.1.0-draft'],
     imports: [LOGGING],
     bind: (ctx) => bindLogging(ctx, options.backend),
     stop: () => options.backend.close?.(),

@@ -47,6 +47,7 @@ export interface MessagingPluginOptions {
 export function messagingPlugin(options: MessagingPluginOptions): HostPlugin {
   return {
     id: 'wasmcloud:messaging',
+    versions: ['0.2.0'],
     imports: [CONSUMER, TYPES],
     exports: [HANDLER],
     asyncImports: [`${CONSUMER}#publish`, `${CONSUMER}#request`],
