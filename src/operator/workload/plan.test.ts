@@ -107,6 +107,18 @@ describe('plan', () => {
     expect(p.status?.placements?.[0]).toMatchObject({ host: 'a', state: 'Failed', reason: 'InvalidComponent' });
   });
 
+  it('shows a failed start as Failed before the next heartbeat does, and a failed update as still Running', () => {
+    const failures: Failure[] = [
+      { hostId: 'a', uid: 'uid-1', generation: 2, code: 'SKIFF_NOT_GRANTED', message: 'no', attempts: 1, retryAt: 0 },
+    ];
+    const fresh = plan(snapshot(workload({}, 2), [host('a', [report(2, 'Starting')])], { failures }));
+    expect(fresh.status?.placements?.[0]).toMatchObject({ state: 'Failed', reason: 'InterfaceNotGranted' });
+    const update = plan(snapshot(workload({}, 2), [host('a', [report(1)])], { failures }));
+    expect(update.status?.placements?.[0]).toMatchObject({ state: 'Running', generation: 1, reason: 'InterfaceNotGranted' });
+    expect(update.actions).toEqual([]);
+    expect(update.status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
+  });
+
   it('retries a retryable failure only after its backoff, asking to be woken then', () => {
     const failures: Failure[] = [
       { hostId: 'a', uid: 'uid-1', generation: 1, code: 'SKIFF_FETCH_FAILED', message: 'registry down', attempts: 2, retryAt: NOW + 200 },

@@ -208,7 +208,10 @@ function buildStatus(
     const report = reportOn.get(host);
     const failure = failureOn.get(host);
     const starting = starts.some((f) => f.hostId === host);
-    const state = report?.state ?? (starting ? 'Starting' : 'Pending');
+    // A failed start of this generation is Failed even before the next heartbeat says so;
+    // a failed update leaves the older generation serving, so that replica stays Running.
+    const failedHere = failure !== undefined && !starting && (!report || report.generation === generation);
+    const state = failedHere ? 'Failed' : (report?.state ?? (starting ? 'Starting' : 'Pending'));
     const entry: Placement = {
       host,
       state,
