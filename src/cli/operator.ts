@@ -81,7 +81,9 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   const ports = operator.ports();
-  process.stderr.write(`skiff operator: ${config.identity} started; health port ${ports.health}, metrics port ${ports.metrics}\n`);
+  process.stderr.write(
+    `skiff operator: ${config.identity} started; health port ${ports.health}, metrics port ${ports.metrics}\n`,
+  );
   const outcome = await new Promise<'signal' | 'lost'>((resolve) => {
     process.once('SIGINT', () => resolve('signal'));
     process.once('SIGTERM', () => resolve('signal'));
@@ -97,12 +99,14 @@ export async function run(argv: string[]): Promise<number> {
 function operatorConfig(args: ParsedArgs, env: ReturnType<typeof loadOperatorEnv>): OperatorConfig {
   const ns = (flag: string, fallback: string): string => {
     const value = args.flags.get(flag)?.at(-1) ?? fallback;
-    if (!dnsLabel.safeParse(value).success) throw new UsageError(`--${flag} ${JSON.stringify(value)} is not a namespace name`);
+    if (!dnsLabel.safeParse(value).success)
+      throw new UsageError(`--${flag} ${JSON.stringify(value)} is not a namespace name`);
     return value;
   };
   const namespaces = args.flags.get('namespace') ?? [];
   for (const n of namespaces) {
-    if (!dnsLabel.safeParse(n).success) throw new UsageError(`--namespace ${JSON.stringify(n)} is not a namespace name`);
+    if (!dnsLabel.safeParse(n).success)
+      throw new UsageError(`--namespace ${JSON.stringify(n)} is not a namespace name`);
   }
   const home = env.podNamespace ?? DEFAULT_OPERATOR_CONFIG.leaseNamespace;
   const leaseNamespace = ns('lease-namespace', home);

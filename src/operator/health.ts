@@ -34,7 +34,8 @@ export class HealthServer {
   /** start listens on both ports (one server when they are equal). */
   async start(): Promise<void> {
     const handler = (req: IncomingMessage, res: ServerResponse) => this.#serve(req, res);
-    const ports = this.#o.healthPort === this.#o.metricsPort ? [this.#o.healthPort] : [this.#o.healthPort, this.#o.metricsPort];
+    const ports =
+      this.#o.healthPort === this.#o.metricsPort ? [this.#o.healthPort] : [this.#o.healthPort, this.#o.metricsPort];
     for (const port of ports) {
       const server = createServer(handler);
       await new Promise<void>((resolve, reject) => {

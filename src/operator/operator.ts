@@ -74,7 +74,10 @@ export class Operator {
   readonly #lost: Promise<void>;
   #resolveLost: () => void = () => undefined;
 
-  constructor(config: OperatorConfig, deps: { kube: Kube; nc: NatsConnection; logger: Logger; metrics?: OperatorMetrics }) {
+  constructor(
+    config: OperatorConfig,
+    deps: { kube: Kube; nc: NatsConnection; logger: Logger; metrics?: OperatorMetrics },
+  ) {
     this.#config = config;
     this.#nc = deps.nc;
     this.#logger = deps.logger;
@@ -215,7 +218,9 @@ export class Operator {
     try {
       const result =
         kind === 'Host'
-          ? await this.#hostObjects.reconcile(key.slice(HOST_KEY.length)).then((ms) => (ms === undefined ? undefined : { requeueAfterMs: ms }))
+          ? await this.#hostObjects
+              .reconcile(key.slice(HOST_KEY.length))
+              .then((ms) => (ms === undefined ? undefined : { requeueAfterMs: ms }))
           : await this.#workloads.reconcile(key);
       this.metrics.reconciles.inc({ kind, result: result ? 'requeue' : 'ok' });
       return result;

@@ -94,10 +94,16 @@ describe('operator drills', () => {
     // While NATS is down, hosts keep serving and the operator touches nothing.
     expect((await servingOn('steady')).length).toBe(2);
     await stack.nats.up();
-    await waitFor('operator sees hosts again', async () => (op.operator.registry.hosts().length === 3 ? true : undefined), 20_000);
+    const back = new Date().toISOString();
+    await waitFor(
+      'a heartbeat from every host after the restart',
+      async () =>
+        op.operator.registry.hosts().filter((h) => h.heartbeat.sentAt > back).length === 3 ? true : undefined,
+      30_000,
+    );
     const w = await waitReady(stack, 'steady');
     expect(w.status.readyReplicas).toBe(2);
-    expect(await getWorkload(stack, 'survivor')).toBeDefined();
+    expect(await getWorkload(stack, 'steady')).toBeDefined();
     expect(hosts.map(stops)).toEqual(stopsBefore);
     expect((await servingOn('steady')).length).toBe(2);
   });
@@ -108,15 +114,26 @@ describe('operator drills', () => {
     const kubeconfig = await writeKubeconfigCopy(stack.cluster.info.kubeconfig, `https://127.0.0.1:${proxy.port}`);
     const cut = await startOperatorWithKubeconfig(kubeconfig);
     try {
+      await waitFor(
+        'the cut operator to lead and know every host',
+        async () => (cut.operator.isLeader && cut.operator.registry.hosts().length === 3 ? true : undefined),
+        30_000,
+      );
       await waitReady(stack, 'steady');
       await proxy.cut();
       const image = await stack.image('hello-js');
       await applyWorkload(stack, helloWorkload(stack.namespace, 'steady', image, { replicas: 1 }));
       await proxy.restore();
-      await waitFor('steady scaled to 1 through the restored watch', async () => {
-        const w = await getWorkload(stack, 'steady');
-        return w?.status?.observedGeneration === w?.metadata.generation && w?.status?.readyReplicas === 1 ? true : undefined;
-      }, 60_000);
+      await waitFor(
+        'steady scaled to 1 through the restored watch',
+        async () => {
+          const w = await getWorkload(stack, 'steady');
+          return w?.status?.observedGeneration === w?.metadata.generation && w?.status?.readyReplicas === 1
+            ? true
+            : undefined;
+        },
+        60_000,
+      );
       expect((await servingOn('steady')).length).toBe(1);
     } finally {
       await cut.stop();
@@ -129,16 +146,31 @@ describe('operator drills', () => {
     const image = await stack.image('hello-js');
     const names = Array.from({ length: 50 }, (_, i) => `bulk-${i}`);
     await Promise.all(names.map((n) => applyWorkload(stack, helloWorkload(stack.namespace, n, image))));
-    await waitFor('50 Ready', async () => {
-      for (const n of names) if (condition(await getWorkload(stack, n), 'Ready')?.status !== 'True') return undefined;
-      return true;
-    }, 120_000);
+    await waitFor(
+      '50 Ready',
+      async () => {
+        for (const n of names) if (condition(await getWorkload(stack, n), 'Ready')?.status !== 'True') return undefined;
+        return true;
+      },
+      120_000,
+    );
     await Promise.all([...names, 'survivor', 'steady'].map((n) => deleteWorkload(stack, n)));
-    await waitFor('every host empty', async () => {
-      const left = op.operator.registry.hosts().flatMap((h) => [...h.reports.keys()]);
-      return left.length === 0 ? true : undefined;
-    }, 120_000);
-    for (const n of names) expect(await getWorkload(stack, n)).toBeUndefined();
+    await waitFor(
+      'every host empty',
+      async () => {
+        const left = op.operator.registry.hosts().flatMap((h) => [...h.reports.keys()]);
+        return left.length === 0 ? true : undefined;
+      },
+      120_000,
+    );
+    await waitFor(
+      'every Workload object gone (finalizers removed)',
+      async () => {
+        for (const n of names) if (await getWorkload(stack, n)) return undefined;
+        return true;
+      },
+      60_000,
+    );
   });
 
   async function startOperatorWithKubeconfig(kubeconfig: string): Promise<InProcessOperator> {
@@ -154,7 +186,13 @@ describe('operator drills', () => {
       logger: createLogger({ level: process.env.SKIFF_TEST_LOG ?? 'silent' }),
     });
     await operator.start();
-    return { operator, stop: async () => { await operator.stop(); await nc.close(); } };
+    return {
+      operator,
+      stop: async () => {
+        await operator.stop();
+        await nc.close();
+      },
+    };
   }
 });
 
@@ -164,10 +202,22 @@ describe('leader election between two operator processes', () => {
     const second = startOperatorProcess(stack, 'leader-2');
     try {
       await Promise.all([first.waitFor(/started/), second.waitFor(/started/)]);
-      const holder = await waitFor('a leader', async () => {
-        const r = await stack.cluster.kubectl('get', 'lease', 'skiff-operator', '-n', stack.namespace, '-o', 'jsonpath={.spec.holderIdentity}');
-        return r.code === 0 && r.stdout ? r.stdout : undefined;
-      }, 40_000);
+      const holder = await waitFor(
+        'a leader',
+        async () => {
+          const r = await stack.cluster.kubectl(
+            'get',
+            'lease',
+            'skiff-operator',
+            '-n',
+            stack.namespace,
+            '-o',
+            'jsonpath={.spec.holderIdentity}',
+          );
+          return r.code === 0 && r.stdout ? r.stdout : undefined;
+        },
+        40_000,
+      );
       const image = await stack.image('hello-js');
       await applyWorkload(stack, helloWorkload(stack.namespace, 'ha', image));
       await waitReady(stack, 'ha');
@@ -176,7 +226,15 @@ describe('leader election between two operator processes', () => {
       await leader.exited;
       await applyWorkload(stack, helloWorkload(stack.namespace, 'ha2', image));
       await waitReady(stack, 'ha2', 60_000);
-      const newHolder = await stack.cluster.kubectl('get', 'lease', 'skiff-operator', '-n', stack.namespace, '-o', 'jsonpath={.spec.holderIdentity}');
+      const newHolder = await stack.cluster.kubectl(
+        'get',
+        'lease',
+        'skiff-operator',
+        '-n',
+        stack.namespace,
+        '-o',
+        'jsonpath={.spec.holderIdentity}',
+      );
       expect(newHolder.stdout).toBe(holder === 'leader-1' ? 'leader-2' : 'leader-1');
       expect(follower.child.exitCode).toBeNull();
       for (const name of ['ha', 'ha2']) {
@@ -184,7 +242,11 @@ describe('leader election between two operator processes', () => {
       }
       expect(condition(await getWorkload(stack, 'ha'), 'Ready')?.status).toBe('True');
       await Promise.all(['ha', 'ha2'].map((n) => deleteWorkload(stack, n)));
-      await waitFor('ha workloads gone', async () => ((await getWorkload(stack, 'ha')) || (await getWorkload(stack, 'ha2')) ? undefined : true), 60_000);
+      await waitFor(
+        'ha workloads gone',
+        async () => ((await getWorkload(stack, 'ha')) || (await getWorkload(stack, 'ha2')) ? undefined : true),
+        60_000,
+      );
     } finally {
       await Promise.all([first.stop(), second.stop()]);
     }

@@ -83,7 +83,10 @@ export async function startHost(stack: Stack, id: string, labels: Record<string,
   const args = ['host', '--nats', stack.nats.url, '--name', id, '--port', '0', '--metrics-port', '0'];
   args.push('--bind', '127.0.0.1', '--heartbeat-seconds', '1');
   for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
-  const run = runCli(args, { SKIFF_LOG_LEVEL: 'info', SKIFF_WORKDIR: join(tmpdir(), `skiff-op-work-${id}-${process.pid}`) });
+  const run = runCli(args, {
+    SKIFF_LOG_LEVEL: 'info',
+    SKIFF_WORKDIR: join(tmpdir(), `skiff-op-work-${id}-${process.pid}`),
+  });
   const match = await run.waitFor(/ready; http port (\d+)/, 60_000);
   const httpPort = Number(match[1]);
   return { id, run, httpPort, get: (vhost, path = '/') => httpGet(httpPort, vhost, path) };
@@ -129,7 +132,11 @@ export interface InProcessOperator {
 }
 
 /** startOperator runs an Operator in the test process. */
-export async function startOperator(stack: Stack, identity = 'op-1', over: Partial<OperatorConfig> = {}): Promise<InProcessOperator> {
+export async function startOperator(
+  stack: Stack,
+  identity = 'op-1',
+  over: Partial<OperatorConfig> = {},
+): Promise<InProcessOperator> {
   const nc = await connectNats({ servers: [stack.nats.url] }, { name: `test-operator ${identity}` });
   const logger = createLogger({ level: process.env.SKIFF_TEST_LOG ?? 'silent' });
   const kube = Kube.load({ kubeconfig: stack.cluster.info.kubeconfig });
@@ -161,7 +168,14 @@ export function helloWorkload(namespace: string, name: string, image: string, ex
     spec: {
       replicas: 1,
       components: [{ name: 'hello', image }],
-      hostInterfaces: [{ namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'], config: { host: `${name}.${namespace}.test` } }],
+      hostInterfaces: [
+        {
+          namespace: 'wasi',
+          package: 'http',
+          interfaces: ['incoming-handler'],
+          config: { host: `${name}.${namespace}.test` },
+        },
+      ],
       ...extra,
     },
   };
@@ -191,7 +205,8 @@ export async function getWorkload(stack: Stack, name: string): Promise<Manifest 
 /** deleteWorkload deletes a Workload (the finalizer then runs). */
 export async function deleteWorkload(stack: Stack, name: string): Promise<void> {
   const res = await stack.cluster.http.send('DELETE', resourcePath('workloads', stack.namespace, name));
-  if (res.status !== 200 && res.status !== 202 && res.status !== 404) throw new Error(`delete failed (${res.status}): ${res.text}`);
+  if (res.status !== 200 && res.status !== 202 && res.status !== 404)
+    throw new Error(`delete failed (${res.status}): ${res.text}`);
 }
 
 /** condition returns one condition of an object's status. */

@@ -51,7 +51,13 @@ describe('operator: Workloads onto hosts', () => {
     await applyWorkload(stack, helloWorkload(stack.namespace, 'hello', image));
     const w = await waitReady(stack, 'hello');
     expect(w.metadata.finalizers).toContain('runtime.skiff.dev/stop');
-    expect(w.status).toMatchObject({ observedGeneration: 1, replicas: 1, readyReplicas: 1, updatedReplicas: 1, availableReplicas: 1 });
+    expect(w.status).toMatchObject({
+      observedGeneration: 1,
+      replicas: 1,
+      readyReplicas: 1,
+      updatedReplicas: 1,
+      availableReplicas: 1,
+    });
     for (const type of ['Ready', 'Scheduled', 'Available', 'Progressing']) {
       expect(condition(w, type)).toMatchObject({ status: 'True', observedGeneration: 1 });
     }
@@ -81,12 +87,19 @@ describe('operator: Workloads onto hosts', () => {
     expect(scheduled?.status).toBe('True');
     expect(before?.status).toBe('True');
     await stack.cluster.kubectl('scale', 'wl/hello', '-n', stack.namespace, '--replicas=1');
-    await waitFor('scale down to one host', async () => ((await hostsRunning(`hello.${stack.namespace}.test`)).length === 1 ? true : undefined));
+    await waitFor('scale down to one host', async () =>
+      (await hostsRunning(`hello.${stack.namespace}.test`)).length === 1 ? true : undefined,
+    );
   });
 
   it('rolls a new generation onto the running replica', async () => {
     const image = await stack.image('hello-js');
-    await applyWorkload(stack, helloWorkload(stack.namespace, 'hello', image, { components: [{ name: 'hello', image, config: { greeting: 'v2' } }] }));
+    await applyWorkload(
+      stack,
+      helloWorkload(stack.namespace, 'hello', image, {
+        components: [{ name: 'hello', image, config: { greeting: 'v2' } }],
+      }),
+    );
     const w = await waitReady(stack, 'hello');
     expect(w.metadata.generation).toBeGreaterThan(1);
     expect(w.status.placements[0].generation).toBe(w.metadata.generation);
@@ -103,7 +116,9 @@ describe('operator: Workloads onto hosts', () => {
     expect(condition(w, 'Ready')?.message).toMatch(/host host-[ab]: .*wasi:keyvalue\/store/);
     expect(w.status.placements[0]).toMatchObject({ state: 'Failed', reason: 'InterfaceNotGranted' });
     const events = await stack.cluster.kubectl('get', 'events.events.k8s.io', '-n', stack.namespace, '-o', 'json');
-    const reasons = JSON.parse(events.stdout).items.filter((e: { regarding: { name: string } }) => e.regarding.name === 'broken').map((e: { reason: string }) => e.reason);
+    const reasons = JSON.parse(events.stdout)
+      .items.filter((e: { regarding: { name: string } }) => e.regarding.name === 'broken')
+      .map((e: { reason: string }) => e.reason);
     expect(reasons).toContain('InterfaceNotGranted');
     // Terminal: the host saw one start (the log line "workload failed to start" once).
     const failures = hosts.map((h) => (h.run.output().match(/workload failed to start/g) ?? []).length);

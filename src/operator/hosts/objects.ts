@@ -94,7 +94,10 @@ export class HostObjects {
 
 /** hostObjectName turns a host id into a DNS subdomain name, adding a hash when it had to change it. */
 export function hostObjectName(hostId: string): string {
-  const lowered = hostId.toLowerCase().replace(/_/g, '-').replace(/^-+|-+$/g, '');
+  const lowered = hostId
+    .toLowerCase()
+    .replace(/_/g, '-')
+    .replace(/^-+|-+$/g, '');
   if (lowered === hostId && lowered.length <= 63) return lowered;
   const hash = createHash('sha256').update(hostId).digest('hex').slice(0, 8);
   return `${lowered.slice(0, 54).replace(/-+$/, '') || 'host'}-${hash}`;
@@ -105,7 +108,8 @@ function placeOf(hb: Heartbeat, fallback: string): { namespace: string; name: st
 }
 
 function labelSafe(labels: Readonly<Record<string, string>>): Record<string, string> {
-  const key = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+  const key =
+    /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
   const value = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
   return Object.fromEntries(Object.entries(labels).filter(([k, v]) => key.test(k) && k.length <= 316 && value.test(v)));
 }
@@ -143,7 +147,11 @@ function hostStatus(hb: Heartbeat, current: KubeObject | undefined, now: number)
   const workloads = hb.workloads.map((w) => w.id).sort();
   return {
     hostId: hb.hostId,
-    ...(hb.pod ? { podName: hb.pod.name, podNamespace: hb.pod.namespace, podIP: hb.pod.ip } : hb.podName ? { podName: hb.podName } : {}),
+    ...(hb.pod
+      ? { podName: hb.pod.name, podNamespace: hb.pod.namespace, podIP: hb.pod.ip }
+      : hb.podName
+        ? { podName: hb.podName }
+        : {}),
     ...(hb.httpPort !== undefined ? { httpPort: hb.httpPort } : {}),
     labels: { ...hb.labels },
     labelSummary: Object.entries(hb.labels)

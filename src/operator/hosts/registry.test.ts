@@ -60,6 +60,21 @@ describe('HostRegistry', () => {
     expect(r.expire().map((c) => c.hostId)).toEqual(['a']);
   });
 
+  it('is warm only after 1.5 heartbeat intervals of the slowest host since the connection came up', () => {
+    let now = 0;
+    const r = new HostRegistry({ now: () => now });
+    expect(r.warmInMs()).toBeUndefined();
+    r.connected();
+    r.observeHeartbeat(heartbeat('slow', [], { intervalSeconds: 4 }));
+    expect(r.warmInMs()).toBe(6_000);
+    now = 6_000;
+    expect(r.warmInMs()).toBe(0);
+    r.disconnected();
+    expect(r.warmInMs()).toBeUndefined();
+    r.connected();
+    expect(r.warmInMs()).toBe(6_000);
+  });
+
   it('reports which workloads changed, and lets replies overlay the last heartbeat', () => {
     const r = new HostRegistry({ now: () => 0 });
     r.connected();

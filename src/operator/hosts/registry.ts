@@ -75,6 +75,19 @@ export class HostRegistry {
     return this.#now() - this.#connectedAt >= window;
   }
 
+  /**
+   * warmInMs says how long until the registry has heard from every live host since the
+   * connection came up (1.5 heartbeat intervals of the slowest known host, at least
+   * 1.5 × `fallbackIntervalSeconds`): 0 when warm, undefined while disconnected. Acting on
+   * a colder registry could start a replica that already runs on a host not heard yet.
+   */
+  warmInMs(fallbackIntervalSeconds = 1): number | undefined {
+    if (!this.#connected) return undefined;
+    const intervals = [...this.#hosts.values()].map((e) => e.heartbeat.intervalSeconds);
+    const window = 1.5 * Math.max(fallbackIntervalSeconds, ...intervals) * 1000;
+    return Math.max(0, this.#connectedAt + window - this.#now());
+  }
+
   /** observeHeartbeat records a heartbeat and reports what changed. */
   observeHeartbeat(hb: Heartbeat): RegistryChange {
     const before = this.#hosts.get(hb.hostId);

@@ -7,7 +7,7 @@
  * workload claiming the same virtual host, one replica per host. Ranking: current placements
  * stay, then topology spread, fewest workloads, hosts already holding the digests, host id.
  */
-export { type HostCandidate, candidateFromHeartbeat } from './candidate.js';
+export { candidateFromHeartbeat, type HostCandidate } from './candidate.js';
 export { matchesSelector, requiredInterfaces } from './filters.js';
 export {
   DEFAULT_TOPOLOGY_KEY,

@@ -18,8 +18,8 @@ import { flipped } from '../conditions.js';
 import type { HostRegistry } from '../hosts/registry.js';
 import type { EventRecorder, Informer, Kube, KubeObject, ReconcileResult } from '../kube/index.js';
 import { WORKLOADS } from '../kube/index.js';
-import { type HostCandidate, candidateFromHeartbeat } from '../scheduler/index.js';
-import { type Action, FINALIZER, type Failure, type InFlight, plan } from './plan.js';
+import { candidateFromHeartbeat, type HostCandidate } from '../scheduler/index.js';
+import { type Action, type Failure, FINALIZER, type InFlight, plan } from './plan.js';
 
 /** RETRY_BASE_MS and RETRY_MAX_MS bound the backoff between failed starts on one host. */
 export const RETRY_BASE_MS = 100;
@@ -73,6 +73,10 @@ export class WorkloadController {
 
   /** reconcile brings one workload id closer to its spec. */
   async reconcile(key: string): Promise<ReconcileResult | undefined> {
+    // Not before every live host has been heard since NATS came up: a replica on a host not
+    // heard from yet would look missing and be started twice.
+    const warmIn = this.#o.registry.warmInMs();
+    if (warmIn !== 0) return { requeueAfterMs: warmIn ?? 1_000 };
     const obj = this.#o.informer.get(key);
     const log = this.#o.logger.child({ workload: key });
     const parsed = obj ? parseWorkload(obj) : undefined;
@@ -142,21 +146,40 @@ export class WorkloadController {
     const flight: InFlight = { hostId, op: 'start', uid, generation };
     this.#track(key, flight);
     log.info({ host: hostId, generation, update }, update ? 'updating on host' : 'starting on host');
-    this.#o.events.record(obj, 'Normal', update ? 'Updating' : 'Scheduled', `${update ? 'updating' : 'starting'} generation ${generation} on host ${hostId}`, 'Start');
+    this.#o.events.record(
+      obj,
+      'Normal',
+      update ? 'Updating' : 'Scheduled',
+      `${update ? 'updating' : 'starting'} generation ${generation} on host ${hostId}`,
+      'Start',
+    );
     this.#o.control
       .start(hostId, wireWorkload(w))
       .then((report: WorkloadReport) => {
         this.#o.metrics.controlRequests.inc({ verb: 'start', result: 'ok' });
         this.#o.registry.observeReport(hostId, report);
-        this.#failures.set(key, (this.#failures.get(key) ?? []).filter((f) => f.hostId !== hostId));
+        this.#failures.set(
+          key,
+          (this.#failures.get(key) ?? []).filter((f) => f.hostId !== hostId),
+        );
       })
       .catch((err: Error & { code?: string }) => {
         this.#o.metrics.controlRequests.inc({ verb: 'start', result: 'error' });
         const code = err.code ?? 'SKIFF_INTERNAL';
-        const previous = (this.#failures.get(key) ?? []).find((f) => f.hostId === hostId && f.generation === generation);
+        const previous = (this.#failures.get(key) ?? []).find(
+          (f) => f.hostId === hostId && f.generation === generation,
+        );
         const attempts = (previous?.attempts ?? 0) + 1;
         const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1));
-        const failure: Failure = { hostId, uid, generation, code, message: err.message, attempts, retryAt: this.#now() + delay };
+        const failure: Failure = {
+          hostId,
+          uid,
+          generation,
+          code,
+          message: err.message,
+          attempts,
+          retryAt: this.#now() + delay,
+        };
         const others = (this.#failures.get(key) ?? []).filter((f) => f.hostId !== hostId);
         this.#failures.set(key, [...others, failure]);
         const entry = catalogEntry(code);

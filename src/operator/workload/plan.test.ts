@@ -47,7 +47,9 @@ function snapshot(w: Workload | undefined, hosts: Heartbeat[], over: Partial<Wor
     deleting: false,
     hasFinalizer: true,
     candidates: hosts.map((h) => candidateFromHeartbeat(h)),
-    reports: hosts.flatMap((h) => h.workloads.filter((r) => r.id === 'team/web').map((r) => ({ hostId: h.hostId, report: r }))),
+    reports: hosts.flatMap((h) =>
+      h.workloads.filter((r) => r.id === 'team/web').map((r) => ({ hostId: h.hostId, report: r })),
+    ),
     inFlight: [],
     failures: [],
     canSweep: true,
@@ -96,7 +98,15 @@ describe('plan', () => {
 
   it('stops retrying a terminal failure and says why in Ready and Stalled', () => {
     const failures: Failure[] = [
-      { hostId: 'a', uid: 'uid-1', generation: 1, code: 'SKIFF_INVALID_COMPONENT', message: 'not a component', attempts: 1, retryAt: 0 },
+      {
+        hostId: 'a',
+        uid: 'uid-1',
+        generation: 1,
+        code: 'SKIFF_INVALID_COMPONENT',
+        message: 'not a component',
+        attempts: 1,
+        retryAt: 0,
+      },
     ];
     const p = plan(snapshot(workload(), [host('a', [report(1, 'Failed')])], { failures }));
     expect(p.actions).toEqual([]);
@@ -114,14 +124,26 @@ describe('plan', () => {
     const fresh = plan(snapshot(workload({}, 2), [host('a', [report(2, 'Starting')])], { failures }));
     expect(fresh.status?.placements?.[0]).toMatchObject({ state: 'Failed', reason: 'InterfaceNotGranted' });
     const update = plan(snapshot(workload({}, 2), [host('a', [report(1)])], { failures }));
-    expect(update.status?.placements?.[0]).toMatchObject({ state: 'Running', generation: 1, reason: 'InterfaceNotGranted' });
+    expect(update.status?.placements?.[0]).toMatchObject({
+      state: 'Running',
+      generation: 1,
+      reason: 'InterfaceNotGranted',
+    });
     expect(update.actions).toEqual([]);
     expect(update.status?.conditions?.find((c) => c.type === 'Available')?.status).toBe('True');
   });
 
   it('retries a retryable failure only after its backoff, asking to be woken then', () => {
     const failures: Failure[] = [
-      { hostId: 'a', uid: 'uid-1', generation: 1, code: 'SKIFF_FETCH_FAILED', message: 'registry down', attempts: 2, retryAt: NOW + 200 },
+      {
+        hostId: 'a',
+        uid: 'uid-1',
+        generation: 1,
+        code: 'SKIFF_FETCH_FAILED',
+        message: 'registry down',
+        attempts: 2,
+        retryAt: NOW + 200,
+      },
     ];
     const hosts = [host('a', [report(1, 'Failed')])];
     const waiting = plan(snapshot(workload(), hosts, { failures }));
@@ -133,7 +155,15 @@ describe('plan', () => {
 
   it('sends a replica elsewhere when its host refused it with a reschedule code', () => {
     const failures: Failure[] = [
-      { hostId: 'a', uid: 'uid-1', generation: 1, code: 'SKIFF_HOST_FULL', message: 'full', attempts: 1, retryAt: NOW + 100 },
+      {
+        hostId: 'a',
+        uid: 'uid-1',
+        generation: 1,
+        code: 'SKIFF_HOST_FULL',
+        message: 'full',
+        attempts: 1,
+        retryAt: NOW + 100,
+      },
     ];
     const p = plan(snapshot(workload(), [host('a'), host('b')], { failures }));
     expect(p.actions).toEqual([{ type: 'start', hostId: 'b', update: false }]);
@@ -151,8 +181,15 @@ describe('plan', () => {
 
   it('sweeps replicas of another uid or of no Workload, but only when it can trust absence', () => {
     const stale = [host('a', [report(1, 'Running', 'old-uid')])];
-    expect(plan(snapshot(workload(), stale)).actions).toContainEqual({ type: 'stop', hostId: 'a', uid: 'old-uid', why: 'orphan' });
-    expect(plan(snapshot(undefined, stale)).actions).toEqual([{ type: 'stop', hostId: 'a', uid: 'old-uid', why: 'orphan' }]);
+    expect(plan(snapshot(workload(), stale)).actions).toContainEqual({
+      type: 'stop',
+      hostId: 'a',
+      uid: 'old-uid',
+      why: 'orphan',
+    });
+    expect(plan(snapshot(undefined, stale)).actions).toEqual([
+      { type: 'stop', hostId: 'a', uid: 'old-uid', why: 'orphan' },
+    ]);
     expect(plan(snapshot(undefined, stale, { canSweep: false })).actions).toEqual([]);
   });
 

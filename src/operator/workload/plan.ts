@@ -290,25 +290,72 @@ function workloadConditions(x: {
         };
   const running = `${x.updatedReady} of ${x.replicas} replicas running generation ${x.generation}`;
   let ready: ConditionInput;
-  if (done) ready = { type: 'Ready', status: 'True', reason: x.replicas === 0 ? 'ScaledToZero' : 'Running', message: running, ...g };
-  else if (failure) ready = { type: 'Ready', status: 'False', reason: failure.reason, message: `${running}; host ${failure.hostId}: ${failure.message}`, ...g };
-  else if (x.placement.unplaced > 0 && sched) ready = { type: 'Ready', status: 'False', reason: sched.reason, message: `${running}; ${sched.message}`, ...g };
+  if (done)
+    ready = {
+      type: 'Ready',
+      status: 'True',
+      reason: x.replicas === 0 ? 'ScaledToZero' : 'Running',
+      message: running,
+      ...g,
+    };
+  else if (failure)
+    ready = {
+      type: 'Ready',
+      status: 'False',
+      reason: failure.reason,
+      message: `${running}; host ${failure.hostId}: ${failure.message}`,
+      ...g,
+    };
+  else if (x.placement.unplaced > 0 && sched)
+    ready = { type: 'Ready', status: 'False', reason: sched.reason, message: `${running}; ${sched.message}`, ...g };
   else ready = { type: 'Ready', status: 'False', reason: 'Starting', message: running, ...g };
   const needed = x.replicas === 0 ? 0 : Math.max(1, x.replicas - x.maxUnavailable);
   const available: ConditionInput =
     x.ready >= needed
-      ? { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: `${x.ready} replicas serving`, ...g }
-      : { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: `${x.ready} of ${needed} required replicas serving`, ...g };
+      ? {
+          type: 'Available',
+          status: 'True',
+          reason: 'MinimumReplicasAvailable',
+          message: `${x.ready} replicas serving`,
+          ...g,
+        }
+      : {
+          type: 'Available',
+          status: 'False',
+          reason: 'MinimumReplicasUnavailable',
+          message: `${x.ready} of ${needed} required replicas serving`,
+          ...g,
+        };
   let progressing: ConditionInput;
   if (done) progressing = { type: 'Progressing', status: 'True', reason: 'RolloutComplete', message: running, ...g };
-  else if (failure) progressing = { type: 'Progressing', status: 'False', reason: failure.reason, message: `host ${failure.hostId}: ${failure.message}`, ...g };
+  else if (failure)
+    progressing = {
+      type: 'Progressing',
+      status: 'False',
+      reason: failure.reason,
+      message: `host ${failure.hostId}: ${failure.message}`,
+      ...g,
+    };
   else progressing = { type: 'Progressing', status: 'True', reason: 'RollingOut', message: running, ...g };
   // kstatus (Flux, kubectl wait --for): Reconciling while work remains, Stalled when it cannot proceed.
-  const reconciling: ConditionInput = done || terminal
-    ? { type: 'Reconciling', status: 'False', reason: done ? 'RolloutComplete' : failure!.reason, message: done ? running : 'waiting for a spec change', ...g }
-    : { type: 'Reconciling', status: 'True', reason: ready.reason, message: ready.message, ...g };
+  const reconciling: ConditionInput =
+    done || terminal
+      ? {
+          type: 'Reconciling',
+          status: 'False',
+          reason: done ? 'RolloutComplete' : failure!.reason,
+          message: done ? running : 'waiting for a spec change',
+          ...g,
+        }
+      : { type: 'Reconciling', status: 'True', reason: ready.reason, message: ready.message, ...g };
   const stalled: ConditionInput = terminal
-    ? { type: 'Stalled', status: 'True', reason: failure!.reason, message: `host ${failure!.hostId}: ${failure!.message}`, ...g }
+    ? {
+        type: 'Stalled',
+        status: 'True',
+        reason: failure!.reason,
+        message: `host ${failure!.hostId}: ${failure!.message}`,
+        ...g,
+      }
     : { type: 'Stalled', status: 'False', reason: 'NotStalled', message: 'no terminal failure', ...g };
   return [ready, scheduled, available, progressing, reconciling, stalled];
 }
