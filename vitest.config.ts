@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: everything that runs guests (unit tests, host, protocol, OCI tiers) shares
+// Three projects: everything that runs guests (unit tests, host, protocol, OCI tiers) shares
 // the fixture build in test/setup/global.ts; the Kubernetes tier shares one API server.
 export default defineConfig({
   test: {
@@ -11,7 +11,7 @@ export default defineConfig({
         test: {
           name: 'host',
           include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
-          exclude: ['test/k8s/**', '**/node_modules/**'],
+          exclude: ['test/k8s/**', 'test/operator/**', '**/node_modules/**'],
           testTimeout: 120_000,
           hookTimeout: 600_000,
           globalSetup: ['test/setup/global.ts'],
@@ -25,6 +25,16 @@ export default defineConfig({
           testTimeout: 60_000,
           hookTimeout: 180_000,
           globalSetup: ['test/setup/kube.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'operator',
+          include: ['test/operator/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 600_000,
+          globalSetup: ['test/setup/global.ts', 'test/setup/kube.ts'],
         },
       },
     ],

@@ -157,3 +157,5 @@ export type HostConfig = z.infer<typeof hostConfigSchema>;
 export type HostConfigSpec = z.infer<typeof hostConfigSpecSchema>;
 /** Host is a Host resource. */
 export type Host = z.infer<typeof hostSchema>;
+/** HostResourceStatus is the status of a Host resource. */
+export type HostResourceStatus = z.infer<typeof hostStatusSchema>;

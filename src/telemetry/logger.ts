@@ -2,7 +2,7 @@
  * Logger factory: pino JSON logs. Loggers are passed down as arguments, never imported
  * as singletons.
  */
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { type Logger, type LoggerOptions, pino } from 'pino';
 
 export type { Logger } from 'pino';
 

@@ -4,8 +4,8 @@
  * (so rotating tokens keep working); requests go through node:https on one keep-alive
  * agent, every one bounded in time and size. Watches are streamed line by line.
  */
-import { Agent as HttpAgent, type IncomingMessage, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, type RequestOptions, request as httpsRequest } from 'node:https';
+import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest, type RequestOptions } from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { errorFromStatus, KubeConfigError, KubeError, parseStatus } from './errors.js';
 

@@ -1,0 +1,125 @@
+/**
+ * `skiff operator --nats URL [--kubeconfig PATH] [--namespace NS]…`: reconciles Workloads onto
+ * hosts and writes status back. In a pod it uses its service account; outside, `--kubeconfig`
+ * or KUBECONFIG. SIGTERM/SIGINT: stop leading, release the Lease, exit 0.
+ */
+import { dnsLabel } from '../api/index.js';
+import { NATS_FLAGS, NATS_USAGE, natsSettings } from '../nats/config.js';
+import { connectNats } from '../nats/connection.js';
+import { loadOperatorEnv } from '../operator/config.js';
+import { Kube } from '../operator/kube/index.js';
+import { DEFAULT_OPERATOR_CONFIG, Operator, type OperatorConfig } from '../operator/operator.js';
+import { createLogger } from '../telemetry/logger.js';
+import { intFlag, type ParsedArgs, parseArgs, UsageError } from './args.js';
+import { loadConfig } from './config.js';
+
+const USAGE = `usage: skiff operator --nats URL [--kubeconfig PATH] [--namespace NS]...
+                      [--lease-namespace NS] [--host-namespace NS] [--identity ID]
+                      [--health-port 8081] [--metrics-port 9465] [--bind 0.0.0.0]
+                      [--missed-heartbeats 3] [--resync-seconds 300]
+Watches every namespace unless --namespace is given (repeatable). The Lease and the Host
+objects of hosts outside pods live in --lease-namespace / --host-namespace (default: the
+pod's namespace, else skiff-system). Health: /healthz, /readyz; metrics: /metrics.
+${NATS_USAGE}`;
+
+/** run runs `skiff operator` until SIGINT/SIGTERM or a lost Lease; it resolves with the exit code. */
+export async function run(argv: string[]): Promise<number> {
+  let args: ParsedArgs;
+  let config: OperatorConfig;
+  const env = loadOperatorEnv();
+  try {
+    args = parseArgs(argv, {
+      ...NATS_FLAGS,
+      kubeconfig: true,
+      namespace: true,
+      'lease-namespace': true,
+      'host-namespace': true,
+      identity: true,
+      'health-port': true,
+      'metrics-port': true,
+      bind: true,
+      'missed-heartbeats': true,
+      'resync-seconds': true,
+      help: false,
+    });
+    if (args.flags.has('help')) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    config = operatorConfig(args, env);
+  } catch (err) {
+    process.stderr.write(`skiff operator: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
+  const nats = natsSettings(args);
+  if (!nats) {
+    process.stderr.write(`skiff operator: --nats URL (or SKIFF_NATS_URL) is required\n${USAGE}`);
+    return 2;
+  }
+  const logger = createLogger({ level: loadConfig().logLevel }).child({ operator: config.identity });
+  let kube: Kube;
+  try {
+    kube = Kube.load({ kubeconfig: args.flags.get('kubeconfig')?.at(-1) ?? env.kubeconfig });
+  } catch (err) {
+    process.stderr.write(`skiff operator: cannot load Kubernetes credentials: ${(err as Error).message}\n`);
+    return 1;
+  }
+  let nc: Awaited<ReturnType<typeof connectNats>>;
+  try {
+    nc = await connectNats(nats, { name: `skiff-operator ${config.identity}`, logger });
+  } catch (err) {
+    process.stderr.write(`skiff operator: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const operator = new Operator(config, { kube, nc, logger });
+  try {
+    await operator.start();
+  } catch (err) {
+    process.stderr.write(`skiff operator: cannot start: ${(err as Error).message}\n`);
+    await operator.stop().catch(() => undefined);
+    await nc.close();
+    return 1;
+  }
+  const ports = operator.ports();
+  process.stderr.write(
+    `skiff operator: ${config.identity} started; health port ${ports.health}, metrics port ${ports.metrics}\n`,
+  );
+  const outcome = await new Promise<'signal' | 'lost'>((resolve) => {
+    process.once('SIGINT', () => resolve('signal'));
+    process.once('SIGTERM', () => resolve('signal'));
+    void operator.lost.then(() => resolve('lost'));
+  });
+  logger.info({ outcome }, 'shutting down');
+  await operator.stop();
+  await nc.drain().catch(() => undefined);
+  // A lost Lease ends the process (like client-go): a fresh start rebuilds every cache.
+  return outcome === 'lost' ? 1 : 0;
+}
+
+function operatorConfig(args: ParsedArgs, env: ReturnType<typeof loadOperatorEnv>): OperatorConfig {
+  const ns = (flag: string, fallback: string): string => {
+    const value = args.flags.get(flag)?.at(-1) ?? fallback;
+    if (!dnsLabel.safeParse(value).success)
+      throw new UsageError(`--${flag} ${JSON.stringify(value)} is not a namespace name`);
+    return value;
+  };
+  const namespaces = args.flags.get('namespace') ?? [];
+  for (const n of namespaces) {
+    if (!dnsLabel.safeParse(n).success)
+      throw new UsageError(`--namespace ${JSON.stringify(n)} is not a namespace name`);
+  }
+  const home = env.podNamespace ?? DEFAULT_OPERATOR_CONFIG.leaseNamespace;
+  const leaseNamespace = ns('lease-namespace', home);
+  return Object.freeze({
+    ...DEFAULT_OPERATOR_CONFIG,
+    namespaces,
+    leaseNamespace,
+    hostNamespace: ns('host-namespace', leaseNamespace),
+    identity: args.flags.get('identity')?.at(-1) ?? env.identity,
+    healthPort: intFlag(args, 'health-port', DEFAULT_OPERATOR_CONFIG.healthPort, 0, 65535),
+    metricsPort: intFlag(args, 'metrics-port', DEFAULT_OPERATOR_CONFIG.metricsPort, 0, 65535),
+    bind: args.flags.get('bind')?.at(-1) ?? DEFAULT_OPERATOR_CONFIG.bind,
+    missedHeartbeats: intFlag(args, 'missed-heartbeats', 3, 1, 100),
+    resyncMs: intFlag(args, 'resync-seconds', 300, 1, 86_400) * 1000,
+  });
+}

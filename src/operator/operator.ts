@@ -1,0 +1,293 @@
+/**
+ * Operator wires the pieces together: a Workload informer and the hosts' heartbeats feed one
+ * keyed work queue; only the leader (a Lease) runs the queue, so only the leader writes and
+ * sends control requests. Followers keep their caches and registry warm for a fast takeover.
+ */
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { heartbeatSchema } from '../api/index.js';
+import { ControlClient, decode, HEARTBEATS } from '../nats/index.js';
+import type { Logger } from '../telemetry/logger.js';
+import { createOperatorMetrics, type OperatorMetrics } from '../telemetry/operator-metrics.js';
+import { HealthServer, type Readiness } from './health.js';
+import { HostObjects } from './hosts/objects.js';
+import { HostRegistry, type RegistryChange } from './hosts/registry.js';
+import { EventRecorder, Informer, type Kube, LeaderElector, WORKLOADS, WorkQueue } from './kube/index.js';
+import { WorkloadController } from './workload/controller.js';
+
+/** OperatorConfig is the operator's parsed, frozen configuration. */
+export interface OperatorConfig {
+  /** namespaces to watch; empty watches every namespace. */
+  readonly namespaces: readonly string[];
+  readonly leaseNamespace: string;
+  readonly leaseName: string;
+  /** identity names this operator in the Lease (pod name, or hostname + pid). */
+  readonly identity: string;
+  /** hostNamespace holds Host objects of hosts that run outside pods. */
+  readonly hostNamespace: string;
+  readonly healthPort: number;
+  readonly metricsPort: number;
+  readonly bind: string;
+  readonly missedHeartbeats: number;
+  readonly resyncMs: number;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+}
+
+/** DEFAULT_OPERATOR_CONFIG holds the defaults `skiff operator` starts from. */
+export const DEFAULT_OPERATOR_CONFIG: Omit<OperatorConfig, 'identity'> = Object.freeze({
+  namespaces: [],
+  leaseNamespace: 'skiff-system',
+  leaseName: 'skiff-operator',
+  hostNamespace: 'skiff-system',
+  healthPort: 8081,
+  metricsPort: 9465,
+  bind: '0.0.0.0',
+  missedHeartbeats: 3,
+  resyncMs: 5 * 60_000,
+  leaseDurationMs: 15_000,
+  renewDeadlineMs: 10_000,
+  retryPeriodMs: 2_000,
+});
+
+const HOST_KEY = 'host:';
+
+/** Operator reconciles Workloads onto hosts. */
+export class Operator {
+  readonly #config: OperatorConfig;
+  readonly #nc: NatsConnection;
+  readonly #logger: Logger;
+  readonly metrics: OperatorMetrics;
+  readonly registry: HostRegistry;
+  readonly #informer: Informer;
+  readonly #queue: WorkQueue;
+  readonly #leader: LeaderElector;
+  readonly #workloads: WorkloadController;
+  readonly #hostObjects: HostObjects;
+  readonly #health: HealthServer;
+  readonly #control: ControlClient;
+  #sub: Subscription | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #leading = false;
+  #stopped = false;
+  #collected = false;
+  readonly #lost: Promise<void>;
+  #resolveLost: () => void = () => undefined;
+
+  constructor(
+    config: OperatorConfig,
+    deps: { kube: Kube; nc: NatsConnection; logger: Logger; metrics?: OperatorMetrics },
+  ) {
+    this.#config = config;
+    this.#nc = deps.nc;
+    this.#logger = deps.logger;
+    this.metrics = deps.metrics ?? createOperatorMetrics();
+    this.registry = new HostRegistry({ missedHeartbeats: config.missedHeartbeats });
+    this.#lost = new Promise((resolve) => {
+      this.#resolveLost = resolve;
+    });
+    const namespaces = config.namespaces.length > 0 ? [...config.namespaces] : undefined;
+    this.#informer = new Informer({
+      kube: deps.kube,
+      resource: WORKLOADS,
+      ...(namespaces ? { namespaces } : {}),
+      logger: deps.logger.child({ informer: 'workloads' }),
+      onChange: (key) => this.#queue.add(key),
+    });
+    this.#queue = new WorkQueue({
+      resyncMs: config.resyncMs,
+      resyncKeys: () => this.#allKeys(),
+      logger: deps.logger.child({ component: 'queue' }),
+    });
+    this.#control = new ControlClient(deps.nc);
+    const events = new EventRecorder({
+      kube: deps.kube,
+      controller: 'skiff-operator',
+      instance: config.identity,
+      logger: deps.logger,
+    });
+    this.#workloads = new WorkloadController({
+      kube: deps.kube,
+      informer: this.#informer,
+      registry: this.registry,
+      control: this.#control,
+      events,
+      logger: deps.logger,
+      metrics: this.metrics,
+      enqueue: (key) => this.#queue.add(key),
+      canSweep: () => this.#informer.synced && this.registry.healthy(),
+    });
+    this.#hostObjects = new HostObjects({
+      kube: deps.kube,
+      registry: this.registry,
+      logger: deps.logger,
+      namespace: config.hostNamespace,
+    });
+    this.#leader = new LeaderElector({
+      kube: deps.kube,
+      namespace: config.leaseNamespace,
+      name: config.leaseName,
+      identity: config.identity,
+      leaseDurationMs: config.leaseDurationMs,
+      renewDeadlineMs: config.renewDeadlineMs,
+      retryPeriodMs: config.retryPeriodMs,
+      logger: deps.logger.child({ component: 'leader' }),
+      onStartedLeading: () => this.#startLeading(),
+      onStoppedLeading: () => this.#stopLeading(),
+    });
+    this.#health = new HealthServer({
+      healthPort: config.healthPort,
+      metricsPort: config.metricsPort,
+      bind: config.bind,
+      registry: this.metrics.registry,
+      readiness: () => this.readiness(),
+    });
+  }
+
+  /** lost resolves when this operator stops leading after having led: the process should exit. */
+  get lost(): Promise<void> {
+    return this.#lost;
+  }
+
+  /** isLeader tells whether this operator leads now. */
+  get isLeader(): boolean {
+    return this.#leading;
+  }
+
+  /** ports are the bound health and metrics ports. */
+  ports(): { health: number; metrics: number } {
+    return this.#health.ports();
+  }
+
+  /** readiness: caches synced, and for the leader, NATS connected. */
+  readiness(): Readiness {
+    if (!this.#informer.synced) return { ready: false, detail: 'workload cache not synced' };
+    if (this.#leading && !this.registry.isConnected) return { ready: false, detail: 'leader without NATS' };
+    return { ready: true, detail: this.#leading ? 'leading' : 'standby' };
+  }
+
+  /** start begins watching and campaigning for the Lease. */
+  async start(): Promise<void> {
+    await this.#health.start();
+    this.registry.connected();
+    this.#sub = this.#nc.subscribe(HEARTBEATS, { callback: (_e, msg) => this.#onHeartbeat(msg.data) });
+    void this.#watchConnection();
+    for (const hb of await this.#control.ping(500).catch(() => [])) this.#apply(this.registry.observeHeartbeat(hb));
+    this.#informer.start();
+    this.#timer = setInterval(() => this.#tick(), 250);
+    this.#timer.unref();
+    this.#leader.start();
+    this.#logger.info({ identity: this.#config.identity, namespaces: this.#config.namespaces }, 'operator started');
+  }
+
+  /** stop steps down (releasing the Lease) and stops everything; nothing on hosts is touched. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    this.#sub?.unsubscribe();
+    await this.#queue.stop();
+    await this.#leader.stop();
+    await this.#informer.stop();
+    await this.#health.stop();
+    this.metrics.leader.set(0);
+  }
+
+  #startLeading(): void {
+    this.#leading = true;
+    this.metrics.leader.set(1);
+    this.#logger.info('leading');
+    this.#queue.run((key) => this.#reconcile(key), 2);
+    for (const key of this.#allKeys()) this.#queue.add(key);
+  }
+
+  #stopLeading(): void {
+    const was = this.#leading;
+    this.#leading = false;
+    this.metrics.leader.set(0);
+    if (was) {
+      this.#logger.warn('lost the Lease');
+      void this.#queue.stop();
+      this.#resolveLost();
+    }
+  }
+
+  async #reconcile(key: string) {
+    const kind = key.startsWith(HOST_KEY) ? 'Host' : 'Workload';
+    const end = this.metrics.reconcileDuration.startTimer({ kind });
+    try {
+      const result =
+        kind === 'Host'
+          ? await this.#hostObjects
+              .reconcile(key.slice(HOST_KEY.length))
+              .then((ms) => (ms === undefined ? undefined : { requeueAfterMs: ms }))
+          : await this.#workloads.reconcile(key);
+      this.metrics.reconciles.inc({ kind, result: result ? 'requeue' : 'ok' });
+      return result;
+    } catch (err) {
+      this.metrics.reconciles.inc({ kind, result: 'error' });
+      this.#logger.warn({ key, err: (err as Error).message }, 'reconcile failed');
+      throw err;
+    } finally {
+      end();
+      this.metrics.queueDepth.set(this.#queue.depth);
+    }
+  }
+
+  #onHeartbeat(data: Uint8Array): void {
+    let hb: ReturnType<typeof heartbeatSchema.parse>;
+    try {
+      hb = decode(heartbeatSchema, data, 'heartbeat');
+    } catch {
+      return; // a bad heartbeat is dropped
+    }
+    this.#apply(this.registry.observeHeartbeat(hb));
+  }
+
+  #apply(change: RegistryChange): void {
+    this.#queue.add(HOST_KEY + change.hostId);
+    for (const id of change.workloads) if (this.#watched(id)) this.#queue.add(id);
+    // A host joining or leaving changes where everything may go.
+    if (change.type !== 'updated') for (const key of this.#informer.keys()) this.#queue.add(key);
+    this.metrics.liveHosts.set(this.registry.hosts().length);
+  }
+
+  #tick(): void {
+    for (const change of this.registry.expire()) {
+      this.#logger.warn({ host: change.hostId, workloads: change.workloads.length }, 'host expired');
+      this.#apply(change);
+    }
+    if (this.#leading && !this.#collected && this.#informer.synced && this.registry.healthy()) {
+      this.#collected = true;
+      this.#hostObjects.collect().catch((err) => {
+        this.#collected = false;
+        this.#logger.warn({ err: (err as Error).message }, 'Host object collection failed');
+      });
+      for (const key of this.#allKeys()) this.#queue.add(key); // the orphan sweep may run now
+    }
+  }
+
+  async #watchConnection(): Promise<void> {
+    for await (const s of this.#nc.status()) {
+      if (s.type === 'disconnect') {
+        this.registry.disconnected();
+        this.#logger.warn('NATS disconnected: no host expires and nothing is stopped until it is back');
+      } else if (s.type === 'reconnect') {
+        this.registry.connected();
+        this.#logger.info('NATS reconnected');
+        for (const key of this.#allKeys()) this.#queue.add(key);
+      }
+    }
+  }
+
+  #watched(id: string): boolean {
+    const ns = id.slice(0, id.indexOf('/'));
+    return this.#config.namespaces.length === 0 || this.#config.namespaces.includes(ns);
+  }
+
+  #allKeys(): string[] {
+    const keys = new Set([...this.#informer.keys(), ...this.registry.workloadIds().filter((id) => this.#watched(id))]);
+    for (const h of this.registry.hosts()) keys.add(HOST_KEY + h.heartbeat.hostId);
+    return [...keys];
+  }
+}

@@ -1,0 +1,324 @@
+/**
+ * WorkloadController turns a workload key into a snapshot, asks `plan` what to do, and is
+ * the one place that does it: finalizers and status through the API server, starts and
+ * stops through the control protocol. Requests to hosts are not awaited inside a
+ * reconcile; their answers update the registry or the failure memory and requeue the key.
+ */
+import {
+  catalogEntry,
+  type Workload,
+  type WorkloadReport,
+  type WorkloadStatus,
+  workloadSpecSchema,
+} from '../../api/index.js';
+import type { ControlClient } from '../../nats/index.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { OperatorMetrics } from '../../telemetry/operator-metrics.js';
+import { flipped } from '../conditions.js';
+import type { HostRegistry } from '../hosts/registry.js';
+import type { EventRecorder, Informer, Kube, KubeObject, ReconcileResult } from '../kube/index.js';
+import { WORKLOADS } from '../kube/index.js';
+import { candidateFromHeartbeat, type HostCandidate } from '../scheduler/index.js';
+import { type Action, type Failure, FINALIZER, type InFlight, plan } from './plan.js';
+
+/** RETRY_BASE_MS and RETRY_MAX_MS bound the backoff between failed starts on one host. */
+export const RETRY_BASE_MS = 100;
+export const RETRY_MAX_MS = 30_000;
+/** STOP_GIVE_UP counts failed stops of a deleted workload after which its finalizer goes anyway. */
+const STOP_GIVE_UP = 3;
+
+/** WorkloadControllerOptions are the controller's collaborators (all injected). */
+export interface WorkloadControllerOptions {
+  readonly kube: Kube;
+  readonly informer: Informer;
+  readonly registry: HostRegistry;
+  readonly control: ControlClient;
+  readonly events: EventRecorder;
+  readonly logger: Logger;
+  readonly metrics: OperatorMetrics;
+  /** enqueue asks for another reconcile of a key. */
+  readonly enqueue: (key: string) => void;
+  /** canSweep: caches synced and NATS healthy. */
+  readonly canSweep: () => boolean;
+  readonly now?: () => number;
+}
+
+/** WorkloadController reconciles Workloads onto hosts. */
+export class WorkloadController {
+  readonly #o: WorkloadControllerOptions;
+  readonly #now: () => number;
+  readonly #inFlight = new Map<string, InFlight[]>();
+  readonly #failures = new Map<string, Failure[]>();
+  readonly #stopFailures = new Map<string, number>();
+
+  constructor(options: WorkloadControllerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** inFlightOn counts the starts this operator has sent to a host and not yet seen answered. */
+  inFlightOn(hostId: string): number {
+    let n = 0;
+    for (const list of this.#inFlight.values()) n += list.filter((f) => f.hostId === hostId && f.op === 'start').length;
+    return n;
+  }
+
+  /** candidates builds the scheduler's view of every live host. */
+  candidates(): HostCandidate[] {
+    return this.#o.registry.hosts().map((h) => {
+      const hb = { ...h.heartbeat, workloads: [...h.reports.values()] };
+      return candidateFromHeartbeat(hb, this.inFlightOn(h.heartbeat.hostId));
+    });
+  }
+
+  /** reconcile brings one workload id closer to its spec. */
+  async reconcile(key: string): Promise<ReconcileResult | undefined> {
+    // Not before every live host has been heard since NATS came up: a replica on a host not
+    // heard from yet would look missing and be started twice.
+    const warmIn = this.#o.registry.warmInMs();
+    if (warmIn !== 0) return { requeueAfterMs: warmIn ?? 1_000 };
+    const obj = this.#o.informer.get(key);
+    const log = this.#o.logger.child({ workload: key });
+    const parsed = obj ? parseWorkload(obj) : undefined;
+    if (parsed && !parsed.ok) {
+      await this.#writeStatus(obj!, invalidStatus(obj!, parsed.message, this.#now()));
+      return undefined;
+    }
+    const workload = parsed?.workload;
+    this.#prune(key, workload);
+    const p = plan({
+      id: key,
+      workload,
+      deleting: obj?.metadata.deletionTimestamp !== undefined,
+      hasFinalizer: obj?.metadata.finalizers?.includes(FINALIZER) ?? false,
+      candidates: this.candidates(),
+      reports: this.#o.registry.reportsFor(key),
+      inFlight: this.#inFlight.get(key) ?? [],
+      failures: this.#failures.get(key) ?? [],
+      canSweep: this.#o.canSweep(),
+      now: this.#now(),
+    });
+    for (const action of p.actions) await this.#act(key, obj, workload, action, log);
+    if (obj && p.status) await this.#writeStatus(obj, p.status);
+    return p.requeueAfterMs === undefined ? undefined : { requeueAfterMs: p.requeueAfterMs };
+  }
+
+  /** #prune forgets failures and stop counts that belong to an older generation or uid. */
+  #prune(key: string, w: Workload | undefined): void {
+    const list = this.#failures.get(key);
+    if (!list) return;
+    const keep = list.filter((f) => f.uid === w?.metadata.uid && f.generation === (w?.metadata.generation ?? 1));
+    if (keep.length > 0) this.#failures.set(key, keep);
+    else this.#failures.delete(key);
+  }
+
+  async #act(
+    key: string,
+    obj: KubeObject | undefined,
+    w: Workload | undefined,
+    action: Action,
+    log: Logger,
+  ): Promise<void> {
+    switch (action.type) {
+      case 'addFinalizer':
+        await this.#o.kube.setFinalizers(WORKLOADS, obj!, [...(obj!.metadata.finalizers ?? []), FINALIZER]);
+        return;
+      case 'removeFinalizer':
+        await this.#o.kube.setFinalizers(
+          WORKLOADS,
+          obj!,
+          (obj!.metadata.finalizers ?? []).filter((f) => f !== FINALIZER),
+        );
+        log.info('stopped everywhere; finalizer removed');
+        return;
+      case 'start':
+        this.#start(key, obj!, w!, action.hostId, action.update, log);
+        return;
+      case 'stop':
+        this.#stop(key, obj, action.hostId, action.uid, action.why, log);
+        return;
+    }
+  }
+
+  #start(key: string, obj: KubeObject, w: Workload, hostId: string, update: boolean, log: Logger): void {
+    const generation = w.metadata.generation ?? 1;
+    const uid = w.metadata.uid!;
+    const flight: InFlight = { hostId, op: 'start', uid, generation };
+    this.#track(key, flight);
+    log.info({ host: hostId, generation, update }, update ? 'updating on host' : 'starting on host');
+    this.#o.events.record(
+      obj,
+      'Normal',
+      update ? 'Updating' : 'Scheduled',
+      `${update ? 'updating' : 'starting'} generation ${generation} on host ${hostId}`,
+      'Start',
+    );
+    this.#o.control
+      .start(hostId, wireWorkload(w))
+      .then((report: WorkloadReport) => {
+        this.#o.metrics.controlRequests.inc({ verb: 'start', result: 'ok' });
+        this.#o.registry.observeReport(hostId, report);
+        this.#failures.set(
+          key,
+          (this.#failures.get(key) ?? []).filter((f) => f.hostId !== hostId),
+        );
+      })
+      .catch((err: Error & { code?: string }) => {
+        this.#o.metrics.controlRequests.inc({ verb: 'start', result: 'error' });
+        const code = err.code ?? 'SKIFF_INTERNAL';
+        const previous = (this.#failures.get(key) ?? []).find(
+          (f) => f.hostId === hostId && f.generation === generation,
+        );
+        const attempts = (previous?.attempts ?? 0) + 1;
+        const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1));
+        const failure: Failure = {
+          hostId,
+          uid,
+          generation,
+          code,
+          message: err.message,
+          attempts,
+          retryAt: this.#now() + delay,
+        };
+        const others = (this.#failures.get(key) ?? []).filter((f) => f.hostId !== hostId);
+        this.#failures.set(key, [...others, failure]);
+        const entry = catalogEntry(code);
+        log.warn({ host: hostId, code, next: entry.next, attempts, err: err.message }, 'start failed');
+        this.#o.events.record(obj, 'Warning', entry.reason, `host ${hostId}: ${err.message}`, 'Start');
+      })
+      .finally(() => this.#untrack(key, flight));
+  }
+
+  #stop(key: string, obj: KubeObject | undefined, hostId: string, uid: string, why: string, log: Logger): void {
+    const flight: InFlight = { hostId, op: 'stop', uid, generation: 0 };
+    this.#track(key, flight);
+    log.info({ host: hostId, uid, why }, 'stopping on host');
+    if (obj) this.#o.events.record(obj, 'Normal', 'Stopping', `stopping on host ${hostId} (${why})`, 'Stop');
+    const counter = `${key}@${hostId}`;
+    this.#o.control
+      .stop(hostId, key, uid)
+      .then(() => {
+        this.#o.metrics.controlRequests.inc({ verb: 'stop', result: 'ok' });
+        this.#o.registry.observeGone(hostId, key);
+        this.#stopFailures.delete(counter);
+      })
+      .catch((err: Error & { code?: string }) => {
+        this.#o.metrics.controlRequests.inc({ verb: 'stop', result: 'error' });
+        const n = (this.#stopFailures.get(counter) ?? 0) + 1;
+        this.#stopFailures.set(counter, n);
+        log.warn({ host: hostId, code: err.code, attempts: n, err: err.message }, 'stop failed');
+        if (err.code === 'SKIFF_UID_MISMATCH' || (why === 'deleting' && n >= STOP_GIVE_UP)) {
+          // Not ours to stop (recreated meanwhile), or a host that cannot answer: the orphan
+          // sweep catches anything left once the host talks again.
+          this.#o.registry.observeGone(hostId, key);
+          this.#stopFailures.delete(counter);
+        }
+      })
+      .finally(() => this.#untrack(key, flight));
+  }
+
+  #track(key: string, flight: InFlight): void {
+    this.#inFlight.set(key, [...(this.#inFlight.get(key) ?? []), flight]);
+  }
+
+  #untrack(key: string, flight: InFlight): void {
+    const rest = (this.#inFlight.get(key) ?? []).filter((f) => f !== flight);
+    if (rest.length > 0) this.#inFlight.set(key, rest);
+    else this.#inFlight.delete(key);
+    this.#o.enqueue(key);
+  }
+
+  async #writeStatus(obj: KubeObject, status: WorkloadStatus): Promise<void> {
+    const before = obj.status as WorkloadStatus | undefined;
+    if (sameStatus(before, status)) return;
+    await this.#o.kube.applyStatus(WORKLOADS, obj.metadata.namespace!, obj.metadata.name, status);
+    for (const c of flipped(before?.conditions, status.conditions ?? [])) {
+      if (c.type !== 'Ready' && c.type !== 'Stalled') continue;
+      if (c.type === 'Stalled' && c.status !== 'True') continue;
+      const type = c.status === 'True' && c.type === 'Ready' ? 'Normal' : 'Warning';
+      this.#o.events.record(obj, type, c.reason, c.message, 'Reconcile');
+    }
+  }
+}
+
+/** wireWorkload is the Workload as a start request carries it: identity and spec, nothing else. */
+export function wireWorkload(w: Workload): Workload {
+  const m = w.metadata;
+  return {
+    apiVersion: w.apiVersion,
+    kind: w.kind,
+    metadata: {
+      name: m.name,
+      ...(m.namespace ? { namespace: m.namespace } : {}),
+      ...(m.uid ? { uid: m.uid } : {}),
+      ...(m.generation !== undefined ? { generation: m.generation } : {}),
+      ...(m.labels ? { labels: m.labels } : {}),
+    },
+    spec: w.spec,
+  };
+}
+
+type Parsed = { ok: true; workload: Workload } | { ok: false; message: string };
+
+/** parseWorkload reads a cached object as a Workload; a spec the schema refuses is reported, not thrown. */
+export function parseWorkload(obj: KubeObject): Parsed {
+  const spec = workloadSpecSchema.safeParse(obj.spec);
+  if (!spec.success) {
+    const issues = spec.error.issues.slice(0, 5).map((i) => `spec.${i.path.join('.')}: ${i.message}`);
+    return { ok: false, message: issues.join('; ') };
+  }
+  const m = obj.metadata;
+  const workload: Workload = {
+    apiVersion: 'runtime.skiff.dev/v1alpha1',
+    kind: 'Workload',
+    metadata: {
+      name: m.name,
+      namespace: m.namespace ?? 'default',
+      ...(m.uid ? { uid: m.uid } : {}),
+      ...(m.generation !== undefined ? { generation: m.generation } : {}),
+      ...(m.labels ? { labels: m.labels } : {}),
+    },
+    spec: spec.data,
+    ...(obj.status ? { status: obj.status as WorkloadStatus } : {}),
+  };
+  return { ok: true, workload };
+}
+
+function invalidStatus(obj: KubeObject, message: string, now: number): WorkloadStatus {
+  const generation = obj.metadata.generation ?? 1;
+  const at = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
+  const previous = (obj.status as WorkloadStatus | undefined)?.conditions ?? [];
+  const keep = (type: string, status: 'True' | 'False') => {
+    const old = previous.find((c) => c.type === type);
+    return old && old.status === status ? old.lastTransitionTime : at;
+  };
+  const cond = (type: string, status: 'True' | 'False', reason: string) => ({
+    type,
+    status,
+    reason,
+    message,
+    observedGeneration: generation,
+    lastTransitionTime: keep(type, status),
+  });
+  return {
+    ...(obj.status as WorkloadStatus | undefined),
+    observedGeneration: generation,
+    conditions: [cond('Ready', 'False', 'InvalidSpec'), cond('Stalled', 'True', 'InvalidSpec')],
+  };
+}
+
+function sameStatus(a: WorkloadStatus | undefined, b: WorkloadStatus): boolean {
+  return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
+}
+
+function normalize(s: WorkloadStatus | undefined): unknown {
+  if (!s) return undefined;
+  const sorted = (o: object): unknown =>
+    Object.fromEntries(
+      Object.entries(o)
+        .filter(([, v]) => v !== undefined)
+        .sort(([x], [y]) => x.localeCompare(y))
+        .map(([k, v]) => [k, Array.isArray(v) ? v.map((e) => (e && typeof e === 'object' ? sorted(e) : e)) : v]),
+    );
+  return sorted(s);
+}

@@ -1,0 +1,366 @@
+/**
+ * The Workload reconciler's decision: a pure function from a snapshot of observed state
+ * (the Workload, the live hosts' reports, the operator's requests in flight and remembered
+ * failures) to the actions to take and the status to report. No API calls, no NATS, no clock.
+ */
+import {
+  type Condition,
+  catalogEntry,
+  type NextStep,
+  type Placement,
+  type Workload,
+  type WorkloadReport,
+  type WorkloadStatus,
+} from '../../api/index.js';
+import { type ConditionInput, setConditions } from '../conditions.js';
+import { type HostCandidate, schedule } from '../scheduler/index.js';
+
+/** InFlight is a request the operator sent to a host and has no answer to yet. */
+export interface InFlight {
+  readonly hostId: string;
+  readonly op: 'start' | 'stop';
+  readonly uid: string;
+  readonly generation: number;
+}
+
+/** Failure is a remembered failed start of one generation on one host. */
+export interface Failure {
+  readonly hostId: string;
+  readonly uid: string;
+  readonly generation: number;
+  readonly code: string;
+  readonly message: string;
+  readonly attempts: number;
+  /** retryAt is when a retry may be sent (ms on the operator's clock). */
+  readonly retryAt: number;
+}
+
+/** WorkloadSnapshot is everything the reconciler knows about one workload id. */
+export interface WorkloadSnapshot {
+  readonly id: string;
+  /** workload is the cached object (absent once deleted from the API server). */
+  readonly workload: Workload | undefined;
+  readonly deleting: boolean;
+  readonly hasFinalizer: boolean;
+  readonly candidates: readonly HostCandidate[];
+  /** reports are live hosts' reports on this id, whatever their uid. */
+  readonly reports: readonly { hostId: string; report: WorkloadReport }[];
+  readonly inFlight: readonly InFlight[];
+  readonly failures: readonly Failure[];
+  /** canSweep: caches synced and NATS healthy — only then may absence mean "stop it". */
+  readonly canSweep: boolean;
+  readonly now: number;
+}
+
+/** StopWhy says why a replica is stopped (for logs and Events). */
+export type StopWhy = 'scale-down' | 'orphan' | 'deleting' | 'moved' | 'failed';
+
+/** Action is one thing the executor does. */
+export type Action =
+  | { readonly type: 'start'; readonly hostId: string; readonly update: boolean }
+  | { readonly type: 'stop'; readonly hostId: string; readonly uid: string; readonly why: StopWhy }
+  | { readonly type: 'addFinalizer' }
+  | { readonly type: 'removeFinalizer' };
+
+/** Plan is the reconciler's output. */
+export interface Plan {
+  readonly actions: Action[];
+  /** status to report, or undefined when the object is gone or being deleted. */
+  readonly status: WorkloadStatus | undefined;
+  /** requeueAfterMs asks for another look (a backoff expiring). */
+  readonly requeueAfterMs: number | undefined;
+}
+
+/** FINALIZER makes deleting a Workload stop it on every host first. */
+export const FINALIZER = 'runtime.skiff.dev/stop';
+
+/** WORKLOAD_LABEL is the label key of the scale subresource's selector. */
+export const WORKLOAD_LABEL = 'runtime.skiff.dev/workload';
+
+/** plan decides what to do about one workload id. */
+export function plan(s: WorkloadSnapshot): Plan {
+  const w = s.workload;
+  const uid = w?.metadata.uid;
+  const busy = new Set(s.inFlight.map((f) => f.hostId));
+  const actions: Action[] = [];
+  // Replicas of another uid (a deleted and recreated Workload) or of no Workload at all.
+  if (s.canSweep) {
+    for (const { hostId, report } of s.reports) {
+      if (report.uid !== uid && !busy.has(hostId) && report.state !== 'Stopping') {
+        actions.push({ type: 'stop', hostId, uid: report.uid, why: 'orphan' });
+      }
+    }
+  }
+  if (!w || uid === undefined) return { actions, status: undefined, requeueAfterMs: undefined };
+  const mine = s.reports.filter((r) => r.report.uid === uid);
+  if (s.deleting) return planDeletion(s, uid, mine, busy, actions);
+  if (!s.hasFinalizer) actions.push({ type: 'addFinalizer' });
+  return planRunning(s, w, uid, mine, busy, actions);
+}
+
+function planDeletion(
+  s: WorkloadSnapshot,
+  uid: string,
+  mine: readonly { hostId: string; report: WorkloadReport }[],
+  busy: ReadonlySet<string>,
+  actions: Action[],
+): Plan {
+  for (const { hostId, report } of mine) {
+    if (!busy.has(hostId) && report.state !== 'Stopping') actions.push({ type: 'stop', hostId, uid, why: 'deleting' });
+  }
+  const waiting = mine.length > 0 || s.inFlight.some((f) => f.uid === uid);
+  if (!waiting && s.hasFinalizer) actions.push({ type: 'removeFinalizer' });
+  return { actions, status: undefined, requeueAfterMs: undefined };
+}
+
+function planRunning(
+  s: WorkloadSnapshot,
+  w: Workload,
+  uid: string,
+  mine: readonly { hostId: string; report: WorkloadReport }[],
+  busy: ReadonlySet<string>,
+  actions: Action[],
+): Plan {
+  const generation = w.metadata.generation ?? 1;
+  const replicas = w.spec.replicas;
+  const rolling = w.spec.strategy?.rollingUpdate;
+  const maxUnavailable = rolling?.maxUnavailable ?? 0;
+  const maxSurge = rolling?.maxSurge ?? 1;
+  const reportOn = new Map(mine.map((r) => [r.hostId, r.report]));
+  const startsInFlight = s.inFlight.filter((f) => f.op === 'start' && f.uid === uid);
+  const failures = s.failures.filter((f) => f.uid === uid && f.generation === generation);
+  const failureOn = new Map(failures.map((f) => [f.hostId, f]));
+  const live = new Set(s.candidates.map((c) => c.hostId));
+
+  // Hosts that refused this generation with "try elsewhere" are avoided.
+  const avoid = new Set(failures.filter((f) => catalogEntry(f.code).next === 'reschedule').map((f) => f.hostId));
+  const current = [
+    ...new Set([
+      ...mine.filter((r) => r.report.state !== 'Stopping').map((r) => r.hostId),
+      ...startsInFlight.map((f) => f.hostId),
+    ]),
+  ].filter((h) => live.has(h) && !avoid.has(h));
+  const placement = schedule(w, s.candidates, current, { avoid });
+  const desired = new Set(placement.hosts);
+
+  let requeue: number | undefined;
+  const wake = (at: number) => {
+    const ms = Math.max(0, at - s.now);
+    requeue = requeue === undefined ? ms : Math.min(requeue, ms);
+  };
+  let updatesInFlight = startsInFlight.filter((f) => reportOn.has(f.hostId)).length;
+  const updateBudget = Math.max(1, maxSurge + maxUnavailable);
+  for (const hostId of placement.hosts) {
+    if (busy.has(hostId)) continue;
+    const report = reportOn.get(hostId);
+    const upToDate = report && report.generation === generation && report.state !== 'Failed';
+    if (upToDate) continue;
+    const failure = failureOn.get(hostId);
+    if (failure) {
+      const next: NextStep = catalogEntry(failure.code).next;
+      if (next === 'terminal') continue;
+      if (failure.retryAt > s.now) {
+        wake(failure.retryAt);
+        continue;
+      }
+    }
+    const update = report !== undefined && report.state !== 'Failed';
+    if (update) {
+      if (updatesInFlight >= updateBudget) continue;
+      updatesInFlight++;
+    }
+    actions.push({ type: 'start', hostId, update });
+  }
+
+  // Replicas no longer wanted: stop them once the desired ones can carry the load.
+  const readyDesired = placement.hosts.filter((h) => isReady(reportOn.get(h), generation)).length;
+  const extras = mine.filter((r) => !desired.has(r.hostId) && r.report.state !== 'Stopping' && !busy.has(r.hostId));
+  const enoughReady = readyDesired >= Math.min(replicas, placement.hosts.length) - maxUnavailable;
+  for (const { hostId, report } of extras) {
+    const failed = report.state === 'Failed';
+    if (failed || enoughReady || !live.has(hostId)) {
+      actions.push({ type: 'stop', hostId, uid, why: failed ? 'failed' : avoid.has(hostId) ? 'moved' : 'scale-down' });
+    }
+  }
+
+  const status = buildStatus(s, w, generation, reportOn, startsInFlight, failures, placement);
+  return { actions, status, requeueAfterMs: requeue };
+}
+
+function isReady(report: WorkloadReport | undefined, generation: number): boolean {
+  return report !== undefined && report.state === 'Running' && report.generation === generation;
+}
+
+function buildStatus(
+  s: WorkloadSnapshot,
+  w: Workload,
+  generation: number,
+  reportOn: ReadonlyMap<string, WorkloadReport>,
+  starts: readonly InFlight[],
+  failures: readonly Failure[],
+  placement: ReturnType<typeof schedule>,
+): WorkloadStatus {
+  const replicas = w.spec.replicas;
+  const maxUnavailable = w.spec.strategy?.rollingUpdate?.maxUnavailable ?? 0;
+  const hosts = [...new Set([...reportOn.keys(), ...starts.map((f) => f.hostId), ...placement.hosts])].sort();
+  const failureOn = new Map(failures.map((f) => [f.hostId, f]));
+  const placements = hosts.map((host) => {
+    const report = reportOn.get(host);
+    const failure = failureOn.get(host);
+    const starting = starts.some((f) => f.hostId === host);
+    // A failed start of this generation is Failed even before the next heartbeat says so;
+    // a failed update leaves the older generation serving, so that replica stays Running.
+    const failedHere = failure !== undefined && !starting && (!report || report.generation === generation);
+    const state = failedHere ? 'Failed' : (report?.state ?? (starting ? 'Starting' : 'Pending'));
+    const entry: Placement = {
+      host,
+      state,
+      ...(report ? { generation: report.generation } : starting ? { generation } : {}),
+    };
+    const reason = failure ? catalogEntry(failure.code).reason : report?.reason;
+    const message = failure ? failure.message : report?.message;
+    return {
+      ...entry,
+      ...(reason && (failure || report?.state === 'Failed') ? { reason } : {}),
+      ...(message && (failure || report?.state === 'Failed') ? { message: message.slice(0, 4096) } : {}),
+    };
+  });
+  const placed = [...reportOn.values()].filter((r) => r.state !== 'Stopping').length;
+  const ready = [...reportOn.values()].filter((r) => r.state === 'Running').length;
+  const updated = new Set([
+    ...[...reportOn.entries()].filter(([, r]) => r.generation === generation && r.state !== 'Failed').map(([h]) => h),
+    ...starts.filter((f) => f.generation === generation).map((f) => f.hostId),
+  ]).size;
+  const updatedReady = [...reportOn.values()].filter((r) => isReady(r, generation)).length;
+  const conditions = setConditions(
+    w.status?.conditions,
+    workloadConditions({
+      generation,
+      replicas,
+      maxUnavailable,
+      ready,
+      updatedReady,
+      placement,
+      failures,
+    }),
+    new Date(s.now),
+  );
+  return {
+    observedGeneration: generation,
+    replicas: placed,
+    readyReplicas: ready,
+    updatedReplicas: updated,
+    availableReplicas: ready,
+    selector: `${WORKLOAD_LABEL}=${w.metadata.name}`,
+    conditions,
+    placements,
+  };
+}
+
+function workloadConditions(x: {
+  generation: number;
+  replicas: number;
+  maxUnavailable: number;
+  ready: number;
+  updatedReady: number;
+  placement: ReturnType<typeof schedule>;
+  failures: readonly Failure[];
+}): ConditionInput[] {
+  const g = { observedGeneration: x.generation };
+  const latest = [...x.failures].sort((a, b) => b.attempts - a.attempts)[0];
+  const failure = latest ? { ...catalogEntry(latest.code), message: latest.message, hostId: latest.hostId } : undefined;
+  const terminal = failure?.next === 'terminal';
+  const done = x.updatedReady >= x.replicas;
+  const sched = x.placement.reason;
+  const scheduled: ConditionInput =
+    x.placement.unplaced === 0
+      ? {
+          type: 'Scheduled',
+          status: 'True',
+          reason: x.replicas === 0 ? 'ScaledToZero' : 'Scheduled',
+          message: `${x.placement.hosts.length} of ${x.replicas} replicas placed`,
+          ...g,
+        }
+      : {
+          type: 'Scheduled',
+          status: 'False',
+          reason: sched?.reason ?? 'Unschedulable',
+          message: sched?.message ?? `${x.placement.unplaced} replicas fit on no host`,
+          ...g,
+        };
+  const running = `${x.updatedReady} of ${x.replicas} replicas running generation ${x.generation}`;
+  let ready: ConditionInput;
+  if (done)
+    ready = {
+      type: 'Ready',
+      status: 'True',
+      reason: x.replicas === 0 ? 'ScaledToZero' : 'Running',
+      message: running,
+      ...g,
+    };
+  else if (failure)
+    ready = {
+      type: 'Ready',
+      status: 'False',
+      reason: failure.reason,
+      message: `${running}; host ${failure.hostId}: ${failure.message}`,
+      ...g,
+    };
+  else if (x.placement.unplaced > 0 && sched)
+    ready = { type: 'Ready', status: 'False', reason: sched.reason, message: `${running}; ${sched.message}`, ...g };
+  else ready = { type: 'Ready', status: 'False', reason: 'Starting', message: running, ...g };
+  const needed = x.replicas === 0 ? 0 : Math.max(1, x.replicas - x.maxUnavailable);
+  const available: ConditionInput =
+    x.ready >= needed
+      ? {
+          type: 'Available',
+          status: 'True',
+          reason: 'MinimumReplicasAvailable',
+          message: `${x.ready} replicas serving`,
+          ...g,
+        }
+      : {
+          type: 'Available',
+          status: 'False',
+          reason: 'MinimumReplicasUnavailable',
+          message: `${x.ready} of ${needed} required replicas serving`,
+          ...g,
+        };
+  let progressing: ConditionInput;
+  if (done) progressing = { type: 'Progressing', status: 'True', reason: 'RolloutComplete', message: running, ...g };
+  else if (failure)
+    progressing = {
+      type: 'Progressing',
+      status: 'False',
+      reason: failure.reason,
+      message: `host ${failure.hostId}: ${failure.message}`,
+      ...g,
+    };
+  else progressing = { type: 'Progressing', status: 'True', reason: 'RollingOut', message: running, ...g };
+  // kstatus (Flux, kubectl wait --for): Reconciling while work remains, Stalled when it cannot proceed.
+  const reconciling: ConditionInput =
+    done || terminal
+      ? {
+          type: 'Reconciling',
+          status: 'False',
+          reason: done ? 'RolloutComplete' : failure!.reason,
+          message: done ? running : 'waiting for a spec change',
+          ...g,
+        }
+      : { type: 'Reconciling', status: 'True', reason: ready.reason, message: ready.message, ...g };
+  const stalled: ConditionInput = terminal
+    ? {
+        type: 'Stalled',
+        status: 'True',
+        reason: failure!.reason,
+        message: `host ${failure!.hostId}: ${failure!.message}`,
+        ...g,
+      }
+    : { type: 'Stalled', status: 'False', reason: 'NotStalled', message: 'no terminal failure', ...g };
+  return [ready, scheduled, available, progressing, reconciling, stalled];
+}
+
+/** conditionsOf returns a status's conditions (for Events on transitions). */
+export function conditionsOf(status: WorkloadStatus | undefined): readonly Condition[] {
+  return status?.conditions ?? [];
+}
