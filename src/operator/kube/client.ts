@@ -130,14 +130,15 @@ export class Kube {
   async list(
     r: ResourceRef,
     namespace?: string,
-    options: { labelSelector?: string | undefined } = {},
+    options: { labelSelector?: string | undefined } & CallOptions = {},
   ): Promise<ListResult> {
     const items: KubeObject[] = [];
     let resourceVersion = '';
     let token: string | undefined;
     do {
       const q = query({ limit: this.#pageSize, continue: token, labelSelector: options.labelSelector });
-      const res = await this.#send('list', r, `${resourcePath(r, namespace)}${q}`);
+      const call = { timeoutMs: options.timeoutMs, signal: options.signal };
+      const res = await this.#send('list', r, `${resourcePath(r, namespace)}${q}`, call);
       if (res.status !== 200) throw this.#fail(`list ${r.plural}`, res);
       const page = decode(listSchema, res.text, `list ${r.plural}`);
       for (const item of page.items ?? []) items.push(typed(r, item as KubeObject));

@@ -53,9 +53,9 @@ export class Reflector {
   }
 
   /** relist replaces this scope's part of the cache and notifies every key that differs; returns the list's resourceVersion. */
-  async #relist(): Promise<string> {
+  async #relist(signal: AbortSignal): Promise<string> {
     const { kube, resource, namespace, labelSelector, cache } = this.#o;
-    const { items, resourceVersion } = await kube.list(resource, namespace, { labelSelector });
+    const { items, resourceVersion } = await kube.list(resource, namespace, { labelSelector, signal });
     this.#o.metrics?.relists.inc({ resource: resource.plural });
     const changed: string[] = [];
     const seen = new Set<string>();
@@ -99,7 +99,7 @@ export class Reflector {
       let openedAt = 0;
       let ended = false;
       try {
-        if (rv === undefined) rv = await this.#relist();
+        if (rv === undefined) rv = await this.#relist(signal);
         const from: string = rv;
         await kube.watch(
           resource,

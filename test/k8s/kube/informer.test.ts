@@ -186,6 +186,19 @@ describe('Informer', () => {
     expect(await counter(metrics, 'watchRestarts', 'error')).toBe(0);
   });
 
+  it('reports a sync timeout while the server is unreachable, syncs once it is back, and stops at once', async () => {
+    const { proxy, client } = await proxied();
+    await proxy.pause();
+    const { informer: inf } = informer({ via: client });
+    await expect(inf.waitForSync(300)).rejects.toMatchObject({ code: 'SKIFF_KUBE_TIMEOUT' });
+    expect(inf.synced).toBe(false);
+    await proxy.resume();
+    await inf.waitForSync(10_000);
+    proxy.stall(); // the next request or watch would hang: stop must not wait for it
+    await inf.stop();
+    expect(inf.synced).toBe(true);
+  });
+
   it('keeps going when onChange throws', async () => {
     let calls = 0;
     const { informer: inf } = informer({
