@@ -170,6 +170,14 @@ export const INVALID: InvalidCase[] = [
     },
   },
   {
+    rule: 'limits.memory at most 4Gi',
+    kind: 'Workload',
+    field: 'spec.components[0].limits.memory',
+    mutate: (s) => {
+      c0(s).limits = { memory: '100Gi' };
+    },
+  },
+  {
     rule: 'limits.memory is a quantity',
     kind: 'Workload',
     field: 'spec.components[0].limits.memory',

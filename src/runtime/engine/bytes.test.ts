@@ -50,6 +50,18 @@ describe('limitMemory', () => {
     expect(Array.from(limitMemory(coreUnbounded, 1).slice(-3))).toEqual([0x01, 0x02, 0x02]);
   });
 
+  it('never sets a maximum past 65536 pages (4 GiB, all wasm32 can address): 100Gi compiles', async () => {
+    const limited = limitMemory(coreUnbounded, 100 * 2 ** 30);
+    expect(Array.from(limited.slice(-5))).toEqual([0x01, 0x02, 0x80, 0x80, 0x04]);
+    await expect(WebAssembly.compile(limited as Uint8Array<ArrayBuffer>)).resolves.toBeDefined();
+  });
+
+  it('treats a limit that is not a finite number as 4 GiB instead of looping', () => {
+    for (const limit of [Number.POSITIVE_INFINITY, Number.NaN]) {
+      expect(Array.from(limitMemory(coreUnbounded, limit).slice(-5))).toEqual([0x01, 0x02, 0x80, 0x80, 0x04]);
+    }
+  });
+
   it('enforces the limit on memory.grow inside the guest', async () => {
     // (module (memory (export "m") 1) (func (export "grow") (param i32) (result i32) local.get 0 memory.grow))
     const wasm = new Uint8Array([

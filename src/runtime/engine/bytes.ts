@@ -6,6 +6,7 @@ import { InvalidComponentError } from '../errors.js';
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const PAGE = 65536;
+const MAX_PAGES = 65536;
 
 function readLeb(bytes: Uint8Array, offset: number): { value: number; next: number } {
   let value = 0;
@@ -79,14 +80,17 @@ export function checkComponentBytes(bytes: Uint8Array, what: string): void {
 
 /**
  * limitMemory rewrites a core module so each memory it defines may grow to at most
- * `maxBytes` (rounded down to whole pages, at least its minimum). Imported memories and
+ * `maxBytes` (rounded down to whole pages, at least its minimum, at most 4 GiB). Imported memories and
  * modules without a memory are returned unchanged.
  */
 export function limitMemory(module: Uint8Array, maxBytes: number): Uint8Array {
   const sections = walkSections(module);
   const memory = sections.find((s) => s.id === 5);
   if (!memory) return module;
-  const limitPages = Math.max(1, Math.floor(maxBytes / PAGE));
+  // wasm32 addresses at most 65536 pages; a limit past that (or not a number at all) means "as much as possible".
+  const limitPages = Number.isFinite(maxBytes)
+    ? Math.min(MAX_PAGES, Math.max(1, Math.floor(maxBytes / PAGE)))
+    : MAX_PAGES;
   let pos = memory.start;
   const count = readLeb(module, pos);
   pos = count.next;
@@ -106,7 +110,9 @@ export function limitMemory(module: Uint8Array, maxBytes: number): Uint8Array {
     body.push(flags | 0x01, ...writeLeb(min.value), ...writeLeb(newMax));
   }
   const sectionStart = memory.header;
-  const out = new Uint8Array(sectionStart + 1 + writeLeb(body.length).length + body.length + (module.length - memory.end));
+  const out = new Uint8Array(
+    sectionStart + 1 + writeLeb(body.length).length + body.length + (module.length - memory.end),
+  );
   out.set(module.subarray(0, sectionStart), 0);
   let o = sectionStart;
   out[o++] = 5;
