@@ -21,6 +21,12 @@ const SHA256 = /^sha256:[a-f0-9]{64}$/;
 const IMAGE =
   /^(file:\/\/.+|https:\/\/.+|([a-zA-Z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?)$/;
 
+/**
+ * MOUNT_PATH matches a normalised absolute path: `/`, or `/`-separated segments that are
+ * neither empty, `.` nor `..` (no trailing slash). RE2-compatible, for the CRD as well.
+ */
+const MOUNT_PATH = /^(\/|(\/([^/.][^/]*|\.[^/.][^/]*|\.\.[^/]+))+)$/;
+
 /** MAX_INSTANCE_MEMORY is the most linear memory a wasm32 instance can address: 4 GiB. */
 export const MAX_INSTANCE_MEMORY = 4 * 2 ** 30;
 
@@ -51,7 +57,7 @@ export const volumeMountSchema = z
       .string()
       .min(1)
       .max(4096)
-      .regex(/^\//, 'must be an absolute path')
+      .regex(MOUNT_PATH, 'must be a normalised absolute path (no empty, "." or ".." segments, no trailing "/")')
       .describe('Absolute path inside the component where the volume appears as a preopened directory.'),
     readOnly: z.boolean().optional().describe('Mount the volume read-only (default false).'),
   })
@@ -108,6 +114,8 @@ const componentShape = {
   volumeMounts: z
     .array(volumeMountSchema)
     .max(64)
+    // A list map keyed by mountPath, as in a Pod's volumeMounts: the API server refuses a duplicate path.
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['mountPath'] })
     .optional()
     .describe('Volumes mounted into the component.'),
   limits: limitsSchema.optional(),
@@ -298,7 +306,16 @@ export const workloadSpecSchema = z
           message: 'digest is required when image is an https:// URL',
         });
       }
+      const paths = new Set<string>();
       (c.volumeMounts ?? []).forEach((m, j) => {
+        if (paths.has(m.mountPath)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...base, 'volumeMounts', j, 'mountPath'],
+            message: `mountPath ${m.mountPath} is already mounted`,
+          });
+        }
+        paths.add(m.mountPath);
         if (!volumes.has(m.name)) {
           ctx.addIssue({
             code: 'custom',
