@@ -7,11 +7,11 @@ import { reasonOf, type Workload } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
 import type { Engine } from './engine/engine.js';
-import { SkiffError, WorkloadNotFoundError } from './errors.js';
+import { RouteTakenError, SkiffError, WorkloadNotFoundError } from './errors.js';
 import type { HostPlugin } from './plugin.js';
 import type { VolumeResolver } from './volumes.js';
 import { WorkerSpares } from './worker/spares.js';
-import { RunningWorkload, type StartOptions } from './workload.js';
+import { RunningWorkload, type StartOptions, virtualHostOf } from './workload.js';
 
 /** WorkloadState is where a workload is in its life on a host. */
 export type WorkloadState = 'Starting' | 'Running' | 'Stopping' | 'Failed';
@@ -58,6 +58,12 @@ interface Entry {
   workload?: RunningWorkload | undefined;
 }
 
+/** Claim is a virtual host a workload serves or is starting to serve. */
+interface Claim {
+  readonly id: string;
+  readonly host: string;
+}
+
 /** Host runs workloads. */
 export class Host implements HostApi, HostView {
   readonly id: string;
@@ -74,6 +80,8 @@ export class Host implements HostApi, HostView {
   readonly #spares = new WorkerSpares();
   /** #queues serializes starts and stops of one workload id. */
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** #claiming holds the virtual hosts of starts in progress (running workloads' are on their entries). */
+  readonly #claiming = new Set<Claim>();
   #started = false;
 
   constructor(options: {
@@ -172,6 +180,7 @@ export class Host implements HostApi, HostView {
       );
     }
     const base = { id, uid: ref.uid, generation: ref.generation, components: [] };
+    const claim = this.#claim(id, virtualHostOf(spec));
     const workload = new RunningWorkload(spec, ref, {
       engine: this.#engine,
       plugins: this.plugins,
@@ -184,8 +193,9 @@ export class Host implements HostApi, HostView {
       spawn: () => this.#spares.take(),
     });
     const started = performance.now();
-    if (!previous?.workload) this.#entries.set(id, { status: { ...base, state: 'Starting' } });
     try {
+      if (!previous?.workload) this.#entries.set(id, { status: { ...base, state: 'Starting' } });
+      if (claim instanceof RouteTakenError) throw claim;
       await workload.start(options);
     } catch (err) {
       const e = err as Error & { code?: string };
@@ -195,6 +205,8 @@ export class Host implements HostApi, HostView {
       // A failed replacement leaves the previous generation serving.
       if (!previous?.workload) this.#entries.set(id, { status });
       throw err;
+    } finally {
+      if (claim && !(claim instanceof RouteTakenError)) this.#claiming.delete(claim);
     }
     // Swap in the new generation, then stop the old one: requests keep being served.
     const status: WorkloadStatus = {
@@ -207,6 +219,25 @@ export class Host implements HostApi, HostView {
     this.metrics.instances.set({ workload: id }, workload.components.length);
     this.logger.info({ workload: id, ms: Math.round(performance.now() - started) }, 'workload started');
     return status;
+  }
+
+  /**
+   * #claim reserves `host` for workload `id` while it starts, or returns a RouteTakenError
+   * naming the workload that serves it or is starting to. The same id may claim it again.
+   */
+  #claim(id: string, host: string | undefined): Claim | RouteTakenError | undefined {
+    if (host === undefined) return undefined;
+    const owners = [
+      ...[...this.#entries.values()]
+        .filter((e) => e.workload)
+        .map((e) => ({ id: e.status.id, host: e.workload!.virtualHost })),
+      ...this.#claiming,
+    ];
+    const owner = owners.find((o) => o.host === host && o.id !== id);
+    if (owner) return new RouteTakenError(host, owner.id);
+    const claim = { id, host };
+    this.#claiming.add(claim);
+    return claim;
   }
 
   workloadStop(id: string): Promise<void> {

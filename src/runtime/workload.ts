@@ -181,8 +181,7 @@ export class RunningWorkload {
 
   /** virtualHost is the host name `wasi:http` was granted for (`config.host`), if any. */
   get virtualHost(): string | undefined {
-    const grant = this.spec.spec.hostInterfaces.find((h) => h.namespace === 'wasi' && h.package === 'http');
-    return grant?.config?.host?.toLowerCase();
+    return virtualHostOf(this.spec);
   }
 
   /** http serves one request with the workload's HTTP component. */
@@ -208,6 +207,12 @@ export class RunningWorkload {
     await this.#volumes?.dispose();
     this.#volumes = undefined;
   }
+}
+
+/** virtualHostOf returns the host name a workload's `wasi:http` grant serves (`config.host`, lowercase), if any. */
+export function virtualHostOf(workload: Workload): string | undefined {
+  const grant = workload.spec.hostInterfaces.find((h) => h.namespace === 'wasi' && h.package === 'http');
+  return grant?.config?.host?.toLowerCase();
 }
 
 function wrap(err: unknown, prefix: string): Error {
