@@ -43,7 +43,7 @@ export function buildHeartbeat(
     labels: { ...identity.labels },
     capacity: {
       maxWorkloads: identity.maxWorkloads,
-      workloads: workloads.length,
+      workloads: workloads.filter((w) => w.state !== 'Failed').length,
       cpus: Math.max(1, cpus().length),
       memoryBytes: totalmem(),
       freeMemoryBytes: freemem(),

@@ -174,8 +174,10 @@ export class HostControl {
     if (pending && uid !== undefined && pending.uid === uid && pending.generation === generation) {
       return pending.promise;
     }
-    // Count starts still in flight too: concurrent starts must not overfill the host.
-    const ids = new Set([...this.#host.list().map((s) => s.id), ...this.#inflight.keys()]);
+    // Count starts still in flight too: concurrent starts must not overfill the host. Failed
+    // workloads run nothing and do not count.
+    const held = this.#host.list().filter((s) => s.state !== 'Failed');
+    const ids = new Set([...held.map((s) => s.id), ...this.#inflight.keys()]);
     if (!ids.has(id) && ids.size >= this.#identity.maxWorkloads) {
       throw new CapacityError(`host ${this.#host.id} is full (${this.#identity.maxWorkloads} workloads)`);
     }
