@@ -28,7 +28,9 @@ export interface TestHost {
 const cacheDir = join(tmpdir(), `skiff-test-cache-${process.pid}`);
 
 /** startTestHost builds and starts a host. */
-export async function startTestHost(options: { plugins?: HostPlugin[]; router?: Router } = {}): Promise<TestHost> {
+export async function startTestHost(
+  options: { plugins?: HostPlugin[]; router?: Router; logLevel?: string } = {},
+): Promise<TestHost> {
   const http = new HttpServerHandler({ port: 0, router: options.router ?? new DevRouter() });
   const logs: Record<string, unknown>[] = [];
   const destination = {
@@ -39,7 +41,7 @@ export async function startTestHost(options: { plugins?: HostPlugin[]; router?: 
   };
   const admin = new AdminHandler({ port: 0 });
   const builder = new HostBuilder()
-    .withLogger(createLogger({ level: 'info', destination }))
+    .withLogger(createLogger({ level: options.logLevel ?? 'info', destination }))
     .withEngine({ cacheDir })
     .withWorkDir(mkdtempSync(join(tmpdir(), 'skiff-test-work-')))
     .withHttpHandler(http)
