@@ -20,6 +20,9 @@ import { loadConfig } from './config.js';
 
 const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port 8080] [--bind 0.0.0.0]
                   [--metrics-port 9464] [--heartbeat-seconds 5] [--max-workloads 100] [--pod-name NAME]
+                  [--allow-file-images DIR]...
+  --allow-file-images DIR  run file:// images found below DIR (repeatable); without it the host
+                           refuses file:// images, since start requests come from the network
 ${NATS_USAGE}`;
 
 /** parseLabels reads repeated `--label k=v` flags. */
@@ -57,6 +60,7 @@ export async function run(argv: string[]): Promise<number> {
       'heartbeat-seconds': true,
       'max-workloads': true,
       'pod-name': true,
+      'allow-file-images': true,
       help: false,
     });
     if (args.flags.has('help')) {
@@ -85,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
     .withEngine({ cacheDir: config.cacheDir })
     .withSource(ociSource({ cacheDir: config.cacheDir, logger }))
     .withWorkDir(config.workDir)
+    .withFileImageRoots(options.fileImageRoots)
     .withHttpHandler(http);
   for (const plugin of natsPlugins(nc)) builder.withPlugin(plugin);
   const admin =
@@ -144,5 +149,6 @@ function hostOptions(args: ParsedArgs) {
     heartbeatSeconds: heartbeat,
     maxWorkloads: intFlag(args, 'max-workloads', 100, 1, 100_000),
     podName: args.flags.get('pod-name')?.at(-1),
+    fileImageRoots: args.flags.get('allow-file-images') ?? [],
   };
 }

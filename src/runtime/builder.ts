@@ -24,6 +24,7 @@ export class HostBuilder {
   #handlers: HostHandler[] = [];
   #workDir: string | undefined;
   #hostPathRoots: string[] = [];
+  #fileImageRoots: string[] = [];
   #defaultMemoryLimit: number | undefined = DEFAULT_MEMORY_LIMIT;
   #metrics: HostMetrics | undefined;
   #volumeResolver: VolumeResolver | undefined;
@@ -81,6 +82,11 @@ export class HostBuilder {
     this.#hostPathRoots = [...roots];
     return this;
   }
+  /** withFileImageRoots allows file:// images below these directories (none by default: starts come from the network). */
+  withFileImageRoots(roots: readonly string[]): this {
+    this.#fileImageRoots = [...roots];
+    return this;
+  }
   /** withDefaultMemoryLimit caps each instance's memory (bytes) when a component sets no limit; undefined for none. */
   withDefaultMemoryLimit(bytes: number | undefined): this {
     this.#defaultMemoryLimit = bytes;
@@ -92,6 +98,7 @@ export class HostBuilder {
       cacheDir: this.#engine.cacheDir ?? defaultCacheDir(),
       logger: this.#logger,
       sources: this.#sources,
+      fileRoots: this.#fileImageRoots,
     });
     return new Host({
       id: this.#id,

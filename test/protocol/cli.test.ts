@@ -5,7 +5,7 @@
 import { request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeatSchema } from '../../src/api/index.js';
 import { formatLogLine, table } from '../../src/cli/ctl.js';
@@ -84,6 +84,8 @@ spec:
     String(metricsPort),
     '--heartbeat-seconds',
     '1',
+    '--allow-file-images',
+    dirname(wasm),
   ]);
   const m = await host.waitFor(/cli-host ready; http port (\d+)/);
   httpPort = Number(m[1]);

@@ -44,6 +44,8 @@ export async function startTestHost(
     .withLogger(createLogger({ level: options.logLevel ?? 'info', destination }))
     .withEngine({ cacheDir })
     .withWorkDir(mkdtempSync(join(tmpdir(), 'skiff-test-work-')))
+    // Tests start fixtures from the fixture cache and temp folders.
+    .withFileImageRoots(['/'])
     .withHttpHandler(http)
     .withHttpHandler(admin);
   for (const p of options.plugins ?? []) builder.withPlugin(p);

@@ -13,7 +13,8 @@ import { InvalidComponentError } from '../errors.js';
 import { threadExecArgv, threadModule } from '../threads.js';
 import { checkComponentBytes, componentWorldNames, limitMemory } from './bytes.js';
 import { type ImportedItem, importedItem, parseWorldImports } from './names.js';
-import { type ComponentRef, fileSource, httpsSource, SourceSet, type ComponentSource } from './source.js';
+import { fileSource } from './file-source.js';
+import { type ComponentRef, httpsSource, SourceSet, type ComponentSource } from './source.js';
 
 /** EngineOptions configures an Engine. */
 export interface EngineOptions {
@@ -21,6 +22,8 @@ export interface EngineOptions {
   cacheDir: string;
   /** sources are tried before the built-in file:// and https:// sources. */
   sources?: ComponentSource[];
+  /** fileRoots are the directories file:// images may come from; none (the default) refuses file:// images. */
+  fileRoots?: readonly string[];
   logger: Logger;
 }
 
@@ -59,7 +62,8 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.#cacheDir = options.cacheDir;
     this.#logger = options.logger;
-    this.#sources = new SourceSet([...(options.sources ?? []), fileSource, httpsSource()]);
+    const files = fileSource({ roots: options.fileRoots ?? [] });
+    this.#sources = new SourceSet([...(options.sources ?? []), files, httpsSource()]);
   }
 
   /** warm starts a transpile worker ahead of the first cold start (the host calls it when it starts). */
