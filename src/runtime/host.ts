@@ -128,6 +128,7 @@ export class Host implements HostApi, HostView {
     await Promise.all([...this.#entries.keys()].map((id) => this.workloadStop(id).catch(() => undefined)));
     for (const p of this.plugins) await p.stop?.();
     await this.#spares.close();
+    await this.#engine.close();
     this.#started = false;
   }
 

@@ -1,6 +1,7 @@
 /**
  * Checks on raw component bytes before jco sees them, and the memory-limit rewrite of
- * core modules. Everything here is synchronous and pure.
+ * core modules. Everything here is synchronous and pure, and bounded: untrusted bytes are
+ * checked on the inspector's thread (inspector.ts), never on the host's main thread.
  */
 import { InvalidComponentError } from '../errors.js';
 
@@ -34,13 +35,26 @@ function writeLeb(value: number): number[] {
   return out;
 }
 
-/** walkSections returns the top-level sections of a wasm binary, throwing if one runs past the end. */
+/**
+ * MAX_SECTIONS bounds the top-level sections of a binary. Real components have hundreds
+ * (a 14 MB componentize-js guest: 586); a crafted file of millions of tiny sections would
+ * otherwise cost seconds and gigabytes to list.
+ */
+export const MAX_SECTIONS = 50_000;
+
+/**
+ * walkSections returns the top-level sections of a wasm binary. It throws if one runs past
+ * the end, is empty (every core and component section holds at least a count or a name),
+ * or if there are more than MAX_SECTIONS.
+ */
 export function walkSections(bytes: Uint8Array): { id: number; header: number; start: number; end: number }[] {
   const sections: { id: number; header: number; start: number; end: number }[] = [];
   let pos = 8;
   while (pos < bytes.length) {
+    if (sections.length === MAX_SECTIONS) throw new RangeError(`more than ${MAX_SECTIONS} sections`);
     const id = bytes[pos]!;
     const { value: size, next } = readLeb(bytes, pos + 1);
+    if (size === 0) throw new RangeError(`section ${id} at byte ${pos} is empty`);
     const end = next + size;
     if (end > bytes.length) {
       throw new RangeError(`section ${id} at byte ${pos} needs ${size} bytes but only ${bytes.length - next} remain`);
