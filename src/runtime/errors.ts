@@ -87,3 +87,13 @@ export class RouteTakenError extends SkiffError {
     super('SKIFF_ROUTE_TAKEN', `virtual host ${host} is already served by workload ${owner} on this host`);
   }
 }
+
+/** NoExportError means a component exports nothing: there is nothing the host could serve or call. */
+export class NoExportError extends SkiffError {
+  constructor(component: string) {
+    super(
+      'SKIFF_NO_EXPORT',
+      `component "${component}" exports nothing servable (no wasi:http/incoming-handler, no handler, no interface at all)`,
+    );
+  }
+}

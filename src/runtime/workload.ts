@@ -10,7 +10,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { HttpRequestData, HttpResponseData } from './bridge/protocol.js';
 import type { Engine } from './engine/engine.js';
 import { ASYNC_IO_IMPORTS, asyncImportNames, type InterfaceShape, shapeOf } from './engine/names.js';
-import { NotGrantedError, SkiffError } from './errors.js';
+import { NoExportError, NotGrantedError, SkiffError } from './errors.js';
 import { planGrants } from './grants.js';
 import type { HostPlugin, ImportFragment, PluginBinding, WorkloadRef } from './plugin.js';
 import { materializeVolumes, type MaterializedVolumes, type VolumeResolver } from './volumes.js';
@@ -103,6 +103,7 @@ export class RunningWorkload {
     const loaded = await engine.load(ref, this.#abort.signal).catch((err) => {
       throw wrap(err, `component "${spec.name}": `);
     });
+    if (loaded.exports.length === 0) throw new NoExportError(spec.name);
     const plan = planGrants(loaded.imports, this.spec.spec.hostInterfaces, plugins);
     if (plan.missing.length > 0) throw new NotGrantedError(spec.name, plan.missing);
 

@@ -113,6 +113,17 @@ describe('bad components', () => {
     expect(other).toMatchObject({ status: 'fulfilled', value: { status: 200 } });
   });
 
+  it('refuses a component that exports nothing, saying so, instead of reporting it as serving', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'skiff-empty-')), 'empty.wasm');
+    writeFileSync(file, new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]));
+    const w = workload('exports-nothing', [{ name: 'idle', image: `file://${file}` }], []);
+    await expect(t.host.workloadStart(w)).rejects.toMatchObject({
+      code: 'SKIFF_NO_EXPORT',
+      message: expect.stringMatching(/component "idle" exports nothing servable/),
+    });
+    expect(t.host.workloadStatus('default/exports-nothing')).toMatchObject({ state: 'Failed', reason: 'NothingToServe' });
+  });
+
   it('refuses a missing file, naming it', async () => {
     const w = workload('missing', [{ name: 'gone', image: 'file:///nonexistent/x.wasm' }], [HTTP_GRANT]);
     await expect(t.host.workloadStart(w)).rejects.toThrow(/cannot read component .*no such file/);
