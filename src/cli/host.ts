@@ -88,9 +88,9 @@ export async function run(argv: string[]): Promise<number> {
     .withLogger(logger)
     .withEngine({ cacheDir: config.cacheDir })
     .withSource(ociSource({ cacheDir: config.cacheDir, logger }))
-    .withWorkDir(config.workDir)
     .withFileImageRoots(options.fileImageRoots)
     .withHttpHandler(http);
+  if (config.workDir) builder.withWorkDir(config.workDir);
   for (const plugin of natsPlugins(nc)) builder.withPlugin(plugin);
   const admin =
     options.metricsPort !== 0 ? new AdminHandler({ port: options.metricsPort, hostname: options.bind }) : undefined;

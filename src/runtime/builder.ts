@@ -62,7 +62,7 @@ export class HostBuilder {
     this.#handlers.push(handler);
     return this;
   }
-  /** withWorkDir sets where volumes are created. */
+  /** withWorkDir sets where volumes are created (by default a new temporary directory the host removes when it stops). */
   withWorkDir(dir: string): this {
     this.#workDir = dir;
     return this;
@@ -108,6 +108,7 @@ export class HostBuilder {
       plugins: this.#plugins,
       handlers: this.#handlers,
       workDir: this.#workDir ?? mkdtempSync(join(tmpdir(), 'skiff-work-')),
+      ownsWorkDir: this.#workDir === undefined,
       volumeResolver: this.#volumeResolver,
       hostPathRoots: this.#hostPathRoots,
       defaultMemoryLimit: this.#defaultMemoryLimit,

@@ -3,6 +3,7 @@
  * to them through its HostHandler. Build one with HostBuilder (builder.ts); drive it with HostApi.
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { reasonOf, type Workload } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
@@ -72,7 +73,9 @@ export class Host implements HostApi, HostView {
   readonly plugins: readonly HostPlugin[];
   readonly #engine: Engine;
   readonly #handlers: readonly HostHandler[];
-  readonly #workDir: string;
+  /** workDir is where the host creates its workloads' volumes. */
+  readonly workDir: string;
+  readonly #ownsWorkDir: boolean;
   readonly #volumeResolver: VolumeResolver | undefined;
   readonly #hostPathRoots: readonly string[];
   readonly #defaultMemoryLimit: number | undefined;
@@ -92,6 +95,8 @@ export class Host implements HostApi, HostView {
     plugins: HostPlugin[];
     handlers: HostHandler[];
     workDir: string;
+    /** ownsWorkDir: the host created workDir and removes it when it stops. */
+    ownsWorkDir?: boolean;
     volumeResolver?: VolumeResolver | undefined;
     hostPathRoots?: readonly string[];
     defaultMemoryLimit?: number | undefined;
@@ -102,7 +107,8 @@ export class Host implements HostApi, HostView {
     this.plugins = options.plugins;
     this.#engine = options.engine;
     this.#handlers = options.handlers;
-    this.#workDir = options.workDir;
+    this.workDir = options.workDir;
+    this.#ownsWorkDir = options.ownsWorkDir ?? false;
     this.#volumeResolver = options.volumeResolver;
     this.#hostPathRoots = options.hostPathRoots ?? [];
     this.#defaultMemoryLimit = options.defaultMemoryLimit;
@@ -129,6 +135,7 @@ export class Host implements HostApi, HostView {
     for (const p of this.plugins) await p.stop?.();
     await this.#spares.close();
     await this.#engine.close();
+    if (this.#ownsWorkDir) await rm(this.workDir, { recursive: true, force: true });
     this.#started = false;
   }
 
@@ -186,7 +193,7 @@ export class Host implements HostApi, HostView {
       engine: this.#engine,
       plugins: this.plugins,
       logger: this.logger,
-      workDir: this.#workDir,
+      workDir: this.workDir,
       volumeResolver: this.#volumeResolver,
       hostPathRoots: this.#hostPathRoots,
       defaultMemoryLimit: this.#defaultMemoryLimit,

@@ -78,12 +78,11 @@ export class RunningWorkload {
   async start(options: StartOptions = {}): Promise<void> {
     try {
       const { spec } = this.spec;
-      this.#volumes = await materializeVolumes(
-        this.ref.namespace,
-        spec.volumes,
-        `${this.#deps.workDir}/${this.ref.uid}`,
-        { resolver: this.#deps.volumeResolver, hostPathRoots: this.#deps.hostPathRoots ?? [] },
-      );
+      this.#volumes = await materializeVolumes(this.ref.namespace, spec.volumes, this.#deps.workDir, {
+        resolver: this.#deps.volumeResolver,
+        hostPathRoots: this.#deps.hostPathRoots ?? [],
+        prefix: this.ref.uid,
+      });
       for (const component of spec.components) {
         this.components.push(await this.#startComponent(component, options));
       }
