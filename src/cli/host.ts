@@ -21,6 +21,9 @@ import { loadConfig } from './config.js';
 const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port 8080] [--bind 0.0.0.0]
                   [--metrics-port 9464] [--heartbeat-seconds 5] [--max-workloads 100] [--pod-name NAME]
                   [--allow-file-images DIR]...
+  --bind ADDR              listen on ADDR; default 0.0.0.0, every interface (right in a pod; on a
+                           machine of your own, --bind 127.0.0.1 keeps the host private); the
+                           metrics port listens there too
   --allow-file-images DIR  run file:// images found below DIR (repeatable); without it the host
                            refuses file:// images, since start requests come from the network
 ${NATS_USAGE}`;
