@@ -66,9 +66,10 @@ export class Engine {
     this.#sources = new SourceSet([...(options.sources ?? []), files, httpsSource()]);
   }
 
-  /** warm starts a transpile worker ahead of the first cold start (the host calls it when it starts). */
+  /** warm starts the transpile and inspect workers ahead of the first start (the host calls it when it starts). */
   warm(): void {
     this.#transpiler.warm();
+    this.#inspector.warm();
   }
 
   /** close stops the engine's helper threads (new ones start when needed). */

@@ -57,6 +57,11 @@ export class ComponentInspector {
     }>;
   }
 
+  /** warm starts the worker thread ahead of the first check. */
+  warm(): void {
+    this.#worker ??= this.#spawn();
+  }
+
   /** close stops the worker thread. */
   async close(): Promise<void> {
     const worker = this.#worker;
