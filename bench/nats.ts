@@ -19,7 +19,7 @@ const nats = await startNatsServer();
 const nc = await connect({ servers: nats.url });
 const responder = await connect({ servers: nats.url });
 const http = new HttpServerHandler({ port: 0, router: new VirtualHostRouter({ fallback: true }) });
-const builder = new HostBuilder().withHttpHandler(http);
+const builder = new HostBuilder().withFileImageRoots(['/']).withHttpHandler(http);
 for (const p of natsPlugins(nc)) builder.withPlugin(p);
 const host = builder.build();
 

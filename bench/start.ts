@@ -28,7 +28,7 @@ async function firstResponse(url: string): Promise<void> {
 export async function measureStart(wasm: string): Promise<StartTimes> {
   const cacheDir = mkdtempSync(join(tmpdir(), 'skiff-bench-start-'));
   const http = new HttpServerHandler({ port: 0, router: new DevRouter() });
-  const host = new HostBuilder().withEngine({ cacheDir }).withHttpHandler(http).build();
+  const host = new HostBuilder().withEngine({ cacheDir }).withFileImageRoots(['/']).withHttpHandler(http).build();
   await host.start();
   // "A running host": let it finish starting its spare workers before the first workload.
   await new Promise((resolve) => setTimeout(resolve, 1500));

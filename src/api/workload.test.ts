@@ -53,6 +53,14 @@ describe('Workload schema', () => {
     ['a mount of an undeclared volume', (w: any) => (w.spec.components[0].volumeMounts[0].name = 'other'), 'spec.components[0].volumeMounts[0].name'],
     ['a zero timeout', (w: any) => (w.spec.components[0].limits.timeoutMs = 0), 'spec.components[0].limits.timeoutMs'],
     ['a bad memory quantity', (w: any) => (w.spec.components[0].limits.memory = 'lots'), 'spec.components[0].limits.memory'],
+    ['a memory limit above 4Gi (wasm32 cannot address more)', (w: any) => (w.spec.components[0].limits.memory = '5Gi'), 'spec.components[0].limits.memory'],
+    ['a memory limit of 100Gi', (w: any) => (w.spec.components[0].limits.memory = '100Gi'), 'spec.components[0].limits.memory'],
+    ['a memory limit with hundreds of digits', (w: any) => (w.spec.components[0].limits.memory = '9'.repeat(400)), 'spec.components[0].limits.memory'],
+    ['a mountPath that climbs out with ..', (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = '/../../../etc'), 'spec.components[0].volumeMounts[0].mountPath'],
+    ['a mountPath with a . segment', (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = '/data/./x'), 'spec.components[0].volumeMounts[0].mountPath'],
+    ['a mountPath with an empty segment', (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = '/data//x'), 'spec.components[0].volumeMounts[0].mountPath'],
+    ['a mountPath with a trailing slash', (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = '/data/'), 'spec.components[0].volumeMounts[0].mountPath'],
+    ['one mountPath mounted twice', (w: any) => w.spec.components[0].volumeMounts.push({ name: 'scratch', mountPath: '/data' }), 'spec.components[0].volumeMounts[1].mountPath'],
     ['an interface list that is empty', (w: any) => (w.spec.hostInterfaces[0].interfaces = []), 'spec.hostInterfaces[0].interfaces'],
     ['a package that is not kebab-case', (w: any) => (w.spec.hostInterfaces[0].package = 'KeyValue'), 'spec.hostInterfaces[0].package'],
     ['duplicate host interfaces', (w: any) => w.spec.hostInterfaces.push({ ...w.spec.hostInterfaces[0] }), 'spec.hostInterfaces[4]'],
@@ -67,6 +75,14 @@ describe('Workload schema', () => {
   ])('rejects %s, naming the field', (_, mutate, path) => {
     const issues = errorsOf(mutate);
     expect(issues.map((i) => i.path)).toContain(path);
+  });
+
+  it.each(['4Gi', '4096Mi', '4294967296', '64Mi', '1G'])('accepts a memory limit of %s', (memory) => {
+    expect(errorsOf((w) => (w.spec.components[0].limits.memory = memory))).toEqual([]);
+  });
+
+  it.each(['/', '/data', '/a/b.c/..d/...', '/.config'])('accepts the normalised mountPath %s', (mountPath) => {
+    expect(errorsOf((w) => (w.spec.components[0].volumeMounts[0].mountPath = mountPath))).toEqual([]);
   });
 
   it('puts every issue in the error message', () => {

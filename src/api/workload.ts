@@ -9,6 +9,8 @@ import {
   conditionSchema,
   dnsLabel,
   objectMetaSchema,
+  parseQuantity,
+  QUANTITY_PATTERN,
   quantity,
   stringMap,
 } from './common.js';
@@ -18,6 +20,31 @@ const SHA256 = /^sha256:[a-f0-9]{64}$/;
 /** IMAGE matches a file:// path, an https:// URL or an OCI reference ([registry/]path[:tag][@sha256:digest]). */
 const IMAGE =
   /^(file:\/\/.+|https:\/\/.+|([a-zA-Z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?)$/;
+
+/**
+ * MOUNT_PATH matches a normalised absolute path: `/`, or `/`-separated segments that are
+ * neither empty, `.` nor `..` (no trailing slash). RE2-compatible, for the CRD as well.
+ */
+const MOUNT_PATH = /^(\/|(\/([^/.][^/]*|\.[^/.][^/]*|\.\.[^/]+))+)$/;
+
+/** MAX_INSTANCE_MEMORY is the most linear memory a wasm32 instance can address: 4 GiB. */
+export const MAX_INSTANCE_MEMORY = 4 * 2 ** 30;
+
+/** instanceMemory is a memory quantity no larger than a wasm32 memory can be. */
+const instanceMemory = quantity
+  .max(64)
+  .refine(
+    (v) => !new RegExp(QUANTITY_PATTERN).test(v) || parseQuantity(v) <= MAX_INSTANCE_MEMORY,
+    'must be at most 4Gi (a wasm32 memory cannot be larger)',
+  )
+  .meta({
+    'x-kubernetes-validations': [
+      {
+        rule: "!isQuantity(self) || quantity(self).compareTo(quantity('4Gi')) <= 0",
+        message: 'must be at most 4Gi (a wasm32 memory cannot be larger)',
+      },
+    ],
+  });
 
 /** kebabId is a WIT identifier: lowercase kebab-case. */
 const kebabId = z.string().min(1).max(128).regex(KEBAB, 'must be a lowercase kebab-case WIT identifier');
@@ -30,7 +57,7 @@ export const volumeMountSchema = z
       .string()
       .min(1)
       .max(4096)
-      .regex(/^\//, 'must be an absolute path')
+      .regex(MOUNT_PATH, 'must be a normalised absolute path (no empty, "." or ".." segments, no trailing "/")')
       .describe('Absolute path inside the component where the volume appears as a preopened directory.'),
     readOnly: z.boolean().optional().describe('Mount the volume read-only (default false).'),
   })
@@ -40,7 +67,9 @@ export const volumeMountSchema = z
 /** limitsSchema bounds what one component instance may use. */
 export const limitsSchema = z
   .object({
-    memory: quantity.optional().describe('Maximum linear memory of one instance, as a quantity (e.g. 64Mi).'),
+    memory: instanceMemory
+      .optional()
+      .describe('Maximum linear memory of one instance, as a quantity (e.g. 64Mi); at most 4Gi.'),
     timeoutMs: z
       .number()
       .int()
@@ -82,7 +111,13 @@ const componentShape = {
   config: stringMap.optional().describe('Configuration values served to the component through wasi:config/store.'),
   environment: stringMap.optional().describe('Environment variables served through wasi:cli/environment.'),
   args: z.array(z.string().max(4096)).max(256).optional().describe('Arguments served through wasi:cli/environment.'),
-  volumeMounts: z.array(volumeMountSchema).max(64).optional().describe('Volumes mounted into the component.'),
+  volumeMounts: z
+    .array(volumeMountSchema)
+    .max(64)
+    // A list map keyed by mountPath, as in a Pod's volumeMounts: the API server refuses a duplicate path.
+    .meta({ 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['mountPath'] })
+    .optional()
+    .describe('Volumes mounted into the component.'),
   limits: limitsSchema.optional(),
 };
 
@@ -299,7 +334,16 @@ export const workloadSpecSchema = z
           message: 'digest is required when image is an https:// URL',
         });
       }
+      const paths = new Set<string>();
       (c.volumeMounts ?? []).forEach((m, j) => {
+        if (paths.has(m.mountPath)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [...base, 'volumeMounts', j, 'mountPath'],
+            message: `mountPath ${m.mountPath} is already mounted`,
+          });
+        }
+        paths.add(m.mountPath);
         if (!volumes.has(m.name)) {
           ctx.addIssue({
             code: 'custom',

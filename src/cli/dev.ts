@@ -67,10 +67,11 @@ export async function run(argv: string[]): Promise<number> {
     .withLogger(logger)
     .withEngine({ cacheDir: config.cacheDir })
     .withSource(ociSource({ cacheDir: config.cacheDir, userDockerConfig: true, logger }))
-    .withWorkDir(config.workDir)
-    // Local development: the developer's own machine, so hostPath volumes may name any directory.
+    // Local development: the developer's own machine, so hostPath volumes and file:// images may name any directory.
     .withHostPathRoots(['/'])
+    .withFileImageRoots(['/'])
     .withHttpHandler(http);
+  if (config.workDir) builder.withWorkDir(config.workDir);
   for (const plugin of nc ? natsPlugins(nc) : memoryPlugins()) builder.withPlugin(plugin);
   if (metricsPort !== 0) builder.withHttpHandler(new AdminHandler({ port: metricsPort }));
   const host = builder.build();

@@ -20,10 +20,16 @@ import { intFlag, type ParsedArgs, parseArgs, UsageError } from './args.js';
 import { loadConfig, type PodEnv } from './config.js';
 
 const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port 8080] [--bind 0.0.0.0]
-                  [--metrics-port 9464] [--heartbeat-seconds 5] [--max-workloads 100]
-                  [--pod-namespace NS --pod-name NAME --pod-uid UID --pod-ip IP]
-  --pod-*  the pod the host runs in (default: SKIFF_POD_NAMESPACE, SKIFF_POD_NAME, SKIFF_POD_UID,
-           SKIFF_POD_IP, e.g. from the downward API); all four together, or --pod-name alone
+                  [--metrics-port 9464] [--heartbeat-seconds 1] [--max-workloads 100]
+                  [--pod-namespace NS --pod-name NAME --pod-uid UID --pod-ip IP] [--allow-file-images DIR]...
+  --bind ADDR              listen on ADDR; default 0.0.0.0, every interface (right in a pod; on a
+                           machine of your own, --bind 127.0.0.1 keeps the host private); the
+                           metrics port listens there too
+  --allow-file-images DIR  run file:// images found below DIR (repeatable); without it the host
+                           refuses file:// images, since start requests come from the network
+  --pod-*                  the pod the host runs in (default: SKIFF_POD_NAMESPACE, SKIFF_POD_NAME,
+                           SKIFF_POD_UID, SKIFF_POD_IP, e.g. from the downward API); all four
+                           together, or --pod-name alone
 ${NATS_USAGE}`;
 
 /** HTTP_INTERFACE is what a host with an HTTP server provides: wasi:http's incoming handler, any 0.2.x. */
@@ -95,6 +101,7 @@ export async function run(argv: string[]): Promise<number> {
       'pod-name': true,
       'pod-uid': true,
       'pod-ip': true,
+      'allow-file-images': true,
       help: false,
     });
     if (args.flags.has('help')) {
@@ -122,8 +129,9 @@ export async function run(argv: string[]): Promise<number> {
     .withLogger(logger)
     .withEngine({ cacheDir: config.cacheDir })
     .withSource(ociSource({ cacheDir: config.cacheDir, logger }))
-    .withWorkDir(config.workDir)
+    .withFileImageRoots(options.fileImageRoots)
     .withHttpHandler(http);
+  if (config.workDir) builder.withWorkDir(config.workDir);
   for (const plugin of natsPlugins(nc)) builder.withPlugin(plugin);
   const admin =
     options.metricsPort !== 0 ? new AdminHandler({ port: options.metricsPort, hostname: options.bind }) : undefined;
@@ -173,7 +181,7 @@ function hostOptions(args: ParsedArgs, podEnv: PodEnv) {
   const id = args.flags.get('name')?.at(-1) ?? defaultHostId();
   if (!HOST_ID_PATTERN.test(id))
     throw new UsageError(`--name ${JSON.stringify(id)} must be letters, digits, "-" or "_"`);
-  const heartbeat = Number(args.flags.get('heartbeat-seconds')?.at(-1) ?? '5');
+  const heartbeat = Number(args.flags.get('heartbeat-seconds')?.at(-1) ?? '1');
   if (!(heartbeat > 0 && heartbeat <= 3600))
     throw new UsageError('--heartbeat-seconds must be a number from 0 to 3600');
   return {
@@ -186,5 +194,6 @@ function hostOptions(args: ParsedArgs, podEnv: PodEnv) {
     heartbeatSeconds: heartbeat,
     maxWorkloads: intFlag(args, 'max-workloads', 100, 1, 100_000),
     ...podIdentity(args.flags, podEnv),
+    fileImageRoots: args.flags.get('allow-file-images') ?? [],
   };
 }

@@ -24,6 +24,7 @@ export class HostBuilder {
   #handlers: HostHandler[] = [];
   #workDir: string | undefined;
   #hostPathRoots: string[] = [];
+  #fileImageRoots: string[] = [];
   #defaultMemoryLimit: number | undefined = DEFAULT_MEMORY_LIMIT;
   #metrics: HostMetrics | undefined;
   #volumeResolver: VolumeResolver | undefined;
@@ -61,7 +62,7 @@ export class HostBuilder {
     this.#handlers.push(handler);
     return this;
   }
-  /** withWorkDir sets where volumes are created. */
+  /** withWorkDir sets where volumes are created (by default a new temporary directory the host removes when it stops). */
   withWorkDir(dir: string): this {
     this.#workDir = dir;
     return this;
@@ -81,6 +82,11 @@ export class HostBuilder {
     this.#hostPathRoots = [...roots];
     return this;
   }
+  /** withFileImageRoots allows file:// images below these directories (none by default: starts come from the network). */
+  withFileImageRoots(roots: readonly string[]): this {
+    this.#fileImageRoots = [...roots];
+    return this;
+  }
   /** withDefaultMemoryLimit caps each instance's memory (bytes) when a component sets no limit; undefined for none. */
   withDefaultMemoryLimit(bytes: number | undefined): this {
     this.#defaultMemoryLimit = bytes;
@@ -92,6 +98,7 @@ export class HostBuilder {
       cacheDir: this.#engine.cacheDir ?? defaultCacheDir(),
       logger: this.#logger,
       sources: this.#sources,
+      fileRoots: this.#fileImageRoots,
     });
     return new Host({
       id: this.#id,
@@ -101,6 +108,7 @@ export class HostBuilder {
       plugins: this.#plugins,
       handlers: this.#handlers,
       workDir: this.#workDir ?? mkdtempSync(join(tmpdir(), 'skiff-work-')),
+      ownsWorkDir: this.#workDir === undefined,
       volumeResolver: this.#volumeResolver,
       hostPathRoots: this.#hostPathRoots,
       defaultMemoryLimit: this.#defaultMemoryLimit,

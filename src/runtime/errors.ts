@@ -80,3 +80,20 @@ export class WorkloadNotFoundError extends SkiffError {
     super('SKIFF_WORKLOAD_NOT_FOUND', `no workload ${id} on this host`);
   }
 }
+
+/** RouteTakenError means another workload on this host already serves the virtual host a workload claims. */
+export class RouteTakenError extends SkiffError {
+  constructor(host: string, owner: string) {
+    super('SKIFF_ROUTE_TAKEN', `virtual host ${host} is already served by workload ${owner} on this host`);
+  }
+}
+
+/** NoExportError means a component exports nothing: there is nothing the host could serve or call. */
+export class NoExportError extends SkiffError {
+  constructor(component: string) {
+    super(
+      'SKIFF_NO_EXPORT',
+      `component "${component}" exports nothing servable (no wasi:http/incoming-handler, no handler, no interface at all)`,
+    );
+  }
+}

@@ -3,15 +3,16 @@
  * to them through its HostHandler. Build one with HostBuilder (builder.ts); drive it with HostApi.
  */
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { reasonOf, type Workload } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
 import type { Engine } from './engine/engine.js';
-import { SkiffError, WorkloadNotFoundError } from './errors.js';
+import { RouteTakenError, SkiffError, WorkloadNotFoundError } from './errors.js';
 import type { HostPlugin } from './plugin.js';
 import type { VolumeResolver } from './volumes.js';
 import { WorkerSpares } from './worker/spares.js';
-import { RunningWorkload, type StartOptions } from './workload.js';
+import { RunningWorkload, type StartOptions, virtualHostOf } from './workload.js';
 
 /** WorkloadState is where a workload is in its life on a host. */
 export type WorkloadState = 'Starting' | 'Running' | 'Stopping' | 'Failed';
@@ -64,6 +65,12 @@ interface Entry {
   workload?: RunningWorkload | undefined;
 }
 
+/** Claim is a virtual host a workload serves or is starting to serve. */
+interface Claim {
+  readonly id: string;
+  readonly host: string;
+}
+
 /** Host runs workloads. */
 export class Host implements HostApi, HostView {
   readonly id: string;
@@ -72,7 +79,9 @@ export class Host implements HostApi, HostView {
   readonly plugins: readonly HostPlugin[];
   readonly #engine: Engine;
   readonly #handlers: readonly HostHandler[];
-  readonly #workDir: string;
+  /** workDir is where the host creates its workloads' volumes. */
+  readonly workDir: string;
+  readonly #ownsWorkDir: boolean;
   readonly #volumeResolver: VolumeResolver | undefined;
   readonly #hostPathRoots: readonly string[];
   readonly #defaultMemoryLimit: number | undefined;
@@ -80,6 +89,8 @@ export class Host implements HostApi, HostView {
   readonly #spares = new WorkerSpares();
   /** #queues serializes starts and stops of one workload id. */
   readonly #queues = new Map<string, Promise<unknown>>();
+  /** #claiming holds the virtual hosts of starts in progress (running workloads' are on their entries). */
+  readonly #claiming = new Set<Claim>();
   #started = false;
 
   constructor(options: {
@@ -90,6 +101,8 @@ export class Host implements HostApi, HostView {
     plugins: HostPlugin[];
     handlers: HostHandler[];
     workDir: string;
+    /** ownsWorkDir: the host created workDir and removes it when it stops. */
+    ownsWorkDir?: boolean;
     volumeResolver?: VolumeResolver | undefined;
     hostPathRoots?: readonly string[];
     defaultMemoryLimit?: number | undefined;
@@ -100,7 +113,8 @@ export class Host implements HostApi, HostView {
     this.plugins = options.plugins;
     this.#engine = options.engine;
     this.#handlers = options.handlers;
-    this.#workDir = options.workDir;
+    this.workDir = options.workDir;
+    this.#ownsWorkDir = options.ownsWorkDir ?? false;
     this.#volumeResolver = options.volumeResolver;
     this.#hostPathRoots = options.hostPathRoots ?? [];
     this.#defaultMemoryLimit = options.defaultMemoryLimit;
@@ -126,6 +140,8 @@ export class Host implements HostApi, HostView {
     await Promise.all([...this.#entries.keys()].map((id) => this.workloadStop(id).catch(() => undefined)));
     for (const p of this.plugins) await p.stop?.();
     await this.#spares.close();
+    await this.#engine.close();
+    if (this.#ownsWorkDir) await rm(this.workDir, { recursive: true, force: true });
     this.#started = false;
   }
 
@@ -178,11 +194,12 @@ export class Host implements HostApi, HostView {
       );
     }
     const base = { id, uid: ref.uid, generation: ref.generation, components: [] };
+    const claim = this.#claim(id, virtualHostOf(spec));
     const workload = new RunningWorkload(spec, ref, {
       engine: this.#engine,
       plugins: this.plugins,
       logger: this.logger,
-      workDir: this.#workDir,
+      workDir: this.workDir,
       volumeResolver: this.#volumeResolver,
       hostPathRoots: this.#hostPathRoots,
       defaultMemoryLimit: this.#defaultMemoryLimit,
@@ -190,8 +207,9 @@ export class Host implements HostApi, HostView {
       spawn: () => this.#spares.take(),
     });
     const started = performance.now();
-    if (!previous?.workload) this.#entries.set(id, { status: { ...base, state: 'Starting' } });
     try {
+      if (!previous?.workload) this.#entries.set(id, { status: { ...base, state: 'Starting' } });
+      if (claim instanceof RouteTakenError) throw claim;
       await workload.start(options);
     } catch (err) {
       const e = err as Error & { code?: string };
@@ -201,6 +219,8 @@ export class Host implements HostApi, HostView {
       // A failed replacement leaves the previous generation serving.
       if (!previous?.workload) this.#entries.set(id, { status });
       throw err;
+    } finally {
+      if (claim && !(claim instanceof RouteTakenError)) this.#claiming.delete(claim);
     }
     // Swap in the new generation, then stop the old one: requests keep being served.
     const status: WorkloadStatus = {
@@ -213,6 +233,25 @@ export class Host implements HostApi, HostView {
     this.metrics.instances.set({ workload: id }, workload.components.length);
     this.logger.info({ workload: id, ms: Math.round(performance.now() - started) }, 'workload started');
     return status;
+  }
+
+  /**
+   * #claim reserves `host` for workload `id` while it starts, or returns a RouteTakenError
+   * naming the workload that serves it or is starting to. The same id may claim it again.
+   */
+  #claim(id: string, host: string | undefined): Claim | RouteTakenError | undefined {
+    if (host === undefined) return undefined;
+    const owners = [
+      ...[...this.#entries.values()]
+        .filter((e) => e.workload)
+        .map((e) => ({ id: e.status.id, host: e.workload!.virtualHost })),
+      ...this.#claiming,
+    ];
+    const owner = owners.find((o) => o.host === host && o.id !== id);
+    if (owner) return new RouteTakenError(host, owner.id);
+    const claim = { id, host };
+    this.#claiming.add(claim);
+    return claim;
   }
 
   workloadStop(id: string, options: StopOptions = {}): Promise<void> {

@@ -50,27 +50,31 @@ async function hostPathDir(name: string, path: string, roots: readonly string[])
   return real;
 }
 
-/** materializeVolumes creates the directories of a workload's volumes under `workDir`. */
+/**
+ * materializeVolumes creates the directories of one start of a workload's volumes, in a
+ * directory of its own below `workDir` (named `<prefix>-<random>`: two generations of one
+ * workload overlap while the new one takes over). dispose removes that directory entirely.
+ */
 export async function materializeVolumes(
   namespace: string,
   volumes: readonly Volume[],
   workDir: string,
-  options: { resolver?: VolumeResolver | undefined; hostPathRoots?: readonly string[] } = {},
+  options: { resolver?: VolumeResolver | undefined; hostPathRoots?: readonly string[]; prefix?: string } = {},
 ): Promise<MaterializedVolumes> {
-  const { resolver, hostPathRoots = [] } = options;
+  const { resolver, hostPathRoots = [], prefix = 'workload' } = options;
   const dirs = new Map<string, string>();
-  const owned: string[] = [];
+  let own: string | undefined;
   const dispose = async () => {
-    await Promise.all(owned.map((d) => rm(d, { recursive: true, force: true })));
+    if (own !== undefined) await rm(own, { recursive: true, force: true });
   };
   try {
     await mkdir(workDir, { recursive: true });
+    own = await mkdtemp(join(workDir, `${prefix}-`));
     for (const v of volumes) {
       if (v.hostPath) {
         dirs.set(v.name, await hostPathDir(v.name, v.hostPath.path, hostPathRoots));
       } else if (v.emptyDir) {
-        const dir = await mkdtemp(join(workDir, `${v.name}-`));
-        owned.push(dir);
+        const dir = await mkdtemp(join(own, `${v.name}-`));
         dirs.set(v.name, dir);
       } else if (v.configMap || v.secret) {
         if (!resolver) {
@@ -79,8 +83,7 @@ export async function materializeVolumes(
             `volume "${v.name}": ${kind} volumes need the operator (or a VolumeResolver); this host has none`,
           );
         }
-        const dir = await mkdtemp(join(workDir, `${v.name}-`));
-        owned.push(dir);
+        const dir = await mkdtemp(join(own, `${v.name}-`));
         await resolver.resolve(namespace, v, dir);
         dirs.set(v.name, dir);
       }

@@ -10,7 +10,7 @@ import type { Logger } from '../telemetry/logger.js';
 import type { HttpRequestData, HttpResponseData } from './bridge/protocol.js';
 import type { Engine } from './engine/engine.js';
 import { ASYNC_IO_IMPORTS, asyncImportNames, type InterfaceShape, shapeOf } from './engine/names.js';
-import { NotGrantedError, SkiffError } from './errors.js';
+import { NoExportError, NotGrantedError, SkiffError } from './errors.js';
 import { planGrants } from './grants.js';
 import type { HostPlugin, ImportFragment, PluginBinding, WorkloadRef } from './plugin.js';
 import { materializeVolumes, type MaterializedVolumes, type VolumeResolver } from './volumes.js';
@@ -78,12 +78,11 @@ export class RunningWorkload {
   async start(options: StartOptions = {}): Promise<void> {
     try {
       const { spec } = this.spec;
-      this.#volumes = await materializeVolumes(
-        this.ref.namespace,
-        spec.volumes,
-        `${this.#deps.workDir}/${this.ref.uid}`,
-        { resolver: this.#deps.volumeResolver, hostPathRoots: this.#deps.hostPathRoots ?? [] },
-      );
+      this.#volumes = await materializeVolumes(this.ref.namespace, spec.volumes, this.#deps.workDir, {
+        resolver: this.#deps.volumeResolver,
+        hostPathRoots: this.#deps.hostPathRoots ?? [],
+        prefix: this.ref.uid,
+      });
       for (const component of spec.components) {
         this.components.push(await this.#startComponent(component, options));
       }
@@ -103,6 +102,7 @@ export class RunningWorkload {
     const loaded = await engine.load(ref, this.#abort.signal).catch((err) => {
       throw wrap(err, `component "${spec.name}": `);
     });
+    if (loaded.exports.length === 0) throw new NoExportError(spec.name);
     const plan = planGrants(loaded.imports, this.spec.spec.hostInterfaces, plugins);
     if (plan.missing.length > 0) throw new NotGrantedError(spec.name, plan.missing);
 
@@ -181,8 +181,7 @@ export class RunningWorkload {
 
   /** virtualHost is the host name `wasi:http` was granted for (`config.host`), if any. */
   get virtualHost(): string | undefined {
-    const grant = this.spec.spec.hostInterfaces.find((h) => h.namespace === 'wasi' && h.package === 'http');
-    return grant?.config?.host?.toLowerCase();
+    return virtualHostOf(this.spec);
   }
 
   /** http serves one request with the workload's HTTP component. */
@@ -208,6 +207,12 @@ export class RunningWorkload {
     await this.#volumes?.dispose();
     this.#volumes = undefined;
   }
+}
+
+/** virtualHostOf returns the host name a workload's `wasi:http` grant serves (`config.host`, lowercase), if any. */
+export function virtualHostOf(workload: Workload): string | undefined {
+  const grant = workload.spec.hostInterfaces.find((h) => h.namespace === 'wasi' && h.package === 'http');
+  return grant?.config?.host?.toLowerCase();
 }
 
 function wrap(err: unknown, prefix: string): Error {

@@ -3,7 +3,10 @@
  * real host; bad inputs refused with clear errors while other workloads keep serving.
  */
 import { createServer } from 'node:http';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
@@ -90,6 +93,35 @@ describe('bad components', () => {
     expect(status.reason).toBe('InvalidComponent');
     expect(status.message).toMatch(message);
     expect((await t.request('/')).status).toBe(200);
+  });
+
+  it.each([
+    ['empty sections', [0x0a, 0x00], /section 10 at byte 8 is empty/],
+    ['tiny custom sections', [0x00, 0x01, 0x00], /more than 50000 sections/],
+  ])('refuses 10 MB of %s after a component header while the others keep serving', async (kind, section, message) => {
+    const count = Math.floor(10_000_000 / section.length);
+    const bytes = new Uint8Array(8 + section.length * count);
+    bytes.set([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]);
+    for (let i = 0; i < count; i++) bytes.set(section, 8 + i * section.length);
+    const file = join(mkdtempSync(join(tmpdir(), 'skiff-crafted-')), 'crafted.wasm');
+    writeFileSync(file, bytes);
+    const name = `crafted-${kind.split(' ')[0]}`;
+    const start = t.host.workloadStart(workload(name, [{ name: 'bad', image: `file://${file}` }], [HTTP_GRANT]));
+    const [result, other] = await Promise.allSettled([start, t.request('/')]);
+    expect(result).toMatchObject({ status: 'rejected', reason: { code: 'SKIFF_INVALID_COMPONENT' } });
+    expect(String((result as PromiseRejectedResult).reason.message)).toMatch(message);
+    expect(other).toMatchObject({ status: 'fulfilled', value: { status: 200 } });
+  });
+
+  it('refuses a component that exports nothing, saying so, instead of reporting it as serving', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'skiff-empty-')), 'empty.wasm');
+    writeFileSync(file, new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00]));
+    const w = workload('exports-nothing', [{ name: 'idle', image: `file://${file}` }], []);
+    await expect(t.host.workloadStart(w)).rejects.toMatchObject({
+      code: 'SKIFF_NO_EXPORT',
+      message: expect.stringMatching(/component "idle" exports nothing servable/),
+    });
+    expect(t.host.workloadStatus('default/exports-nothing')).toMatchObject({ state: 'Failed', reason: 'NothingToServe' });
   });
 
   it('refuses a missing file, naming it', async () => {

@@ -170,6 +170,33 @@ export const INVALID: InvalidCase[] = [
     },
   },
   {
+    rule: 'mountPath normalised (no ..)',
+    kind: 'Workload',
+    field: 'spec.components[0].volumeMounts[0].mountPath',
+    mutate: (s) => {
+      c0(s).volumeMounts = [{ name: 'data', mountPath: '/../../../etc' }];
+    },
+  },
+  {
+    rule: 'mountPath mounted once',
+    kind: 'Workload',
+    field: 'spec.components[0].volumeMounts[1]',
+    mutate: (s) => {
+      c0(s).volumeMounts = [
+        { name: 'data', mountPath: '/m' },
+        { name: 'data', mountPath: '/m', readOnly: true },
+      ];
+    },
+  },
+  {
+    rule: 'limits.memory at most 4Gi',
+    kind: 'Workload',
+    field: 'spec.components[0].limits.memory',
+    mutate: (s) => {
+      c0(s).limits = { memory: '100Gi' };
+    },
+  },
+  {
     rule: 'limits.memory is a quantity',
     kind: 'Workload',
     field: 'spec.components[0].limits.memory',

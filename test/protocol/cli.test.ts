@@ -5,7 +5,7 @@
 import { request } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Heartbeat, heartbeatSchema } from '../../src/api/index.js';
 import { formatLogLine, table } from '../../src/cli/ctl.js';
@@ -85,6 +85,8 @@ spec:
       String(metricsPort),
       '--heartbeat-seconds',
       '1',
+      '--allow-file-images',
+      dirname(wasm),
     ],
     {
       // In a pod these come from the downward API.

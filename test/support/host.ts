@@ -30,7 +30,7 @@ const cacheDir = join(tmpdir(), `skiff-test-cache-${process.pid}`);
 
 /** startTestHost builds and starts a host (component `sources`, e.g. OCI, are tried before file:// and https://). */
 export async function startTestHost(
-  options: { plugins?: HostPlugin[]; router?: Router; sources?: ComponentSource[] } = {},
+  options: { plugins?: HostPlugin[]; router?: Router; sources?: ComponentSource[]; logLevel?: string } = {},
 ): Promise<TestHost> {
   const http = new HttpServerHandler({ port: 0, router: options.router ?? new DevRouter() });
   const logs: Record<string, unknown>[] = [];
@@ -42,9 +42,11 @@ export async function startTestHost(
   };
   const admin = new AdminHandler({ port: 0 });
   const builder = new HostBuilder()
-    .withLogger(createLogger({ level: 'info', destination }))
+    .withLogger(createLogger({ level: options.logLevel ?? 'info', destination }))
     .withEngine({ cacheDir })
     .withWorkDir(mkdtempSync(join(tmpdir(), 'skiff-test-work-')))
+    // Tests start fixtures from the fixture cache and temp folders.
+    .withFileImageRoots(['/'])
     .withHttpHandler(http)
     .withHttpHandler(admin);
   for (const p of options.plugins ?? []) builder.withPlugin(p);

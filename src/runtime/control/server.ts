@@ -37,7 +37,7 @@ export interface HostControlOptions {
   readonly nc: NatsConnection;
   readonly host: ControlledHost;
   readonly logger: Logger;
-  /** heartbeatSeconds is the heartbeat period (default 5). */
+  /** heartbeatSeconds is the heartbeat period (default 1). */
   readonly heartbeatSeconds?: number;
   readonly labels?: Readonly<Record<string, string>>;
   readonly podName?: string | undefined;
@@ -103,7 +103,7 @@ export class HostControl {
       httpPort: options.httpPort,
       labels: { ...(options.labels ?? {}) },
       maxWorkloads: options.maxWorkloads ?? 100,
-      intervalSeconds: options.heartbeatSeconds ?? 5,
+      intervalSeconds: options.heartbeatSeconds ?? 1,
       startedAt: new Date(),
     };
   }

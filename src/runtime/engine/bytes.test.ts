@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidComponentError } from '../errors.js';
-import { checkComponentBytes, componentWorldNames, limitMemory, walkSections } from './bytes.js';
+import { checkComponentBytes, componentWorldNames, limitMemory, MAX_SECTIONS, walkSections } from './bytes.js';
 
 // A core module with one memory (min 1, max 100 pages) and nothing else.
 const coreWithMemory = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x04, 0x01, 0x01, 0x01, 0x64]);
@@ -33,7 +33,27 @@ describe('checkComponentBytes', () => {
   it('rejects an empty file', () => {
     expect(() => checkComponentBytes(new Uint8Array(), 'c')).toThrow(/not a WebAssembly binary/);
   });
+
+  // A component header followed by megabytes of tiny sections: the walk stops at the first one
+  // that breaks a limit instead of listing millions of sections (seconds and gigabytes before).
+  it('rejects an empty section (every component section has at least one byte)', () => {
+    const bytes = repeated([0x0a, 0x00], 5_000_000);
+    expect(() => checkComponentBytes(bytes, 'c')).toThrow(/c is truncated or corrupt: section 10 at byte 8 is empty/);
+  });
+
+  it(`rejects more than ${MAX_SECTIONS} top-level sections`, () => {
+    const bytes = repeated([0x00, 0x01, 0x00], 3_000_000); // custom sections with an empty name
+    expect(() => checkComponentBytes(bytes, 'c')).toThrow(`c is truncated or corrupt: more than ${MAX_SECTIONS} sections`);
+  });
 });
+
+/** repeated is a component header followed by `count` copies of `section`. */
+function repeated(section: number[], count: number): Uint8Array {
+  const bytes = new Uint8Array(emptyComponent.length + section.length * count);
+  bytes.set(emptyComponent);
+  for (let i = 0; i < count; i++) bytes.set(section, emptyComponent.length + i * section.length);
+  return bytes;
+}
 
 describe('limitMemory', () => {
   it('lowers an existing maximum', async () => {
@@ -48,6 +68,18 @@ describe('limitMemory', () => {
   it('adds a maximum where there was none, never below the minimum', () => {
     expect(Array.from(limitMemory(coreUnbounded, 65536 * 5).slice(-3))).toEqual([0x01, 0x02, 0x05]);
     expect(Array.from(limitMemory(coreUnbounded, 1).slice(-3))).toEqual([0x01, 0x02, 0x02]);
+  });
+
+  it('never sets a maximum past 65536 pages (4 GiB, all wasm32 can address): 100Gi compiles', async () => {
+    const limited = limitMemory(coreUnbounded, 100 * 2 ** 30);
+    expect(Array.from(limited.slice(-5))).toEqual([0x01, 0x02, 0x80, 0x80, 0x04]);
+    await expect(WebAssembly.compile(limited as Uint8Array<ArrayBuffer>)).resolves.toBeDefined();
+  });
+
+  it('treats a limit that is not a finite number as 4 GiB instead of looping', () => {
+    for (const limit of [Number.POSITIVE_INFINITY, Number.NaN]) {
+      expect(Array.from(limitMemory(coreUnbounded, limit).slice(-5))).toEqual([0x01, 0x02, 0x80, 0x80, 0x04]);
+    }
   });
 
   it('enforces the limit on memory.grow inside the guest', async () => {

@@ -1,11 +1,13 @@
 /**
  * Checks on raw component bytes before jco sees them, and the memory-limit rewrite of
- * core modules. Everything here is synchronous and pure.
+ * core modules. Everything here is synchronous and pure, and bounded: untrusted bytes are
+ * checked on the inspector's thread (inspector.ts), never on the host's main thread.
  */
 import { InvalidComponentError } from '../errors.js';
 
 const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const PAGE = 65536;
+const MAX_PAGES = 65536;
 
 function readLeb(bytes: Uint8Array, offset: number): { value: number; next: number } {
   let value = 0;
@@ -33,13 +35,26 @@ function writeLeb(value: number): number[] {
   return out;
 }
 
-/** walkSections returns the top-level sections of a wasm binary, throwing if one runs past the end. */
+/**
+ * MAX_SECTIONS bounds the top-level sections of a binary. Real components have hundreds
+ * (a 14 MB componentize-js guest: 586); a crafted file of millions of tiny sections would
+ * otherwise cost seconds and gigabytes to list.
+ */
+export const MAX_SECTIONS = 50_000;
+
+/**
+ * walkSections returns the top-level sections of a wasm binary. It throws if one runs past
+ * the end, is empty (every core and component section holds at least a count or a name),
+ * or if there are more than MAX_SECTIONS.
+ */
 export function walkSections(bytes: Uint8Array): { id: number; header: number; start: number; end: number }[] {
   const sections: { id: number; header: number; start: number; end: number }[] = [];
   let pos = 8;
   while (pos < bytes.length) {
+    if (sections.length === MAX_SECTIONS) throw new RangeError(`more than ${MAX_SECTIONS} sections`);
     const id = bytes[pos]!;
     const { value: size, next } = readLeb(bytes, pos + 1);
+    if (size === 0) throw new RangeError(`section ${id} at byte ${pos} is empty`);
     const end = next + size;
     if (end > bytes.length) {
       throw new RangeError(`section ${id} at byte ${pos} needs ${size} bytes but only ${bytes.length - next} remain`);
@@ -79,14 +94,17 @@ export function checkComponentBytes(bytes: Uint8Array, what: string): void {
 
 /**
  * limitMemory rewrites a core module so each memory it defines may grow to at most
- * `maxBytes` (rounded down to whole pages, at least its minimum). Imported memories and
+ * `maxBytes` (rounded down to whole pages, at least its minimum, at most 4 GiB). Imported memories and
  * modules without a memory are returned unchanged.
  */
 export function limitMemory(module: Uint8Array, maxBytes: number): Uint8Array {
   const sections = walkSections(module);
   const memory = sections.find((s) => s.id === 5);
   if (!memory) return module;
-  const limitPages = Math.max(1, Math.floor(maxBytes / PAGE));
+  // wasm32 addresses at most 65536 pages; a limit past that (or not a number at all) means "as much as possible".
+  const limitPages = Number.isFinite(maxBytes)
+    ? Math.min(MAX_PAGES, Math.max(1, Math.floor(maxBytes / PAGE)))
+    : MAX_PAGES;
   let pos = memory.start;
   const count = readLeb(module, pos);
   pos = count.next;
@@ -106,7 +124,9 @@ export function limitMemory(module: Uint8Array, maxBytes: number): Uint8Array {
     body.push(flags | 0x01, ...writeLeb(min.value), ...writeLeb(newMax));
   }
   const sectionStart = memory.header;
-  const out = new Uint8Array(sectionStart + 1 + writeLeb(body.length).length + body.length + (module.length - memory.end));
+  const out = new Uint8Array(
+    sectionStart + 1 + writeLeb(body.length).length + body.length + (module.length - memory.end),
+  );
   out.set(module.subarray(0, sectionStart), 0);
   let o = sectionStart;
   out[o++] = 5;

@@ -1,7 +1,8 @@
 /**
  * The engine turns a component reference into something a worker can instantiate:
- * fetch → check the bytes → sha256 → read its imports → transpile with jco into an
- * on-disk cache keyed by digest and options → compile the core modules once.
+ * fetch → check the bytes and read its imports (on the inspector's thread) → sha256 →
+ * transpile with jco (on a transpile thread) into an on-disk cache keyed by digest and
+ * options → compile the core modules once.
  */
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -11,9 +12,11 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../telemetry/logger.js';
 import { InvalidComponentError } from '../errors.js';
 import { threadExecArgv, threadModule } from '../threads.js';
-import { checkComponentBytes, componentWorldNames, limitMemory } from './bytes.js';
-import { type ImportedItem, importedItem, parseWorldImports } from './names.js';
-import { type ComponentRef, fileSource, httpsSource, SourceSet, type ComponentSource } from './source.js';
+import { limitMemory } from './bytes.js';
+import { ComponentInspector } from './inspector.js';
+import { type ImportedItem, importedItem } from './names.js';
+import { fileSource } from './file-source.js';
+import { type ComponentRef, httpsSource, SourceSet, type ComponentSource } from './source.js';
 
 /** EngineOptions configures an Engine. */
 export interface EngineOptions {
@@ -21,6 +24,8 @@ export interface EngineOptions {
   cacheDir: string;
   /** sources are tried before the built-in file:// and https:// sources. */
   sources?: ComponentSource[];
+  /** fileRoots are the directories file:// images may come from; none (the default) refuses file:// images. */
+  fileRoots?: readonly string[];
   logger: Logger;
 }
 
@@ -44,9 +49,6 @@ const TRANSPILE_VERSION = 'jco-1.35.0-v2';
 /** MAX_COMPILED_MODULES bounds the in-memory cache of compiled core modules. */
 const MAX_COMPILED_MODULES = 64;
 
-// jco is loaded only on a cache miss: importing it costs more than a warm start.
-const jco = () => import('@bytecodealliance/jco');
-
 /** Engine loads, verifies, transpiles and compiles components. */
 export class Engine {
   readonly #cacheDir: string;
@@ -55,54 +57,51 @@ export class Engine {
   readonly #compiled = new Map<string, Promise<WebAssembly.Module>>();
   readonly #transpiling = new Map<string, Promise<string>>();
   readonly #transpiler = new TranspileWorkers();
+  readonly #inspector = new ComponentInspector();
 
   constructor(options: EngineOptions) {
     this.#cacheDir = options.cacheDir;
     this.#logger = options.logger;
-    this.#sources = new SourceSet([...(options.sources ?? []), fileSource, httpsSource()]);
+    const files = fileSource({ roots: options.fileRoots ?? [] });
+    this.#sources = new SourceSet([...(options.sources ?? []), files, httpsSource()]);
   }
 
-  /** warm starts a transpile worker ahead of the first cold start (the host calls it when it starts). */
+  /** warm starts the transpile and inspect workers ahead of the first start (the host calls it when it starts). */
   warm(): void {
     this.#transpiler.warm();
+    this.#inspector.warm();
+  }
+
+  /** close stops the engine's helper threads (new ones start when needed). */
+  async close(): Promise<void> {
+    await this.#inspector.close();
   }
 
   /** load fetches a component, checks its bytes and digest, and reads its imports and exports. */
   async load(ref: ComponentRef, signal?: AbortSignal): Promise<LoadedComponent> {
     const { bytes, digest } = await this.#sources.fetch(ref, signal);
-    checkComponentBytes(bytes, `component ${ref.image}`);
-    const meta = await this.#metadata(bytes, digest, ref.image);
+    const what = `component ${ref.image}`;
+    // Reading the names from the binary takes well under a millisecond, but the bytes are untrusted.
+    const names = await this.#inspector.check(bytes, what);
+    const meta = names
+      ? { imports: names.imports.map(importedItem), exports: names.exports }
+      : await this.#metadata(bytes, digest, what);
     return { digest, bytes, ...meta };
   }
 
+  /** #metadata asks jco for the names of a component encoded in a way the fast reader does not know. */
   async #metadata(
     bytes: Uint8Array,
     digest: string,
-    image: string,
+    what: string,
   ): Promise<{ imports: ImportedItem[]; exports: string[] }> {
-    try {
-      // Reading the names from the binary takes well under a millisecond.
-      const names = componentWorldNames(bytes);
-      return { imports: names.imports.map(importedItem), exports: names.exports };
-    } catch {
-      // An encoding this reader does not know: ask jco, and cache its answer.
-    }
     const file = join(this.#cacheDir, 'meta', `${digest.replace(':', '-')}-${TRANSPILE_VERSION}.json`);
     try {
       return JSON.parse(await readFile(file, 'utf8'));
     } catch {
       // not cached yet
     }
-    let wit: string;
-    try {
-      wit = await (await jco()).componentWit(bytes);
-    } catch (err) {
-      throw new InvalidComponentError(`component ${image} cannot be parsed: ${String((err as Error).message ?? err)}`, {
-        cause: err,
-      });
-    }
-    const imports = parseWorldImports(wit);
-    const exports = parseWorldImports(wit, 'export').map((e) => e.name);
+    const { imports, exports } = await this.#inspector.wit(bytes, what);
     await writeAtomic(file, JSON.stringify({ imports, exports }));
     return { imports, exports };
   }
@@ -210,6 +209,9 @@ export class Engine {
   }
 }
 
+/** TRANSPILE_TIMEOUT_MS bounds one transpile (a 13 MB guest takes about a second). */
+const TRANSPILE_TIMEOUT_MS = 300_000;
+
 const transpileWorkerUrl = threadModule('transpile-worker', import.meta.url);
 
 /** TranspileWorkers keeps one transpile worker started (jco loaded) ahead of the next cold start. */
@@ -240,6 +242,7 @@ class TranspileWorkers {
       const finish = (fn: () => void) => {
         if (settled) return;
         settled = true;
+        clearTimeout(timer);
         fn();
         void worker.terminate();
         setImmediate(() => this.warm());
@@ -249,6 +252,11 @@ class TranspileWorkers {
       );
       worker.once('error', (err) => finish(() => reject(err)));
       worker.once('exit', (code) => finish(() => reject(new Error(`transpile worker exited with code ${code}`))));
+      // The bytes passed the checks but are still untrusted: a transpile that never ends is stopped.
+      const timer = setTimeout(
+        () => finish(() => reject(new Error(`transpiling took longer than ${TRANSPILE_TIMEOUT_MS} ms`))),
+        TRANSPILE_TIMEOUT_MS,
+      );
       worker.postMessage({ bytes, options });
     });
   }

@@ -1,12 +1,9 @@
 /**
- * Component sources: where component bytes come from. `file://` paths (and bare paths)
- * and `https://` URLs with a required digest are built in; other schemes (OCI references)
- * plug in through the `ComponentSource` seam.
+ * Component sources: where component bytes come from. `https://` URLs with a required
+ * digest are built in, as are `file://` paths (file-source.ts, confined to allowed
+ * directories); other schemes (OCI references) plug in through the `ComponentSource` seam.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ComponentFetchError, DigestMismatchError, UnsupportedSourceError } from '../errors.js';
 
 /** ComponentRef is what a workload says about one component's origin. */
@@ -32,37 +29,6 @@ export interface ComponentSource {
 export function sha256Digest(bytes: Uint8Array): string {
   return `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 }
-
-/** filePathOf returns the local path a `file://` or bare-path image names, or undefined. */
-export function filePathOf(ref: ComponentRef): string | undefined {
-  const { image } = ref;
-  const base = ref.baseDir ?? process.cwd();
-  if (image.startsWith('file://')) {
-    const rest = image.slice('file://'.length);
-    // file:///abs/path is a URL; file://./rel and file://rel are paths relative to the manifest.
-    if (rest.startsWith('/')) return fileURLToPath(image);
-    return resolve(base, decodeURIComponent(rest));
-  }
-  if (image.startsWith('/') || image.startsWith('./') || image.startsWith('../')) {
-    return isAbsolute(image) ? image : resolve(base, image);
-  }
-  return undefined;
-}
-
-/** fileSource reads components from the local filesystem. */
-export const fileSource: ComponentSource = {
-  handles: (ref) => filePathOf(ref) !== undefined,
-  async fetch(ref) {
-    const path = filePathOf(ref)!;
-    try {
-      return new Uint8Array(await readFile(path));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(err);
-      throw new ComponentFetchError(`cannot read component ${ref.image} (${path}): ${why}`, { cause: err });
-    }
-  },
-};
 
 /** httpsSource downloads components over HTTPS; the digest is required. */
 export function httpsSource(

@@ -3,34 +3,29 @@
  * resources (src/runtime/http/wasi), an outgoing handler that only reaches allowed hosts,
  * and the call of a guest's `incoming-handler`.
  */
+import { isIP } from 'node:net';
 import type { HttpRequestData, HttpResponseData } from '../bridge/protocol.js';
-import { type OutgoingRequest, type RequestOptions, send, serve, types } from './wasi/index.js';
+import { EgressPolicy, isInternalAddress } from './wasi/egress.js';
+import { type OutgoingRequest, type RequestOptions, schemeOf, send, serve, types } from './wasi/index.js';
 
-/** hostAllowed says whether `authority` (host[:port]) matches one of the allowed host names. */
-export function hostAllowed(authority: string, allowed: readonly string[]): boolean {
-  const host = authority
-    .replace(/^\[/, '')
-    .replace(/\](:\d+)?$/, '')
-    .replace(/:\d+$/, '')
-    .toLowerCase();
-  return allowed.some((pattern) => {
-    const p = pattern.trim().toLowerCase();
-    if (p === '*') return true;
-    if (p.startsWith('*.')) return host.endsWith(p.slice(1));
-    return host === p;
-  });
-}
-
-/** httpImports returns the wasi:http import fragment for a worker; outgoing requests reach only `allowed` hosts. */
+/**
+ * httpImports returns the wasi:http import fragment for a worker. Outgoing requests reach
+ * only what `allowed` (the grant's allowedHosts) permits: `HTTP-request-denied` otherwise,
+ * and `destination-IP-prohibited` for an internal address no entry names exactly.
+ */
 export function httpImports(allowed: readonly string[]): Record<string, Record<string, unknown>> {
+  const policy = new EgressPolicy(allowed);
   return {
     'wasi:http/types': types,
     'wasi:http/outgoing-handler': {
       handle(request: OutgoingRequest, options: RequestOptions | undefined) {
-        if (!hostAllowed(request.authority() ?? '', allowed)) {
-          throw { tag: 'HTTP-request-denied' };
+        const decision = policy.permits(request.authority() ?? '', schemeOf(request));
+        if (!decision) throw { tag: 'HTTP-request-denied' };
+        // An address needs no DNS lookup, so it is checked here rather than when connecting.
+        if (!decision.internal && isIP(decision.host) !== 0 && isInternalAddress(decision.host)) {
+          throw { tag: 'destination-IP-prohibited' };
         }
-        return send(request, options);
+        return send(request, options, decision);
       },
     },
   };

@@ -4,9 +4,12 @@
 import type { HostView } from '../host.js';
 import type { RunningWorkload } from '../workload.js';
 
-/** Router picks a workload for a request by its Host header and path. */
+/**
+ * Router picks a workload for a request by its authority (an absolute-form target's, else
+ * the Host header) and path.
+ */
 export interface Router {
-  route(host: HostView, hostHeader: string | undefined, path: string): RunningWorkload | undefined;
+  route(host: HostView, authority: string | undefined, path: string): RunningWorkload | undefined;
 }
 
 /** DevRouter sends every request to the most recently started HTTP workload. */
@@ -20,7 +23,7 @@ export class DevRouter implements Router {
 }
 
 /**
- * VirtualHostRouter routes by the Host header to the workload whose `wasi:http` grant
+ * VirtualHostRouter routes by the request's authority to the workload whose `wasi:http` grant
  * has `config.host` equal to it (port ignored, case-insensitive). With `fallback`, a
  * request for an unknown host goes to the most recent HTTP workload.
  */
@@ -29,8 +32,8 @@ export class VirtualHostRouter implements Router {
   constructor(options: { fallback?: boolean } = {}) {
     this.#fallback = options.fallback ?? false;
   }
-  route(host: HostView, hostHeader: string | undefined): RunningWorkload | undefined {
-    const name = (hostHeader ?? '').replace(/:\d+$/, '').toLowerCase();
+  route(host: HostView, authority: string | undefined): RunningWorkload | undefined {
+    const name = (authority ?? '').replace(/:\d+$/, '').toLowerCase();
     const candidates = host.running().filter((w) => w.httpComponent);
     const match = candidates.filter((w) => w.virtualHost === name).at(-1);
     if (match || !this.#fallback) return match;

@@ -39,6 +39,10 @@ export class HttpServerHandler implements HostHandler {
     this.#host = host;
     const server = createServer((req, res) => {
       this.#handle(req, res).catch((err) => {
+        if (req.destroyed || res.destroyed) {
+          host.logger.debug({ err: (err as Error).message }, 'client closed the request');
+          return;
+        }
         host.logger.error({ err }, 'http handler failed');
         if (!res.headersSent) res.writeHead(500);
         res.end();
@@ -69,15 +73,24 @@ export class HttpServerHandler implements HostHandler {
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = this.#host!;
     const started = performance.now();
+    const target = requestTarget(req);
+    if (!target) {
+      res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end('bad request\n');
+      return;
+    }
     const body = await readBody(req, this.#options.maxBodyBytes ?? 16 << 20);
+    if (body === 'closed') {
+      host.logger.debug({ url: req.url }, 'client closed the request');
+      return;
+    }
     if (body === undefined) {
       res.writeHead(413, { 'content-type': 'text/plain' }).end('request body too large\n');
       return;
     }
     // Route after the body is in: a workload replaced meanwhile is no longer chosen.
-    const workload = this.#options.router.route(host, req.headers.host, req.url ?? '/');
+    const workload = this.#options.router.route(host, target.authority, target.path);
     if (!workload) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end(`no workload serves host ${req.headers.host ?? ''}\n`);
+      res.writeHead(404, { 'content-type': 'text/plain' }).end(`no workload serves host ${target.authority ?? ''}\n`);
       return;
     }
     const headers: [string, string][] = [];
@@ -85,12 +98,12 @@ export class HttpServerHandler implements HostHandler {
       const name = req.rawHeaders[i]!.toLowerCase();
       if (!HOP_BY_HOP.has(name) && name !== 'host') headers.push([name, req.rawHeaders[i + 1]!]);
     }
-    const authority = req.headers.host ?? `127.0.0.1:${this.port}`;
+    const authority = target.authority ?? `127.0.0.1:${this.port}`;
     let status: number;
     try {
       const response = await workload.http({
         method: req.method ?? 'GET',
-        url: `http://${authority}${req.url ?? '/'}`,
+        url: `http://${authority}${target.path}`,
         headers,
         body,
       });
@@ -116,12 +129,42 @@ export class HttpServerHandler implements HostHandler {
       }
     } catch (err) {
       status = statusOf(err);
-      host.logger.warn({ workload: workload.id, err: (err as Error).message }, 'request failed');
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(`${(err as Error).message}\n`);
+      // The details name the workload and the guest's trap: they go to the log, not to the client.
+      host.logger.warn({ workload: workload.id, status, err: (err as Error).message }, 'request failed');
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(`${STATUS_TEXT[status] ?? 'error'}\n`);
     }
     host.metrics.httpRequests.inc({ workload: workload.id, code: String(status) });
     host.metrics.httpDuration.observe({ workload: workload.id }, (performance.now() - started) / 1000);
   }
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  500: 'internal server error',
+  502: 'bad gateway',
+  504: 'gateway timeout',
+};
+
+/** RequestTarget is where a request goes: its authority (if any) and its path with query. */
+interface RequestTarget {
+  readonly authority: string | undefined;
+  readonly path: string;
+}
+
+/**
+ * requestTarget reads the target as RFC 9112 section 3.2 says: origin-form (`/path`) with the
+ * Host header, or absolute-form (`http://authority/path`), whose authority wins over Host.
+ * It returns undefined (a 400) for two Host headers or any other form.
+ */
+function requestTarget(req: IncomingMessage): RequestTarget | undefined {
+  let hosts = 0;
+  for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i]!.toLowerCase() === 'host') hosts++;
+  if (hosts > 1) return undefined;
+  const url = req.url ?? '/';
+  if (url.startsWith('/')) return { authority: req.headers.host, path: url };
+  const absolute = /^https?:\/\/([^/?#@]+)([^#]*)$/i.exec(url);
+  if (!absolute) return undefined;
+  const rest = absolute[2]!;
+  return { authority: absolute[1]!, path: rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest };
 }
 
 function statusOf(err: unknown): number {
@@ -131,8 +174,9 @@ function statusOf(err: unknown): number {
   return 500;
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
-  return new Promise((resolve, reject) => {
+/** readBody buffers a request body: undefined past `limit`, `closed` if the client went away first. */
+function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | undefined | 'closed'> {
+  return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
@@ -142,6 +186,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Uint8Array | und
       else chunks.push(chunk);
     });
     req.on('end', () => resolve(tooLarge ? undefined : new Uint8Array(Buffer.concat(chunks))));
-    req.on('error', reject);
+    // A client that hangs up mid-body: 'error' (ECONNRESET) and then 'close'; whichever comes first.
+    req.on('error', () => resolve('closed'));
+    req.on('close', () => {
+      if (!req.complete) resolve('closed');
+    });
   });
 }

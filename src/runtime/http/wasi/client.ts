@@ -1,17 +1,18 @@
 /**
  * The client side of `wasi:http`: `outgoing-request`, `request-options`,
  * `future-incoming-response` and `incoming-response`, and `send`, which performs an
- * outgoing request with the global `fetch` once the guest has finished its body.
+ * outgoing request (transport.ts) once the guest has finished its body, connecting only
+ * where the workload's egress policy allows (egress.ts).
  * Redirects are not followed: the guest sees the 3xx response, as the WIT asks.
  */
 import { pollable } from '../../wasi/shim.js';
 import { bufferedStream, IncomingBody, OutgoingBody, readableStream } from './body.js';
+import { type EgressDecision, guardedLookup } from './egress.js';
 import { type ErrorCode, fetchErrorCode } from './errors.js';
 import { contentLength, type FieldEntry, type Fields, lock, pairsOf, trustedFields } from './fields.js';
 import { type Method, methodName, type Scheme } from './serve.js';
+import { type TransportResponse, transport } from './transport.js';
 
-// Content codings fetch decodes by itself: the guest then gets the decoded bytes.
-const DECODED_CODINGS: ReadonlySet<string> = new Set(['gzip', 'x-gzip', 'deflate', 'br', 'zstd']);
 const GET: Method = Object.freeze({ tag: 'get' });
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*$/;
@@ -113,22 +114,20 @@ export class RequestOptions {
   [Symbol.dispose](): void {}
 }
 
-/** IncomingResponse is the `incoming-response` resource over a fetch Response. */
+/** IncomingResponse is the `incoming-response` resource over a transport response. */
 export class IncomingResponse {
   readonly #status: number;
   readonly #headers: Fields;
   #body: ReadableStream<Uint8Array> | null | undefined;
 
-  constructor(response: Response, decoded: boolean) {
+  constructor(response: TransportResponse) {
     this.#status = response.status;
     const entries: FieldEntry[] = [];
-    for (const [name, value] of response.headers as unknown as Iterable<[string, string]>) {
-      if (name === 'set-cookie') continue;
-      // fetch has already decoded a compressed body: its encoding and length no longer apply.
-      if (decoded && (name === 'content-encoding' || name === 'content-length')) continue;
+    for (const [name, value] of response.headers) {
+      // A decoded body: its encoding and length no longer apply.
+      if (response.decoded && (name === 'content-encoding' || name === 'content-length')) continue;
       entries.push([name, Buffer.from(value, 'latin1')]);
     }
-    for (const cookie of response.headers.getSetCookie()) entries.push(['set-cookie', Buffer.from(cookie, 'latin1')]);
     this.#headers = trustedFields(entries);
     this.#body = response.body;
   }
@@ -206,18 +205,29 @@ function bodyDone(body: OutgoingBody): Promise<ErrorCode | undefined> {
   });
 }
 
-/**
- * send performs `request` with fetch and returns its future response; it throws an
- * error code for a request that cannot be sent at all. The caller checks the authority.
- */
-export function send(request: OutgoingRequest, options: RequestOptions | undefined): FutureIncomingResponse {
+/** schemeOf returns the scheme an outgoing request uses (https unless the guest says HTTP), or throws its error code. */
+export function schemeOf(request: OutgoingRequest): 'http' | 'https' {
   const scheme = request._scheme;
   if (scheme?.tag === 'other') throw { tag: 'HTTP-protocol-error' } satisfies ErrorCode;
+  return scheme?.tag === 'HTTP' ? 'http' : 'https';
+}
+
+/**
+ * send performs `request` and returns its future response; it throws an error code for a
+ * request that cannot be sent at all. `decision` is where the egress policy lets it connect
+ * (the caller checked the authority); every address a name resolves to is checked again.
+ */
+export function send(
+  request: OutgoingRequest,
+  options: RequestOptions | undefined,
+  decision: EgressDecision,
+): FutureIncomingResponse {
+  const scheme = schemeOf(request);
   const authority = request._authority;
   if (!authority) throw { tag: 'HTTP-request-URI-invalid' } satisfies ErrorCode;
   let path = request._pathWithQuery ?? '/';
   if (!path.startsWith('/')) path = `/${path}`;
-  const url = `${scheme?.tag === 'HTTP' ? 'http' : 'https'}://${authority}${path}`;
+  const url = `${scheme}://${authority}${path}`;
   const method = methodName(request._method);
   const headers = pairsOf(request._headers, false);
   if (!request._headers.has('accept-encoding')) headers.push(['accept-encoding', 'identity']);
@@ -248,19 +258,15 @@ export function send(request: OutgoingRequest, options: RequestOptions | undefin
             controller.abort();
           }, limit);
     try {
-      const response = await fetch(url, {
+      const response = await transport({
+        url,
         method,
         headers,
-        body: bytes as Uint8Array<ArrayBuffer> | undefined,
-        redirect: 'manual',
+        body: bytes,
         signal: controller.signal,
+        lookup: guardedLookup(decision),
       });
-      const encoding = response.headers.get('content-encoding');
-      const decoded =
-        encoding !== null &&
-        method !== 'HEAD' &&
-        encoding.split(',').every((c) => DECODED_CODINGS.has(c.trim().toLowerCase()));
-      return { tag: 'ok', val: new IncomingResponse(response, decoded) };
+      return { tag: 'ok', val: new IncomingResponse(response) };
     } catch (err) {
       return { tag: 'err', val: fetchErrorCode(err, timedOut) };
     } finally {

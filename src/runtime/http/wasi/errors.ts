@@ -58,6 +58,7 @@ export function internalError(message: string): ErrorCode {
 }
 
 const CODE_BY_ERRNO: Record<string, ErrorCode> = {
+  SKIFF_EGRESS_PROHIBITED: { tag: 'destination-IP-prohibited' },
   ECONNREFUSED: { tag: 'connection-refused' },
   ECONNRESET: { tag: 'connection-terminated' },
   EPIPE: { tag: 'connection-terminated' },
@@ -96,6 +97,7 @@ export function fetchErrorCode(
       }
       const mapped = CODE_BY_ERRNO[code];
       if (mapped) return mapped;
+      if (code.startsWith('HPE_')) return { tag: 'HTTP-protocol-error' };
     }
     e = (e as { cause?: unknown }).cause;
   }

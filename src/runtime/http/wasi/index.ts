@@ -3,7 +3,7 @@
  * request and response data, with no Web Request/Response objects on the serve path.
  */
 import { IncomingBody, FutureTrailers, OutgoingBody } from './body.js';
-import { FutureIncomingResponse, IncomingResponse, OutgoingRequest, RequestOptions, send } from './client.js';
+import { FutureIncomingResponse, IncomingResponse, OutgoingRequest, RequestOptions, schemeOf, send } from './client.js';
 import { httpErrorCode } from './errors.js';
 import { Fields } from './fields.js';
 import { IncomingRequest, OutgoingResponse, ResponseOutparam, serve } from './serve.js';
@@ -22,6 +22,7 @@ export {
   OutgoingResponse,
   RequestOptions,
   ResponseOutparam,
+  schemeOf,
   send,
   serve,
 };
