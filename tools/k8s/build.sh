@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the Kubernetes binaries the test environment needs (kube-apiserver, etcd,
-# kubectl, helm) from source through the Go module proxy, into a cache outside the
+# kubectl, helm) and the ones the real cluster adds (kubelet, kube-controller-manager,
+# kube-scheduler, kube-proxy; see tools/cluster) from source through the Go module proxy, into a cache outside the
 # checkout keyed by version. Idempotent: binaries already present are not rebuilt.
 #
 #   bash tools/k8s/build.sh          # build what is missing, print the bin dir
@@ -34,10 +35,15 @@ declare -A pkgs=(
   [kube-apiserver]="k8s.io/kubernetes/cmd/kube-apiserver"
   [kubectl]="k8s.io/kubernetes/cmd/kubectl"
   [etcd]="go.etcd.io/etcd/server/v3"
+  [kubelet]="k8s.io/kubernetes/cmd/kubelet"
+  [kube-controller-manager]="k8s.io/kubernetes/cmd/kube-controller-manager"
+  [kube-scheduler]="k8s.io/kubernetes/cmd/kube-scheduler"
+  [kube-proxy]="k8s.io/kubernetes/cmd/kube-proxy"
 )
 
 missing=()
-for name in kube-apiserver etcd kubectl; do
+# The test environment's binaries first, so an interrupted cold build leaves them usable.
+for name in kube-apiserver etcd kubectl kubelet kube-controller-manager kube-scheduler kube-proxy; do
   [[ -x "$bin_dir/$name" ]] || missing+=("$name")
 done
 
