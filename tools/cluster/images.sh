@@ -12,7 +12,7 @@
 # Dockerfile users build online is the one built here. Output: one `NAME=ARCHIVE REF` line
 # per image on stdout. Needs root, buildah, podman, debootstrap, gcc.
 #
-#   bash tools/cluster/images.sh STATE_DIR
+#   bash tools/cluster/images.sh STATE_DIR [--without-skiff]
 #
 # Env: SKIFF_CACHE (default ~/.cache/skiff), SKIFF_DEBIAN_MIRROR (default: the machine's
 # apt source for the release), SKIFF_CA_BUNDLE (the CA certificates npm trusts inside builds,
@@ -21,7 +21,9 @@ set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$repo/tools/cluster/images"
-state="${1:?usage: images.sh STATE_DIR}"
+state="${1:?usage: images.sh STATE_DIR [--without-skiff]}"
+with_skiff=1
+[[ "${2:-}" == "--without-skiff" ]] && with_skiff=0
 cache="${SKIFF_CACHE:-$HOME/.cache/skiff}/cluster"
 # Keep in sync with tools/cluster/config.ts.
 DEBIAN_RELEASE="bookworm"
@@ -143,6 +145,7 @@ fi
 save "$NATS_REF" nats
 
 # skiff: the Dockerfile as users build it; layers cached, so an unchanged tree costs seconds.
+if ((with_skiff == 0)); then log "images ready (without skiff)"; exit 0; fi
 log "skiff (Dockerfile)"
 "${nice_cmd[@]}" buildah bud -q --layers --pull=never --network=host -f "$repo/Dockerfile" -t "$SKIFF_REF" "$repo" \
   >"$state/skiff-build.log" 2>&1 || { tail -30 "$state/skiff-build.log" >&2; exit 1; }
