@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { type Managed, stopProcess } from '../testenv/process.js';
+import type { Managed } from '../testenv/process.js';
 import { type ContainerdPaths, killTasks, runningTasks } from './containerd.js';
 import {
   killProcessesMentioning,
@@ -20,6 +20,7 @@ import {
 } from './machine.js';
 import { bridgeExists, clusterChainsLeft, namespaces, removeBridge, sweepIptables } from './network.js';
 import { tryRun } from './sh.js';
+import { stopGracefully } from './wait.js';
 
 /** TeardownState is what teardown needs to know about a cluster (or a crashed one's leftovers). */
 export type TeardownState = Readonly<{
@@ -64,15 +65,16 @@ async function drainPods(state: TeardownState, log: (line: string) => void): Pro
 export async function teardown(state: TeardownState, log: (line: string) => void): Promise<string[]> {
   for (const name of STOP_ORDER.slice(0, 2)) {
     const p = byName(state.processes, name);
-    if (p) await stopProcess(p);
+    if (p) await stopGracefully(p);
   }
   await drainPods(state, log).catch((err: Error) => log(`teardown: deleting pods failed: ${err.message}`));
   for (const name of STOP_ORDER.slice(2, 4)) {
     const p = byName(state.processes, name);
-    if (p) await stopProcess(p);
+    if (p) await stopGracefully(p);
   }
   if (alive(byName(state.processes, 'containerd'))) await killTasks(state.containerd);
-  for (const p of [...state.processes].reverse()) await stopProcess(p, p.name === 'kube-apiserver' ? 15_000 : 10_000);
+  for (const p of [...state.processes].reverse())
+    await stopGracefully(p, p.name === 'kube-apiserver' ? 15_000 : 10_000);
   return sweep(state, log);
 }
 

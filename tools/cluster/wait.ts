@@ -2,6 +2,7 @@
  * Waiting during bring-up: errors that name the process, what it did not reach, and the
  * end of its log.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import { logTail, type Managed } from '../testenv/process.js';
 import { ClusterError } from './errors.js';
 
@@ -25,4 +26,21 @@ export async function exitedEarly(processes: readonly Managed[]): Promise<Cluste
     }
   }
   return undefined;
+}
+
+/**
+ * stopGracefully sends SIGTERM, waits up to `graceMs`, then SIGKILL; it resolves once the
+ * process is gone and leaves no timer behind (a pending timer would keep vitest from exiting).
+ */
+export async function stopGracefully(p: Managed, graceMs = 10_000): Promise<void> {
+  if (p.child.exitCode !== null || p.child.signalCode !== null) return;
+  p.child.kill('SIGTERM');
+  const timer = new AbortController();
+  const timeout = delay(graceMs, 'timeout', { signal: timer.signal }).catch(() => 'cancelled');
+  const outcome = await Promise.race([p.exited, timeout]);
+  timer.abort();
+  if (outcome === 'timeout') {
+    p.child.kill('SIGKILL');
+    await p.exited;
+  }
 }
