@@ -118,6 +118,8 @@ describe('Skiff on a real cluster', () => {
     const viaService = await waitFor('an answer through the Service', async () => {
       const answer = await get(clusterIp, 80, hostname);
       return answer.status === 200 ? answer : undefined;
+    }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\n${await e2e.kubectl(['-n', ns, 'get', 'pods,endpointslices', '-o', 'wide'])}`);
     });
     expect(viaService.body).toBe('hello from skiff');
 
