@@ -57,7 +57,7 @@ export async function startHostPod(e2e: E2e, namespace: string, name: string): P
     name,
     namespace,
     skiffImage: e2e.info.images.skiff ?? '',
-    natsIp: e2e.info.natsIp,
+    natsUrl: e2e.info.natsUrl,
     registry: e2e.info.registry,
   };
   await e2e.kubectl(['apply', '-f', '-'], await renderManifest(ROOT, 'host.yaml', values));

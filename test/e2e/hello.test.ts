@@ -123,6 +123,16 @@ describe('Skiff on a real cluster', () => {
     });
     expect(viaService.body).toBe('hello from skiff');
 
+    // From a pod, by the Service's DNS name (cluster DNS), with the Workload's host name.
+    const client = [
+      "const http = require('node:http');",
+      `http.get({ host: 'hello.${ns}.svc', port: 80, headers: { host: '${hostname}' }, timeout: 5000 }, (res) => {`,
+      "  let body = ''; res.on('data', (c) => (body += c)); res.on('end', () => console.log(res.statusCode, body));",
+      "}).on('error', (err) => { console.log('error', err.message); process.exitCode = 1; });",
+    ].join('\n');
+    const fromPod = await e2e.kubectl(['-n', ns, 'exec', 'host-a', '-c', 'host', '--', 'node', '-e', client]);
+    expect(fromPod.trim()).toBe('200 hello from skiff');
+
     await e2e.kubectl(['-n', ns, 'delete', 'workload', 'hello']);
     const gone = await waitFor('the host to stop serving hello', async () => {
       const answer = await get(podIp, 8080, hostname);

@@ -14,7 +14,7 @@ import { containerdPaths, containerdReady, importImage, startContainerd } from '
 import { startControllers, startEtcdAndApiServer } from './control-plane.js';
 import { ClusterError } from './errors.js';
 import { buildImages, type Images } from './images.js';
-import { installSkiff, type Kubectl } from './install.js';
+import { installDns, installSkiff, type Kubectl } from './install.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { readSysctls } from './machine.js';
 import { firstHost, guardPodTraffic, machineAddress, namespaces } from './network.js';
@@ -33,10 +33,12 @@ export type ClusterInfo = Readonly<{
   registry: string;
   credentials: Credentials;
   nodeName: string;
-  /** natsIp is the ClusterIP of Skiff's NATS Service (`nats://IP:4222`). */
-  natsIp: string;
+  /** natsUrl is where Skiff's NATS is found from pods (cluster DNS). */
+  natsUrl: string;
+  /** dnsIp is the kube-dns Service address (pods resolve `NAME.NS.svc` through it; this machine does not). */
+  dnsIp: string;
   /** images names the images loaded into the node (skiff is absent when Skiff was not installed). */
-  images: Readonly<{ skiff?: string; nats: string; pause: string }>;
+  images: Readonly<{ skiff?: string; nats: string; pause: string; coredns: string }>;
   stateDir: string;
 }>;
 
@@ -46,8 +48,11 @@ export type Cluster = ClusterInfo & {
   stop: () => Promise<string[]>;
 };
 
-/** NATS_IP_OFFSET picks the NATS Service's fixed ClusterIP within the service range (x.y.z.10). */
-function natsIp(serviceCidr: string): string {
+/** NATS_URL is where pods find the NATS that manifests/skiff.yaml installs. */
+const NATS_URL = 'nats://nats.skiff-system.svc:4222';
+
+/** dnsIp is the kube-dns Service's fixed ClusterIP within the service range (x.y.z.10). */
+function dnsIp(serviceCidr: string): string {
   return firstHost(serviceCidr).replace(/\.\d+$/, '.10');
 }
 
@@ -78,7 +83,7 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
   }
   const processes: Managed[] = [];
   const nodeIp = machineAddress();
-  const natsAddress = natsIp(config.serviceCidr);
+  const dns = dnsIp(config.serviceCidr);
   const adminKubeconfig = join(stateDir, 'kubeconfig');
   const kubectl: Kubectl = (args, timeoutMs = 60_000, input) =>
     run(join(config.binDir, 'kubectl'), ['--kubeconfig', adminKubeconfig, ...args], { timeoutMs, input });
@@ -121,7 +126,7 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
     processes.push(runtime);
     const outcome = await waitUntil(runtime, () => containerdReady(containerd), deadline());
     if (outcome !== 'ready') throw await notReady(runtime, 'answering on its socket', outcome);
-    for (const image of [built.pause, built.nats, ...(built.skiff ? [built.skiff] : [])]) {
+    for (const image of [built.pause, built.nats, built.coredns, ...(built.skiff ? [built.skiff] : [])]) {
       await importImage(containerd, image.archive, image.ref);
     }
     step('containerd ready, images imported');
@@ -129,6 +134,7 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
     const node = {
       ...cp,
       nodeName: config.nodeName,
+      dnsIp: dns,
       caCert: certs.caCert,
       containerdSocket: containerd.socket,
       nodeKubeconfig,
@@ -139,8 +145,10 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
     processes.push(await startKubeProxy(node));
     await waitNodeReady(kubelet, plane.admin, config.nodeName, deadline());
     step(`node ${config.nodeName} Ready`);
+    await installDns(config.repo, kubectl, dns, built.coredns.ref, config.startTimeoutMs);
+    step(`cluster DNS at ${dns} ready`);
     if (config.install && built.skiff) {
-      const values = { skiffImage: built.skiff.ref, natsImage: built.nats.ref, natsIp: natsAddress };
+      const values = { skiffImage: built.skiff.ref, natsImage: built.nats.ref, natsUrl: NATS_URL };
       await installSkiff(config.repo, kubectl, values, config.startTimeoutMs);
       step('Skiff installed (NATS and the operator are rolled out)');
     }
@@ -150,8 +158,14 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
       registry: registry.address,
       credentials: plane.admin,
       nodeName: config.nodeName,
-      natsIp: natsAddress,
-      images: { pause: built.pause.ref, nats: built.nats.ref, ...(built.skiff ? { skiff: built.skiff.ref } : {}) },
+      natsUrl: NATS_URL,
+      dnsIp: dns,
+      images: {
+        pause: built.pause.ref,
+        nats: built.nats.ref,
+        coredns: built.coredns.ref,
+        ...(built.skiff ? { skiff: built.skiff.ref } : {}),
+      },
       stateDir,
       stop,
     };

@@ -4,6 +4,7 @@
 #
 #   pause   the pod sandbox (a static C program), named as containerd's sandbox_image says
 #   nats    Debian's nats-server on the Debian stand-in
+#   coredns CoreDNS as tools/k8s/build.sh built it, on an empty image
 #   skiff   the project's Dockerfile, built FROM the Node 24 stand-in under the public name
 #
 # The stand-ins for the public base images (docker.io/library/debian:bookworm-slim from
@@ -14,7 +15,8 @@
 #
 #   bash tools/cluster/images.sh STATE_DIR [--without-skiff]
 #
-# Env: SKIFF_CACHE (default ~/.cache/skiff), SKIFF_DEBIAN_MIRROR (default: the machine's
+# Env: SKIFF_CACHE (default ~/.cache/skiff), SKIFF_K8S_BIN_DIR (default: where
+# tools/k8s/build.sh puts the binaries), SKIFF_DEBIAN_MIRROR (default: the machine's
 # apt source for the release), SKIFF_CA_BUNDLE (the CA certificates npm trusts inside builds,
 # default the machine's), SKIFF_BUILD_NICE (default 10).
 set -euo pipefail
@@ -34,6 +36,8 @@ NODE_REF="docker.io/library/node:24-${DEBIAN_RELEASE}-slim"
 PAUSE_REF="localhost/skiff/pause:1"
 NATS_REF="localhost/skiff/nats:$(dpkg-query -W -f '${Version}' nats-server | tr -c 'A-Za-z0-9_.\n-' '_')"
 SKIFF_REF="localhost/skiff/skiff:dev"
+bin_dir="${SKIFF_K8S_BIN_DIR:-$(bash "$repo/tools/k8s/build.sh" --print)}"
+COREDNS_REF="localhost/skiff/coredns:$("$bin_dir/coredns" -version | head -1 | sed 's/^CoreDNS-//')"
 nice_cmd=(nice -n "${SKIFF_BUILD_NICE:-10}")
 started=$(date +%s)
 log() { echo "images.sh: $* ($(($(date +%s) - started))s)" >&2; }
@@ -143,6 +147,18 @@ if [[ "$(label "$NATS_REF")" != "$key" ]]; then
   rm -rf "$ctx"
 fi
 save "$NATS_REF" nats
+
+# coredns: the binary tools/k8s/build.sh built, on an empty image.
+key="coredns-$(sha256sum "$bin_dir/coredns" "$here/coredns.Containerfile" | sha256sum | cut -c1-12)"
+if [[ "$(label "$COREDNS_REF")" != "$key" ]]; then
+  log "coredns"
+  ctx="$(mktemp -d "$state/coredns.XXXXXX")"
+  cp "$bin_dir/coredns" "$here/coredns.Containerfile" "$ctx/"
+  buildah bud -q --pull=never --network=none --annotation "dev.skiff.key=$key" -f "$ctx/coredns.Containerfile" \
+    -t "$COREDNS_REF" "$ctx" >/dev/null
+  rm -rf "$ctx"
+fi
+save "$COREDNS_REF" coredns
 
 # skiff: the Dockerfile as users build it; layers cached, so an unchanged tree costs seconds.
 if ((with_skiff == 0)); then log "images ready (without skiff)"; exit 0; fi

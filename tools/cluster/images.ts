@@ -11,7 +11,7 @@ import { run } from './sh.js';
 export type Image = Readonly<{ archive: string; ref: string }>;
 
 /** Images are what buildImages produced (skiff only when asked for). */
-export type Images = Readonly<{ pause: Image; nats: Image; skiff?: Image }>;
+export type Images = Readonly<{ pause: Image; nats: Image; coredns: Image; skiff?: Image }>;
 
 /** parseImages reads images.sh's `NAME=ARCHIVE REF` lines. */
 export function parseImages(stdout: string): Record<string, Image> {
@@ -27,13 +27,14 @@ export function parseImages(stdout: string): Record<string, Image> {
 export async function buildImages(config: ClusterConfig, stateDir: string, withSkiff: boolean): Promise<Images> {
   const script = join(config.repo, 'tools', 'cluster', 'images.sh');
   const args = [script, join(stateDir, 'images'), ...(withSkiff ? [] : ['--without-skiff'])];
-  const found = parseImages(await run('bash', args, { timeoutMs: 30 * 60_000 }));
-  const { pause, nats, skiff } = found;
-  if (!pause || !nats || (withSkiff && !skiff)) {
+  const env = { ...process.env, SKIFF_K8S_BIN_DIR: config.binDir };
+  const found = parseImages(await run('bash', args, { timeoutMs: 30 * 60_000, env }));
+  const { pause, nats, coredns, skiff } = found;
+  if (!pause || !nats || !coredns || (withSkiff && !skiff)) {
     throw new ClusterError(
       'SKIFF_CLUSTER_COMMAND',
       `images.sh did not report every image: ${Object.keys(found).join(', ')}`,
     );
   }
-  return withSkiff && skiff ? { pause, nats, skiff } : { pause, nats };
+  return withSkiff && skiff ? { pause, nats, coredns, skiff } : { pause, nats, coredns };
 }

@@ -26,7 +26,23 @@ export async function renderManifest(repo: string, name: string, values: Readonl
 }
 
 /** InstallValues are the addresses and images the manifests refer to. */
-export type InstallValues = Readonly<{ skiffImage: string; natsImage: string; natsIp: string }>;
+export type InstallValues = Readonly<{ skiffImage: string; natsImage: string; natsUrl: string }>;
+
+/** installDns applies tools/cluster/manifests/dns.yaml (CoreDNS behind the kube-dns Service at `dnsIp`) and waits for it. */
+export async function installDns(
+  repo: string,
+  kubectl: Kubectl,
+  dnsIp: string,
+  corednsImage: string,
+  timeoutMs: number,
+) {
+  await kubectl(['apply', '-f', '-'], 60_000, await renderManifest(repo, 'dns.yaml', { dnsIp, corednsImage }));
+  const seconds = `${Math.ceil(timeoutMs / 1000)}s`;
+  await kubectl(
+    ['-n', 'kube-system', 'rollout', 'status', 'deployment/coredns', `--timeout=${seconds}`],
+    timeoutMs + 5_000,
+  );
+}
 
 /** installSkiff applies the CRDs and Skiff's manifests and waits for NATS and the operator. */
 export async function installSkiff(repo: string, kubectl: Kubectl, values: InstallValues, timeoutMs: number) {

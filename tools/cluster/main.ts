@@ -12,7 +12,7 @@ const cluster = await startCluster(loadClusterConfig(), log).catch((err: Error) 
   process.exit(1);
 });
 process.stdout.write(`KUBECONFIG=${cluster.kubeconfig}\nBIN_DIR=${cluster.binDir}\nREGISTRY=${cluster.registry}\n`);
-log(`cluster: up; logs in ${cluster.stateDir}; NATS at nats://${cluster.natsIp}:4222 in the cluster; Ctrl-C to stop`);
+log(`cluster: up; logs in ${cluster.stateDir}; NATS at ${cluster.natsUrl} from pods; Ctrl-C to stop`);
 
 let stopping = false;
 const stop = async (signal: string) => {

@@ -18,6 +18,8 @@ export type NodeOptions = Readonly<{
   nodeName: string;
   nodeIp: string;
   podCidr: string;
+  /** dnsIp is the kube-dns Service address pods are given as their resolver. */
+  dnsIp: string;
   caCert: string;
   containerdSocket: string;
   nodeKubeconfig: string;
@@ -40,6 +42,7 @@ export function kubeletConfig(o: NodeOptions, port: number): string {
     authentication: { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: o.caCert } },
     authorization: { mode: 'Webhook' },
     clusterDomain: 'cluster.local',
+    clusterDNS: [o.dnsIp],
     podCIDR: o.podCidr,
     serializeImagePulls: false,
     evictionHard: {

@@ -34,6 +34,7 @@ export const CLUSTER_BINARIES = [
   'kubelet',
   'kube-proxy',
   'kubectl',
+  'coredns',
 ] as const;
 
 /** preflight throws a ClusterError naming what is missing and how to get it. */
