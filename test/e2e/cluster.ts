@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { join } from 'node:path';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
 import { type ClusterInfo, renderManifest } from '../../tools/cluster/index.js';
 import { run } from '../../tools/cluster/sh.js';
 import { KubeHttp } from '../../tools/testenv/index.js';
@@ -51,11 +51,43 @@ export async function createNamespace(e2e: E2e, prefix: string): Promise<string>
   return name;
 }
 
-/** startHostPod applies tools/cluster/manifests/host.yaml as pod `name` in `namespace`. */
-export async function startHostPod(e2e: E2e, namespace: string, name: string): Promise<void> {
+/** E2eContext is what e2eSuite fills in before each test. */
+export type E2eContext = { e2e: E2e; ns: string };
+
+/**
+ * e2eSuite connects to the cluster once per file and makes a fresh namespace for it; when
+ * there is no cluster, each test fails with the reason (so each counts as failed, not skipped).
+ */
+export function e2eSuite(prefix: string): E2eContext {
+  const ctx = {} as E2eContext;
+  let unavailable: unknown;
+  beforeAll(async () => {
+    try {
+      ctx.e2e = connectCluster();
+      ctx.ns = await createNamespace(ctx.e2e, prefix);
+    } catch (err) {
+      unavailable = err;
+    }
+  });
+  beforeEach(() => {
+    if (unavailable) throw unavailable;
+  });
+  afterAll(async () => {
+    if (ctx.ns) await ctx.e2e.kubectl(['delete', 'namespace', ctx.ns, '--wait=false']).catch(() => undefined);
+    ctx.e2e?.close();
+  });
+  return ctx;
+}
+
+/**
+ * startHostPod applies tools/cluster/manifests/host.yaml as pod `name` in `namespace`; the
+ * host carries the label `e2e-group=GROUP` (default: the namespace) for Workloads to select.
+ */
+export async function startHostPod(e2e: E2e, namespace: string, name: string, group = namespace): Promise<void> {
   const values = {
     name,
     namespace,
+    group,
     skiffImage: e2e.info.images.skiff ?? '',
     natsUrl: e2e.info.natsUrl,
     registry: e2e.info.registry,
@@ -106,4 +138,79 @@ export async function readyPodIp(e2e: E2e, namespace: string, name: string, time
     },
     timeoutMs,
   );
+}
+
+/** GROUP_PATH is the API path prefix of Skiff resources. */
+export const GROUP_PATH = '/apis/runtime.skiff.dev/v1alpha1';
+
+/** Condition is a status condition as the API returns it. */
+export type Condition = { type: string; status: string; reason?: string; message?: string };
+
+/** conditionOf returns the condition of `type` in an object's status, if any. */
+export function conditionOf(obj: { status?: { conditions?: Condition[] } }, type: string): Condition | undefined {
+  return obj?.status?.conditions?.find((c) => c.type === type);
+}
+
+/** waitHostsReady waits until each named Host in `namespace` reports Ready. */
+export async function waitHostsReady(e2e: E2e, namespace: string, names: readonly string[]): Promise<void> {
+  for (const name of names) {
+    await waitFor(`Host ${namespace}/${name} Ready`, async () => {
+      const host = (await e2e.http.send('GET', `${GROUP_PATH}/namespaces/${namespace}/hosts/${name}`)).body;
+      return conditionOf(host, 'Ready')?.status === 'True' ? true : undefined;
+    });
+  }
+}
+
+/** helloWorkload is a Workload running one HTTP component for `hostname` on hosts of `group`. */
+export function helloWorkload(namespace: string, name: string, image: string, hostname: string, group = namespace) {
+  return {
+    apiVersion: 'runtime.skiff.dev/v1alpha1',
+    kind: 'Workload',
+    metadata: { name, namespace },
+    spec: {
+      hostSelector: { 'e2e-group': group },
+      components: [{ name: 'hello', image }],
+      hostInterfaces: [
+        {
+          namespace: 'wasi',
+          package: 'http',
+          interfaces: ['incoming-handler'],
+          version: '0.2.0',
+          config: { host: hostname },
+        },
+      ],
+    },
+  };
+}
+
+/** Placement is one entry of a Workload's status.placements. */
+export type Placement = { host: string; state: string; generation?: number };
+
+/**
+ * waitWorkload polls a Workload until `accept` returns true for it (Ready by default) and
+ * returns it; on timeout the error carries its last Ready condition and placements.
+ */
+export async function waitWorkload(
+  e2e: E2e,
+  namespace: string,
+  name: string,
+  what = 'Ready',
+  // biome-ignore lint/suspicious/noExplicitAny: API JSON, asserted on by the caller.
+  accept: (wl: any) => boolean = (wl) => conditionOf(wl, 'Ready')?.status === 'True',
+  timeoutMs = 90_000,
+  // biome-ignore lint/suspicious/noExplicitAny: API JSON, asserted on by the caller.
+): Promise<any> {
+  // biome-ignore lint/suspicious/noExplicitAny: API JSON.
+  let last: any;
+  return waitFor(
+    `Workload ${namespace}/${name} ${what}`,
+    async () => {
+      last = (await e2e.http.send('GET', `${GROUP_PATH}/namespaces/${namespace}/workloads/${name}`)).body;
+      return accept(last) ? last : undefined;
+    },
+    timeoutMs,
+  ).catch((err: Error) => {
+    const detail = { ready: conditionOf(last, 'Ready'), placements: last?.status?.placements };
+    throw new Error(`${err.message}; last seen: ${JSON.stringify(detail)}`);
+  });
 }

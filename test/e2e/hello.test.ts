@@ -1,51 +1,29 @@
 /**
- * The first end-to-end test on the real cluster: Skiff installed from the Dockerfile's image
- * with plain manifests, a `skiff host` pod, and a Workload whose component was pushed to the
- * cluster's registry, answering HTTP from the host pod and through a Service.
+ * The first end-to-end test on the real cluster: Skiff installed from the Dockerfile's image,
+ * a `skiff host` pod, and a Workload whose component was pushed to the cluster's registry,
+ * answering HTTP from the host pod, through a Service, and from another pod by the Service's
+ * DNS name.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fixturePath } from '../support/fixtures.js';
 import {
-  connectCluster,
-  createNamespace,
-  type E2e,
+  conditionOf,
+  e2eSuite,
   get,
+  helloWorkload,
   pushComponent,
   readyPodIp,
   startHostPod,
   waitFor,
+  waitHostsReady,
+  waitWorkload,
 } from './cluster.js';
 
-const GROUP = '/apis/runtime.skiff.dev/v1alpha1';
-type Condition = { type: string; status: string; reason?: string; message?: string };
-const conditionOf = (obj: { status?: { conditions?: Condition[] } }, type: string) =>
-  obj.status?.conditions?.find((c) => c.type === type);
-
 describe('Skiff on a real cluster', () => {
-  let e2e: E2e;
-  let ns: string;
-  // Without a cluster every test fails with the reason (not the suite, so each counts as failed).
-  let unavailable: unknown;
-
-  beforeAll(async () => {
-    try {
-      e2e = connectCluster();
-      ns = await createNamespace(e2e, 'e2e-hello');
-    } catch (err) {
-      unavailable = err;
-    }
-  });
-
-  beforeEach(() => {
-    if (unavailable) throw unavailable;
-  });
-
-  afterAll(async () => {
-    if (ns) await e2e.kubectl(['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
-    e2e?.close();
-  });
+  const s = e2eSuite('e2e-hello');
 
   it('runs the operator from the Dockerfile image, non-root, with a read-only root filesystem', async () => {
+    const { e2e } = s;
     const pods = await e2e.http.send(
       'GET',
       '/api/v1/namespaces/skiff-system/pods?labelSelector=app.kubernetes.io%2Fname%3Dskiff-operator',
@@ -65,45 +43,17 @@ describe('Skiff on a real cluster', () => {
   });
 
   it('serves a Workload pushed to the cluster registry from a host pod, directly and through a Service', async () => {
+    const { e2e, ns } = s;
     await startHostPod(e2e, ns, 'host-a');
     const podIp = await readyPodIp(e2e, ns, 'host-a');
-    await waitFor('Host host-a Ready', async () => {
-      const host = (await e2e.http.send('GET', `${GROUP}/namespaces/${ns}/hosts/host-a`)).body;
-      return conditionOf(host, 'Ready')?.status === 'True' ? true : undefined;
-    });
+    await waitHostsReady(e2e, ns, ['host-a']);
 
     await pushComponent(e2e, await fixturePath('hello-c'), 'e2e/hello-c:1');
     const hostname = `hello.${ns}`;
-    const workload = {
-      apiVersion: 'runtime.skiff.dev/v1alpha1',
-      kind: 'Workload',
-      metadata: { name: 'hello', namespace: ns },
-      spec: {
-        // The host pod reaches the registry as localhost:5000 (see tools/cluster/manifests/host.yaml).
-        components: [{ name: 'hello', image: 'localhost:5000/e2e/hello-c:1' }],
-        hostInterfaces: [
-          {
-            namespace: 'wasi',
-            package: 'http',
-            interfaces: ['incoming-handler'],
-            version: '0.2.0',
-            config: { host: hostname },
-          },
-        ],
-      },
-    };
+    // The host pod reaches the registry as localhost:5000 (see tools/cluster/manifests/host.yaml).
+    const workload = helloWorkload(ns, 'hello', 'localhost:5000/e2e/hello-c:1', hostname);
     await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(workload));
-    let last: Condition | undefined;
-    await waitFor(
-      'Workload hello Ready',
-      async () => {
-        last = conditionOf((await e2e.http.send('GET', `${GROUP}/namespaces/${ns}/workloads/hello`)).body, 'Ready');
-        return last?.status === 'True' ? true : undefined;
-      },
-      90_000,
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}; last Ready condition: ${JSON.stringify(last)}`);
-    });
+    await waitWorkload(e2e, ns, 'hello');
 
     expect(await get(podIp, 8080, hostname)).toEqual({ status: 200, body: 'hello from skiff' });
 
