@@ -106,7 +106,7 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
   try {
     const deadline = () => Date.now() + config.startTimeoutMs;
     step(`state in ${stateDir}; building images`);
-    const images: Promise<Images> = buildImages(config, stateDir, config.install);
+    const images: Promise<Images> = buildImages(config, stateDir, config.install, log);
     images.catch(() => undefined);
     const certs = await makeClusterCerts(stateDir, nodeIp, firstHost(config.serviceCidr), config.nodeName);
     const cp = { binDir: config.binDir, stateDir, nodeIp, serviceCidr: config.serviceCidr, podCidr: config.podCidr };

@@ -2,10 +2,11 @@
  * The images the cluster runs, built offline by images.sh (pause, nats, and Skiff from the
  * Dockerfile) and saved as OCI archives in the cache.
  */
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import type { ClusterConfig } from './config.js';
 import { ClusterError } from './errors.js';
-import { run } from './sh.js';
 
 /** Image is an OCI archive and the name its image has inside. */
 export type Image = Readonly<{ archive: string; ref: string }>;
@@ -23,12 +24,45 @@ export function parseImages(stdout: string): Record<string, Image> {
   return found;
 }
 
-/** buildImages runs tools/cluster/images.sh (minutes cold, seconds warm). */
-export async function buildImages(config: ClusterConfig, stateDir: string, withSkiff: boolean): Promise<Images> {
+/** IMAGES_TIMEOUT_MS bounds a cold build (debootstrap, npm ci inside the Dockerfile's stages). */
+const IMAGES_TIMEOUT_MS = 30 * 60_000;
+
+/** runScript runs images.sh, passing its progress lines (stderr) to `log`, and resolves with its stdout. */
+function runScript(args: readonly string[], env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', args, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: IMAGES_TIMEOUT_MS });
+    let stdout = '';
+    const tail: string[] = [];
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      tail.push(line);
+      if (tail.length > 30) tail.shift();
+      if (line.startsWith('images.sh:')) log(line);
+    });
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve(stdout);
+      else {
+        const how = signal ? `killed by ${signal}` : `exit ${code}`;
+        reject(new ClusterError('SKIFF_CLUSTER_COMMAND', `images.sh failed (${how}):\n${tail.join('\n')}`));
+      }
+    });
+  });
+}
+
+/** buildImages runs tools/cluster/images.sh (minutes cold, seconds warm); its progress goes to `log`. */
+export async function buildImages(
+  config: ClusterConfig,
+  stateDir: string,
+  withSkiff: boolean,
+  log: (line: string) => void,
+): Promise<Images> {
   const script = join(config.repo, 'tools', 'cluster', 'images.sh');
   const args = [script, join(stateDir, 'images'), ...(withSkiff ? [] : ['--without-skiff'])];
   const env = { ...process.env, SKIFF_K8S_BIN_DIR: config.binDir };
-  const found = parseImages(await run('bash', args, { timeoutMs: 30 * 60_000, env }));
+  const found = parseImages(await runScript(args, env, log));
   const { pause, nats, coredns, skiff } = found;
   if (!pause || !nats || !coredns || (withSkiff && !skiff)) {
     throw new ClusterError(
