@@ -24,9 +24,16 @@ describe('Skiff on a real cluster', () => {
 
   it('runs the operator from the Dockerfile image, non-root, with a read-only root filesystem', async () => {
     const { e2e } = s;
+    // The operator's Deployment, whichever way Skiff was installed (plain manifests or the chart).
+    const deployments = (await e2e.http.send('GET', '/apis/apps/v1/namespaces/skiff-system/deployments')).body.items;
+    const operator = deployments.find((d: { metadata: { name: string } }) => d.metadata.name.endsWith('operator'));
+    expect(operator).toBeDefined();
+    const selector = Object.entries(operator.spec.selector.matchLabels as Record<string, string>)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(',');
     const pods = await e2e.http.send(
       'GET',
-      '/api/v1/namespaces/skiff-system/pods?labelSelector=app.kubernetes.io%2Fname%3Dskiff-operator',
+      `/api/v1/namespaces/skiff-system/pods?labelSelector=${encodeURIComponent(selector)}`,
     );
     expect(pods.status).toBe(200);
     const [pod] = pods.body.items;

@@ -9,6 +9,7 @@ import type { Credentials } from '../testenv/http.js';
 import { writeKubeconfig } from '../testenv/kubeconfig.js';
 import { type Managed, waitUntil } from '../testenv/process.js';
 import { makeClusterCerts } from './certs.js';
+import { CHART_NAMESPACE, CHART_RELEASE, installChart } from './chart.js';
 import type { ClusterConfig } from './config.js';
 import { containerdPaths, containerdReady, importImage, startContainerd } from './containerd.js';
 import { startControllers, startEtcdAndApiServer } from './control-plane.js';
@@ -48,8 +49,11 @@ export type Cluster = ClusterInfo & {
   stop: () => Promise<string[]>;
 };
 
-/** NATS_URL is where pods find the NATS that manifests/skiff.yaml installs. */
-const NATS_URL = 'nats://nats.skiff-system.svc:4222';
+/** NATS_URLS is where pods find the NATS each installer installs. */
+const NATS_URLS = {
+  manifests: 'nats://nats.skiff-system.svc:4222',
+  chart: `nats://${CHART_RELEASE}-nats.${CHART_NAMESPACE}.svc:4222`,
+} as const;
 
 /** dnsIp is the kube-dns Service's fixed ClusterIP within the service range (x.y.z.10). */
 function dnsIp(serviceCidr: string): string {
@@ -147,10 +151,14 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
     step(`node ${config.nodeName} Ready`);
     await installDns(config.repo, kubectl, dns, built.coredns.ref, config.startTimeoutMs);
     step(`cluster DNS at ${dns} ready`);
-    if (config.install && built.skiff) {
-      const values = { skiffImage: built.skiff.ref, natsImage: built.nats.ref, natsUrl: NATS_URL };
+    if (config.install && built.skiff && config.installer === 'chart') {
+      const images = { skiff: built.skiff.ref, nats: built.nats.ref };
+      await installChart(config.repo, config.binDir, adminKubeconfig, kubectl, stateDir, images, config.startTimeoutMs);
+      step('Skiff installed with its Helm chart');
+    } else if (config.install && built.skiff) {
+      const values = { skiffImage: built.skiff.ref, natsImage: built.nats.ref, natsUrl: NATS_URLS.manifests };
       await installSkiff(config.repo, kubectl, values, config.startTimeoutMs);
-      step('Skiff installed (NATS and the operator are rolled out)');
+      step('Skiff installed from tools/cluster/manifests (NATS and the operator are rolled out)');
     }
     return {
       kubeconfig: adminKubeconfig,
@@ -158,7 +166,7 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
       registry: registry.address,
       credentials: plane.admin,
       nodeName: config.nodeName,
-      natsUrl: NATS_URL,
+      natsUrl: NATS_URLS[config.installer],
       dnsIp: dns,
       images: {
         pause: built.pause.ref,

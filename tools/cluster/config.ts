@@ -26,6 +26,11 @@ export type ClusterConfig = Readonly<{
   startTimeoutMs: number;
   /** install says whether to build the Skiff image and install Skiff (SKIFF_CLUSTER_INSTALL=0 skips). */
   install: boolean;
+  /**
+   * installer is how Skiff is installed: `manifests` (tools/cluster/manifests) or `chart`
+   * (charts/skiff with helm); SKIFF_CLUSTER_INSTALLER, default manifests.
+   */
+  installer: 'manifests' | 'chart';
   /** keep leaves the state folder (logs, certificates) after teardown (SKIFF_CLUSTER_KEEP=1). */
   keep: boolean;
 }>;
@@ -33,7 +38,10 @@ export type ClusterConfig = Readonly<{
 /** REGISTRY_PORT_IN_PODS is where a host pod's registry forwarder listens (`localhost:5000`). */
 export const REGISTRY_PORT_IN_PODS = 5000;
 
-/** loadClusterConfig reads SKIFF_CACHE, SKIFF_K8S_BIN_DIR, SKIFF_CLUSTER_TIMEOUT_MS, SKIFF_CLUSTER_INSTALL and SKIFF_CLUSTER_KEEP. */
+/**
+ * loadClusterConfig reads SKIFF_CACHE, SKIFF_K8S_BIN_DIR, SKIFF_CLUSTER_TIMEOUT_MS,
+ * SKIFF_CLUSTER_INSTALL, SKIFF_CLUSTER_INSTALLER and SKIFF_CLUSTER_KEEP.
+ */
 export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConfig {
   const cache = env.SKIFF_CACHE || join(homedir(), '.cache', 'skiff');
   const timeout = Number(env.SKIFF_CLUSTER_TIMEOUT_MS || 180_000);
@@ -47,6 +55,7 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): Cluster
     bridge: 'skiff0',
     startTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 180_000,
     install: env.SKIFF_CLUSTER_INSTALL !== '0',
+    installer: env.SKIFF_CLUSTER_INSTALLER === 'chart' ? 'chart' : 'manifests',
     keep: env.SKIFF_CLUSTER_KEEP === '1',
   });
 }

@@ -4,6 +4,7 @@
  */
 import { access, constants } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hasChart } from './chart.js';
 import type { ClusterConfig } from './config.js';
 import { ClusterError } from './errors.js';
 import { which } from './sh.js';
@@ -34,11 +35,18 @@ export const CLUSTER_BINARIES = [
   'kubelet',
   'kube-proxy',
   'kubectl',
+  'helm',
   'coredns',
 ] as const;
 
 /** preflight throws a ClusterError naming what is missing and how to get it. */
 export async function preflight(config: ClusterConfig): Promise<void> {
+  if (config.installer === 'chart' && !(await hasChart(config.repo))) {
+    throw new ClusterError(
+      'SKIFF_CLUSTER_MISSING_TOOL',
+      `SKIFF_CLUSTER_INSTALLER=chart, but ${config.repo} has no charts/skiff`,
+    );
+  }
   if (process.getuid?.() !== 0) {
     throw new ClusterError('SKIFF_CLUSTER_NOT_ROOT', 'the e2e cluster runs a kubelet and containerd: run it as root');
   }
