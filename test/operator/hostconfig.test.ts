@@ -103,7 +103,7 @@ describe('HostConfig → host pods', () => {
     expect(hc.status.selector).toBe('runtime.skiff.dev/hostconfig=hosts');
     const list = await pods();
     expect(list).toHaveLength(2);
-    const pod = list[0];
+    const pod = list[0] as Manifest;
     expect(pod.metadata.ownerReferences[0]).toMatchObject({ kind: 'HostConfig', name: 'hosts', controller: true });
     expect(pod.spec.automountServiceAccountToken).toBe(false);
     expect(pod.spec.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });

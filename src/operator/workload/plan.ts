@@ -186,7 +186,9 @@ function planRunning(
   // Replicas no longer wanted: stop them once the desired ones can carry the load.
   const readyDesired = placement.hosts.filter((h) => isReady(reportOn.get(h), generation)).length;
   const extras = mine.filter((r) => !desired.has(r.hostId) && r.report.state !== 'Stopping' && !busy.has(r.hostId));
-  const enoughReady = readyDesired >= Math.min(replicas, placement.hosts.length) - maxUnavailable;
+  // maxUnavailable counts against the desired replicas, not against the hosts that fit: with no
+  // room for a replacement, a replica on a draining or no-longer-matching host keeps serving.
+  const enoughReady = readyDesired >= replicas - maxUnavailable;
   // A served replica leaves the endpoints first and stops after the grace period, so clients
   // stop being sent to it before it stops answering.
   const grace = s.routeGraceMs ?? 0;
