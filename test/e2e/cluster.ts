@@ -107,10 +107,14 @@ export async function pushComponent(e2e: E2e, file: string, repository: string):
 /** HttpAnswer is a status and body. */
 export type HttpAnswer = Readonly<{ status: number; body: string }>;
 
-/** get sends GET http://ADDRESS:PORT/ with a Host header and resolves with the answer (bounded in time and size). */
+/**
+ * get sends GET http://ADDRESS:PORT/ with a Host header and resolves with the answer (bounded
+ * in time and size). Each request opens its own connection, like `curl` in a loop: a
+ * kept-alive connection to a Service stays with the pod it was first routed to.
+ */
 export function get(address: string, port: number, host: string, path = '/'): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: address, port, path, headers: { host }, timeout: 5_000 }, (res) => {
+    const req = request({ host: address, port, path, headers: { host }, timeout: 5_000, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {

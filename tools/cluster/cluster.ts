@@ -15,7 +15,7 @@ import { containerdPaths, containerdReady, importImage, startContainerd } from '
 import { startControllers, startEtcdAndApiServer } from './control-plane.js';
 import { ClusterError } from './errors.js';
 import { buildImages, type Images } from './images.js';
-import { installDns, installSkiff, type Kubectl } from './install.js';
+import { installDns, installRegistryForwarder, installSkiff, type Kubectl } from './install.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { readSysctls } from './machine.js';
 import { firstHost, guardPodTraffic, machineAddress, namespaces } from './network.js';
@@ -38,8 +38,12 @@ export type ClusterInfo = Readonly<{
   natsUrl: string;
   /** dnsIp is the kube-dns Service address (pods resolve `NAME.NS.svc` through it; this machine does not). */
   dnsIp: string;
-  /** images names the images loaded into the node (skiff is absent when Skiff was not installed). */
-  images: Readonly<{ skiff?: string; nats: string; pause: string; coredns: string }>;
+  /**
+   * images names the images loaded into the node (skiff is absent when Skiff was not
+   * installed); skiffNext is the same image under another name, for tests that change a
+   * HostConfig's image.
+   */
+  images: Readonly<{ skiff?: string; skiffNext?: string; nats: string; pause: string; coredns: string }>;
   stateDir: string;
 }>;
 
@@ -48,6 +52,9 @@ export type Cluster = ClusterInfo & {
   /** stop tears everything down and resolves with what is left (empty: nothing). */
   stop: () => Promise<string[]>;
 };
+
+/** SKIFF_NEXT is a second name of the Skiff image (a HostConfig image change replaces its pods). */
+const SKIFF_NEXT = 'localhost/skiff/skiff:e2e-next';
 
 /** NATS_URLS is where pods find the NATS each installer installs. */
 const NATS_URLS = {
@@ -130,9 +137,9 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
     processes.push(runtime);
     const outcome = await waitUntil(runtime, () => containerdReady(containerd), deadline());
     if (outcome !== 'ready') throw await notReady(runtime, 'answering on its socket', outcome);
-    for (const image of [built.pause, built.nats, built.coredns, ...(built.skiff ? [built.skiff] : [])]) {
+    for (const image of [built.pause, built.nats, built.coredns])
       await importImage(containerd, image.archive, image.ref);
-    }
+    if (built.skiff) await importImage(containerd, built.skiff.archive, built.skiff.ref, [SKIFF_NEXT]);
     step('containerd ready, images imported');
     await guardPodTraffic(config.podCidr);
     const node = {
@@ -151,6 +158,9 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
     step(`node ${config.nodeName} Ready`);
     await installDns(config.repo, kubectl, dns, built.coredns.ref, config.startTimeoutMs);
     step(`cluster DNS at ${dns} ready`);
+    if (config.install && built.skiff) {
+      await installRegistryForwarder(config.repo, kubectl, built.skiff.ref, registry.address);
+    }
     if (config.install && built.skiff && config.installer === 'chart') {
       const images = { skiff: built.skiff.ref, nats: built.nats.ref };
       await installChart(config.repo, config.binDir, adminKubeconfig, kubectl, stateDir, images, config.startTimeoutMs);
@@ -172,7 +182,7 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
         pause: built.pause.ref,
         nats: built.nats.ref,
         coredns: built.coredns.ref,
-        ...(built.skiff ? { skiff: built.skiff.ref } : {}),
+        ...(built.skiff ? { skiff: built.skiff.ref, skiffNext: SKIFF_NEXT } : {}),
       },
       stateDir,
       stop,

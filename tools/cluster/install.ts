@@ -44,6 +44,18 @@ export async function installDns(
   );
 }
 
+/**
+ * installRegistryForwarder applies manifests/registry-forwarder.yaml: host pods get a
+ * container serving the cluster registry as localhost:5000 (see that file for why).
+ */
+export async function installRegistryForwarder(repo: string, kubectl: Kubectl, skiffImage: string, registry: string) {
+  await kubectl(
+    ['apply', '-f', '-'],
+    60_000,
+    await renderManifest(repo, 'registry-forwarder.yaml', { skiffImage, registry }),
+  );
+}
+
 /** installSkiff applies the CRDs and Skiff's manifests and waits for NATS and the operator. */
 export async function installSkiff(repo: string, kubectl: Kubectl, values: InstallValues, timeoutMs: number) {
   const seconds = `${Math.ceil(timeoutMs / 1000)}s`;

@@ -84,7 +84,9 @@ export function kubeProxyArgs(o: NodeOptions, healthPort: number, metricsPort: n
   return [`--kubeconfig=${o.adminKubeconfig}`, `--hostname-override=${o.nodeName}`, '--proxy-mode=iptables']
     .concat([`--cluster-cidr=${o.podCidr}`, '--conntrack-max-per-core=0', '--conntrack-tcp-timeout-established=0'])
     .concat(['--conntrack-tcp-timeout-close-wait=0', '--iptables-localhost-nodeports=false'])
-    .concat([`--healthz-bind-address=127.0.0.1:${healthPort}`, `--metrics-bind-address=127.0.0.1:${metricsPort}`]);
+    .concat([`--healthz-bind-address=127.0.0.1:${healthPort}`, `--metrics-bind-address=127.0.0.1:${metricsPort}`])
+    // v=2 logs each rule sync with its duration: how long a Service change takes to apply.
+    .concat(['--v=2']);
 }
 
 /** startKubeProxy starts kube-proxy in iptables mode. */
