@@ -1,7 +1,9 @@
 /**
- * Rendering of generated objects into the files committed under `crds/`.
+ * Rendering of generated objects into the files committed under `crds/` and in the Helm
+ * chart (`charts/skiff/crds/`, `charts/skiff/values.schema.json`).
  */
 import { stringify } from 'yaml';
+import { chartCrdFileName, renderValuesSchema, VALUES_SCHEMA_FILE } from './chart.js';
 import { type CrdObject, generateCrds } from './crds.js';
 
 /** GENERATED_HEADER opens every generated file. */
@@ -20,6 +22,10 @@ export function renderYaml(value: unknown): string {
 /** renderFiles maps every generated file path (relative to the repository root) to its content. */
 export function renderFiles(): Map<string, string> {
   const files = new Map<string, string>();
-  for (const crd of generateCrds()) files.set(crdFileName(crd), renderYaml(crd));
+  for (const crd of generateCrds()) {
+    files.set(crdFileName(crd), renderYaml(crd));
+    files.set(chartCrdFileName(crd), renderYaml(crd));
+  }
+  files.set(VALUES_SCHEMA_FILE, renderValuesSchema());
   return files;
 }
