@@ -5,7 +5,13 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { credentialsFor, formatReference, parseReference, pushComponent, readDockerConfig } from '../runtime/oci/index.js';
+import {
+  credentialsFor,
+  formatReference,
+  parseReference,
+  pushComponent,
+  readDockerConfig,
+} from '../runtime/oci/index.js';
 import { parseArgs, UsageError } from './args.js';
 
 const USAGE =
