@@ -54,7 +54,10 @@ const nameOf = (name: string) => name.replace('NS', ns);
 
 describe('helm install / upgrade / rollback / uninstall', () => {
   it('install creates every object, and the default HostConfig', async () => {
-    await helmOk('install', release, CHART, '--namespace', ns);
+    const out = await helmOk('install', release, CHART, '--namespace', ns);
+    // NOTES.txt: how to look, and the warning about the bundled NATS without auth.
+    expect(out).toContain(`kubectl -n ${ns} rollout status deployment/${operatorName}`);
+    expect(out).toContain('WARNING: the bundled NATS has no authentication');
     for (const [kind, name, namespaced] of objects) {
       expect(await get(kind, nameOf(name), namespaced ? ns : undefined), `${kind}/${nameOf(name)}`).toBeDefined();
     }
