@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostConfigSchema, PLUGIN_NAMES, parseWorkload } from '../../../src/api/index.js';
-import { apply, type Cluster, connect, createNamespace, installCrds, resourcePath, ROOT, sample } from '../cluster.js';
+import { apply, type Cluster, connect, createNamespace, installCrds, ROOT, resourcePath, sample } from '../cluster.js';
 
 const FILES = readdirSync(join(ROOT, 'deploy', 'samples')).filter((f) => f.endsWith('.yaml'));
 let cluster: Cluster;
