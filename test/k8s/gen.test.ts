@@ -71,6 +71,12 @@ describe('skiff gen', () => {
     expect(out.join('')).toContain('deploy/skiff.yaml not checked: no --helm');
   });
 
+  it('leaves out an empty properties map, which the API server would drop', () => {
+    const json = z.toJSONSchema(z.object({ e: z.object({}).strict().describe('e') }).describe('root'));
+    const out = toStructural(json as Record<string, unknown>) as { properties: Record<string, object> };
+    expect(out.properties.e).toEqual({ description: 'e', type: 'object' });
+  });
+
   it('refuses unions, which are not structural', () => {
     const json = z.toJSONSchema(z.object({ a: z.union([z.string(), z.number()]).describe('a') }));
     expect(() => toStructural(json as Record<string, unknown>)).toThrow(StructuralSchemaError);

@@ -93,6 +93,15 @@ describe('deploy/', () => {
     expect(await versions(file('crds.yaml'))).toEqual(crdsBefore);
     const diff = await cluster.kubectl('diff', '--server-side', '-f', file('skiff.yaml'));
     expect(diff.code, diff.stdout + diff.stderr).toBe(0);
+    // The stored CRDs are exactly the generated ones (nothing the server drops or defaults
+    // in spec.versions), so another field manager applying them — helm, Flux, a person with
+    // kubectl — co-owns the fields instead of conflicting.
+    const other = await cluster.kubectl('apply', '--server-side', '--field-manager=another', '-f', file('crds.yaml'));
+    expect(other.code, other.stderr).toBe(0);
+    for (const crd of parseManifests(await readFile(file('crds.yaml'), 'utf8'))) {
+      const live = JSON.parse((await cluster.kubectl('get', 'crd', crd.metadata.name, '-o', 'json')).stdout);
+      expect(live.spec.versions, crd.metadata.name).toEqual(crd.spec.versions);
+    }
     const hc: Manifest = JSON.parse(
       (await cluster.kubectl('get', 'hostconfig', 'default', '-n', DEPLOY_RELEASE.namespace, '-o', 'json')).stdout,
     );
