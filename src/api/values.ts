@@ -161,7 +161,10 @@ const hostConfigValues = z
     create: z.boolean().describe('Whether to create a HostConfig in the release namespace.'),
     name: dnsLabel.describe('Name of the HostConfig.'),
     replicas: z.number().int().min(0).max(1000).describe('Number of host pods.'),
-    image: z.string().max(2048).describe('Image of the host pods; empty means the operator image.'),
+    image: z
+      .string()
+      .max(2048)
+      .describe('Image of host pods of HostConfigs that name none; empty means the operator image.'),
     labels: stringMap.describe('Labels of the hosts, matched by Workload hostSelector.'),
     httpPort: z.number().int().min(1).max(65535).describe('Port of the host HTTP server.'),
     plugins: z
@@ -204,7 +207,9 @@ export const chartValuesSchema = z
       .object({
         serviceAccountName: z
           .union([dnsLabel, z.literal('')])
-          .describe('ServiceAccount of host pods (no permissions, no token); empty means <release>-host.'),
+          .describe(
+            'ServiceAccount of host pods (no permissions, no token), in the release and watched namespaces; empty means <release>-host.',
+          ),
       })
       .strict()
       .describe('What the chart prepares for host pods.'),

@@ -64,7 +64,7 @@ describe('helm install / upgrade / rollback / uninstall', () => {
     const d = await get('deployment', operatorName);
     expect(d?.spec.replicas).toBe(2);
     const hc = await get('hostconfig', 'default');
-    expect(hc?.spec).toMatchObject({ replicas: 2, image: 'skiff:0.1.0' });
+    expect(hc?.spec).toMatchObject({ replicas: 2 });
     const status = JSON.parse(await helmOk('status', release, '-n', ns, '-o', 'json'));
     expect(status.info.status).toBe('deployed');
     expect(status.version).toBe(1);
@@ -83,20 +83,25 @@ describe('helm install / upgrade / rollback / uninstall', () => {
     expect(env(container(after!, 'operator')).SKIFF_LOG_LEVEL).toBe('debug');
   });
 
-  it('upgrade with a new image changes the operator image and the HostConfig image (the hosts roll)', async () => {
+  it('upgrade with a new image changes the operator image and its host image (the hosts roll)', async () => {
     await helmOk('upgrade', release, CHART, '--namespace', ns, '--reuse-values', '--set', 'image.tag=0.2.0');
-    expect(container((await get('deployment', operatorName))!, 'operator').image).toBe('skiff:0.2.0');
-    expect((await get('hostconfig', 'default'))?.spec.image).toBe('skiff:0.2.0');
+    const c = container((await get('deployment', operatorName))!, 'operator');
+    expect(c.image).toBe('skiff:0.2.0');
+    // HostConfigs that name no image get the operator's --host-image: the new operator
+    // replaces their host pods (surge, drain, delete) once it leads.
+    expect(c.args).toContain('--host-image=skiff:0.2.0');
+    expect((await get('hostconfig', 'default'))?.spec.image).toBeUndefined();
     // The CRDs are not Helm's to upgrade (crds/): still the ones installed.
     expect(await get('crd', 'workloads.runtime.skiff.dev', undefined)).toBeDefined();
   });
 
-  it('rollback restores the first release: image, settings and HostConfig', async () => {
+  it('rollback restores the first release: image, host image, settings and HostConfig', async () => {
     await helmOk('rollback', release, '1', '--namespace', ns);
     const d = await get('deployment', operatorName);
     expect(container(d!, 'operator').image).toBe('skiff:0.1.0');
+    expect(container(d!, 'operator').args).toContain('--host-image=skiff:0.1.0');
     expect(env(container(d!, 'operator')).SKIFF_LOG_LEVEL).toBe('info');
-    expect((await get('hostconfig', 'default'))?.spec).toMatchObject({ image: 'skiff:0.1.0', replicas: 2 });
+    expect((await get('hostconfig', 'default'))?.spec).toMatchObject({ replicas: 2 });
     const history = JSON.parse(await helmOk('history', release, '-n', ns, '-o', 'json'));
     expect(history.map((h: Manifest) => h.status)).toEqual([
       'superseded',

@@ -245,7 +245,12 @@ describe('what the chart does not grant', () => {
       ['watch', 'secrets', '-A'],
       ['create', 'secrets', '-n', appNs],
       ['create', 'deployments.apps', '-n', ns],
-      ['patch', 'pods', '-n', podNs],
+      ['get', 'workloads.runtime.skiff.dev', '-n', appNs],
+      ['patch', 'hostconfigs.runtime.skiff.dev', '-n', appNs],
+      ['update', 'pods', '-n', podNs],
+      ['get', 'pods', '-n', podNs],
+      ['list', 'services', '-n', appNs],
+      ['update', 'hostconfigs.runtime.skiff.dev', '--subresource=status', '-n', appNs],
       ['create', 'pods', '--subresource=exec', '-n', podNs],
       ['update', 'leases.coordination.k8s.io/other', '-n', ns],
       ['get', 'leases.coordination.k8s.io', '-n', appNs],
@@ -260,6 +265,9 @@ describe('what the chart does not grant', () => {
       ['patch', 'workloads.runtime.skiff.dev', '--subresource=status', '-n', appNs],
       ['update', 'leases.coordination.k8s.io/skiff-operator', '-n', ns],
       ['get', 'secrets/nats-credentials', '-n', appNs],
+      ['patch', 'pods', '-n', podNs],
+      ['create', 'endpointslices.discovery.k8s.io', '-n', appNs],
+      ['update', 'hostconfigs.runtime.skiff.dev', '--subresource=finalizers', '-n', appNs],
     ];
     for (const args of allowed) expect(await can(account(), ...args), args.join(' ')).toBe('yes');
   });

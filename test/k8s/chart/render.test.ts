@@ -18,7 +18,15 @@ describe('chart rendering', () => {
     expect(d.spec.replicas).toBe(2);
     const c = container(d, 'operator');
     expect(c.image).toBe('skiff:0.1.0');
-    expect(c.args).toEqual(['operator', '--health-port=8081', '--metrics-port=9465', '--bind=0.0.0.0']);
+    expect(c.args).toEqual([
+      'operator',
+      '--health-port=8081',
+      '--metrics-port=9465',
+      '--bind=0.0.0.0',
+      '--host-image=skiff:0.1.0',
+      '--host-image-pull-policy=IfNotPresent',
+      '--host-service-account=skiff-host',
+    ]);
     expect(c.ports).toEqual([
       { name: 'health', containerPort: 8081, protocol: 'TCP' },
       { name: 'metrics', containerPort: 9465, protocol: 'TCP' },
@@ -164,15 +172,20 @@ describe('chart rendering', () => {
       'hostConfig.plugins': { messaging: { enabled: false, backend: 'nats' } },
     });
     const hc = find(docs, 'HostConfig', 'default');
+    // No image: the operator's --host-image (the chart image) applies, as for every HostConfig.
+    expect(hc.spec.image).toBeUndefined();
+    expect(container(operatorOf(docs), 'operator').args).toContain('--host-image=registry.example.com/skiff:0.2.0');
     expect(hc.spec).toMatchObject({
       replicas: 5,
-      image: 'registry.example.com/skiff:0.2.0',
       labels: { zone: 'a' },
       http: { port: 8080 },
       plugins: { messaging: { enabled: false, backend: 'nats' } },
       resources: { requests: { cpu: '100m', memory: '256Mi' }, limits: { memory: '1Gi' } },
     });
     expect(container(operatorOf(docs), 'operator').image).toBe('registry.example.com/skiff:0.2.0');
+    const own = await template(undefined, { 'hostConfig.image': 'registry.example.com/host:1' });
+    expect(find(own, 'HostConfig').spec.image).toBe('registry.example.com/host:1');
+    expect(container(operatorOf(own), 'operator').args).toContain('--host-image=registry.example.com/host:1');
     const none = await template(undefined, { 'hostConfig.create': false });
     expect(none.some((d) => d.kind === 'HostConfig')).toBe(false);
   });
@@ -193,6 +206,8 @@ describe('chart rendering', () => {
     ]);
     expect(container(operatorOf(scoped), 'operator').args).toContain('--namespace=team-a');
     expect(container(operatorOf(scoped), 'operator').args).toContain('--namespace=team-b');
+    const hostAccounts = scoped.filter((d) => d.kind === 'ServiceAccount' && d.metadata.name === 'skiff-host');
+    expect(hostAccounts.map((a) => a.metadata.namespace).sort()).toEqual(['skiff-system', 'team-a', 'team-b']);
   });
 
   it('names everything after the release, so two releases do not collide', async () => {
