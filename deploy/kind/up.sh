@@ -12,7 +12,8 @@
 #   deploy/kind/up.sh --delete   # delete the cluster and the registry
 #
 # Env: SKIFF_KIND_CLUSTER (default skiff), SKIFF_CONTAINER_ENGINE (docker or podman; default:
-# whichever is found, docker first), SKIFF_REGISTRY_PORT (default 5001).
+# whichever is found, docker first), SKIFF_REGISTRY_PORT (default 5001), SKIFF_HELLO_IMAGE
+# (a published component to run instead of pushing the hello example).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -26,7 +27,8 @@ die() { printf 'up.sh: %s\n' "$*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 not found: $2"; }
 
 usage() {
-  sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  # The comment block at the top of this file, without the #.
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "${BASH_SOURCE[0]}"
 }
 
 engine="${SKIFF_CONTAINER_ENGINE:-}"
@@ -76,11 +78,17 @@ else
   rm -f "$archive"
 fi
 
-say "registry ${registry} (plain HTTP): localhost:${registry_port} here, ${registry}:5000 in the cluster"
-if ! "$engine" inspect "$registry" >/dev/null 2>&1; then
-  "$engine" run -d --restart=always --name "$registry" -p "127.0.0.1:${registry_port}:5000" registry:2 >/dev/null
+# The component: SKIFF_HELLO_IMAGE names one you published (an https registry), else the hello
+# example goes to a local plain-HTTP registry. Hosts speak plain HTTP only to loopback
+# registries so far, so the local one works once hosts can be told about an insecure registry.
+hello_image="${SKIFF_HELLO_IMAGE:-}"
+if [[ -z "$hello_image" ]]; then
+  say "registry ${registry} (plain HTTP): localhost:${registry_port} here, ${registry}:5000 in the cluster"
+  if ! "$engine" inspect "$registry" >/dev/null 2>&1; then
+    "$engine" run -d --restart=always --name "$registry" -p "127.0.0.1:${registry_port}:5000" registry:2 >/dev/null
+  fi
+  "$engine" network connect kind "$registry" >/dev/null 2>&1 || true
 fi
-"$engine" network connect kind "$registry" >/dev/null 2>&1 || true
 
 say "helm install skiff (namespace ${namespace})"
 kubectl --context "$context" create namespace "$namespace" --dry-run=client -o yaml |
@@ -92,10 +100,13 @@ helm --kube-context "$context" upgrade --install skiff "$root/charts/skiff" \
   --set image.repository=skiff --set "image.tag=${version}" \
   --wait --timeout 5m
 
-say "the hello example component, pushed to the registry"
-(cd "$root" && node bin/build-example.js)
-node "$root/bin/skiff.js" push --insecure "$root/examples/hello/hello.wasm" \
-  "localhost:${registry_port}/skiff/hello:${version}" >&2
+if [[ -z "$hello_image" ]]; then
+  say "the hello example component, pushed to the registry"
+  (cd "$root" && node bin/build-example.js)
+  node "$root/bin/skiff.js" push --insecure "$root/examples/hello/hello.wasm" \
+    "localhost:${registry_port}/skiff/hello:${version}" >&2
+  hello_image="${registry}:5000/skiff/hello:${version}"
+fi
 
 say "Workload hello (namespace default)"
 kubectl --context "$context" apply --server-side -f - <<YAML
@@ -107,7 +118,7 @@ metadata:
 spec:
   components:
     - name: hello
-      image: ${registry}:5000/skiff/hello:${version}
+      image: ${hello_image}
       config: { greeting: ahoy }
   hostInterfaces:
     - { namespace: wasi, package: keyvalue, interfaces: [store, atomics], version: 0.2.0-draft }
@@ -119,12 +130,21 @@ spec:
       version: 0.2.0
       config: { host: hello.localhost }
 YAML
-kubectl --context "$context" wait --for=condition=Ready workload/hello -n default --timeout=180s
+if ! kubectl --context "$context" wait --for=condition=Ready workload/hello -n default --timeout=180s; then
+  kubectl --context "$context" get workload hello -n default \
+    -o jsonpath='{range .status.conditions[*]}{.type}={.status} {.reason}: {.message}{"\n"}{end}' >&2
+  die "the Workload did not become Ready (see its conditions above)"
+fi
 
 cat <<EOF_DONE
 
-Skiff runs on kind cluster ${cluster}. Reach the hello Workload through its Service:
-  kubectl --context ${context} -n default port-forward service/hello 8080:80 &
+Skiff runs on kind cluster ${cluster}. The hello Workload answers through its Service
+(hello.default.svc, port 80) inside the cluster:
+  kubectl --context ${context} run curl --rm -it --restart=Never --image=curlimages/curl -- \\
+    curl -s -H 'Host: hello.localhost' http://hello.default.svc/
+or on this machine through a host pod:
+  kubectl --context ${context} -n ${namespace} port-forward \\
+    "\$(kubectl --context ${context} -n ${namespace} get pod -l app.kubernetes.io/name=skiff-host -o name | head -1)" 8080:8080 &
   curl -H 'Host: hello.localhost' http://127.0.0.1:8080/
 
 Look around:
