@@ -88,7 +88,7 @@ describe('chart rendering', () => {
     const docs = await template(undefined);
     const sts = find(docs, 'StatefulSet', 'skiff-nats');
     expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe('1Gi');
-    expect(container(sts, 'nats').image).toBe('nats:2.11-alpine');
+    expect(container(sts, 'nats').image).toBe('nats:2.12-alpine');
     expect(find(docs, 'ConfigMap', 'skiff-nats').data['nats.conf']).toMatch(/jetstream \{\s+store_dir: \/data/);
     expect(find(docs, 'Service', 'skiff-nats').spec.ports).toEqual([
       { name: 'client', port: 4222, targetPort: 'client', protocol: 'TCP' },
