@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { natsSettings } from '../../../src/nats/config.js';
 import { connectNats } from '../../../src/nats/connection.js';
 import { freePort, NATS_SERVER_BIN } from '../../support/nats.js';
-import { waitFor } from '../cluster.js';
+import { type Manifest, waitFor } from '../cluster.js';
 import { container, find, template } from './helm.js';
 
 const SECRET = { token: 's3cret-token', user: 'skiff', password: 's3cret-password' } as Record<string, string>;
@@ -25,9 +25,9 @@ afterEach(() => {
 });
 
 /** envOf resolves a container's environment, reading secretKeyRefs from SECRET. */
-function envOf(c: { env: { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string } } }[] }) {
+function envOf(c: Manifest) {
   const env: Record<string, string> = {};
-  for (const e of c.env) {
+  for (const e of c.env as { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string } } }[]) {
     const key = e.valueFrom?.secretKeyRef?.key;
     if (e.value !== undefined) env[e.name] = e.value;
     else if (key !== undefined) env[e.name] = SECRET[key]!;
