@@ -381,7 +381,12 @@ export const workloadStatusSchema = z
       .min(0)
       .optional()
       .describe('Number of replicas placed with the current generation.'),
-    availableReplicas: z.number().int().min(0).optional().describe('Number of replicas serving (any generation).'),
+    availableReplicas: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Number of replicas serving (any generation).'),
     selector: z.string().optional().describe('Label selector of the workload hosts (for the scale subresource).'),
     conditions: z
       .array(conditionSchema)

@@ -18,8 +18,7 @@ import { intFlag, parseArgs, UsageError } from './args.js';
 import { loadConfig } from './config.js';
 import { loadManifest } from './manifest.js';
 
-const USAGE =
-  'usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch] [--nats URL]\n';
+const USAGE = 'usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch] [--nats URL]\n';
 
 /** run runs `skiff dev` until SIGINT/SIGTERM; it resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -27,20 +26,12 @@ export async function run(argv: string[]): Promise<number> {
   let port: number;
   let metricsPort: number;
   try {
-    args = parseArgs(argv, {
-      ...NATS_FLAGS,
-      port: true,
-      'metrics-port': true,
-      host: true,
-      'no-watch': false,
-      help: false,
-    });
+    args = parseArgs(argv, { ...NATS_FLAGS, port: true, 'metrics-port': true, host: true, 'no-watch': false, help: false });
     if (args.flags.has('help')) {
       process.stdout.write(USAGE);
       return 0;
     }
-    if (args.positionals.length !== 1)
-      throw new UsageError('expected exactly one FILE (a Workload manifest or a .wasm)');
+    if (args.positionals.length !== 1) throw new UsageError('expected exactly one FILE (a Workload manifest or a .wasm)');
     port = intFlag(args, 'port', 8080, 0, 65535);
     metricsPort = intFlag(args, 'metrics-port', 9464, 0, 65535);
   } catch (err) {

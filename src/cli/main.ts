@@ -6,26 +6,14 @@
 type Run = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<{ run: Run }> }> = {
-  dev: {
-    summary: 'run a Workload manifest or a .wasm locally with in-memory capabilities',
-    load: () => import('./dev.js'),
-  },
-  gen: {
-    summary: 'generate crds/*.yaml from the API schemas (--check: fail on drift)',
-    load: () => import('./gen.js'),
-  },
-  host: {
-    summary: 'run a long-running host driven over NATS (heartbeats, start/stop/status)',
-    load: () => import('./host.js'),
-  },
+  dev: { summary: 'run a Workload manifest or a .wasm locally with in-memory capabilities', load: () => import('./dev.js') },
+  gen: { summary: 'generate crds/*.yaml from the API schemas (--check: fail on drift)', load: () => import('./gen.js') },
+  host: { summary: 'run a long-running host driven over NATS (heartbeats, start/stop/status)', load: () => import('./host.js') },
   operator: {
     summary: 'reconcile Workload resources onto hosts and write their status (Kubernetes)',
     load: () => import('./operator.js'),
   },
-  ctl: {
-    summary: 'talk to hosts over NATS: hosts | start FILE | status | stop NAME | logs NAME',
-    load: () => import('./ctl.js'),
-  },
+  ctl: { summary: 'talk to hosts over NATS: hosts | start FILE | status | stop NAME | logs NAME', load: () => import('./ctl.js') },
   push: { summary: 'publish a component to an OCI registry and print its digest', load: () => import('./push.js') },
 };
 

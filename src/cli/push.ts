@@ -5,13 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import {
-  credentialsFor,
-  formatReference,
-  parseReference,
-  pushComponent,
-  readDockerConfig,
-} from '../runtime/oci/index.js';
+import { credentialsFor, formatReference, parseReference, pushComponent, readDockerConfig } from '../runtime/oci/index.js';
 import { parseArgs, UsageError } from './args.js';
 
 const USAGE =

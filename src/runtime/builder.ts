@@ -52,10 +52,7 @@ export class HostBuilder {
   /** withPlugin adds a capability plugin. */
   withPlugin(plugin: HostPlugin): this {
     if (this.#plugins.some((p) => p.imports.some((i) => plugin.imports.includes(i)))) {
-      throw new SkiffError(
-        'SKIFF_PLUGIN_CONFLICT',
-        `plugin ${plugin.id} provides an interface another plugin provides`,
-      );
+      throw new SkiffError('SKIFF_PLUGIN_CONFLICT', `plugin ${plugin.id} provides an interface another plugin provides`);
     }
     this.#plugins.push(plugin);
     return this;

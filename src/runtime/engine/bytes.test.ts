@@ -3,9 +3,7 @@ import { InvalidComponentError } from '../errors.js';
 import { checkComponentBytes, componentWorldNames, limitMemory, MAX_SECTIONS, walkSections } from './bytes.js';
 
 // A core module with one memory (min 1, max 100 pages) and nothing else.
-const coreWithMemory = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x04, 0x01, 0x01, 0x01, 0x64,
-]);
+const coreWithMemory = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x04, 0x01, 0x01, 0x01, 0x64]);
 // A core module with one memory of min 2 and no max.
 const coreUnbounded = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x05, 0x03, 0x01, 0x00, 0x02]);
 // An empty component (header only) and one with a custom section.
@@ -45,9 +43,7 @@ describe('checkComponentBytes', () => {
 
   it(`rejects more than ${MAX_SECTIONS} top-level sections`, () => {
     const bytes = repeated([0x00, 0x01, 0x00], 3_000_000); // custom sections with an empty name
-    expect(() => checkComponentBytes(bytes, 'c')).toThrow(
-      `c is truncated or corrupt: more than ${MAX_SECTIONS} sections`,
-    );
+    expect(() => checkComponentBytes(bytes, 'c')).toThrow(`c is truncated or corrupt: more than ${MAX_SECTIONS} sections`);
   });
 });
 

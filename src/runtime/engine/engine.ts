@@ -166,12 +166,7 @@ export class Engine {
       if (name === 'component.js') {
         // Silence the generated per-call debug logging, which reads process.env on every call.
         data = new TextEncoder().encode(
-          new TextDecoder()
-            .decode(content)
-            .replace(
-              'const _debugLog = (...args) => {',
-              'const _debugLog = () => {};\n  const _unusedDebugLog = (...args) => {',
-            ),
+          new TextDecoder().decode(content).replace('const _debugLog = (...args) => {', 'const _debugLog = () => {};\n  const _unusedDebugLog = (...args) => {'),
         );
       }
       await writeFile(join(tmp, name === 'component.js' ? 'component.mjs' : name), data);

@@ -121,8 +121,7 @@ export class ComponentInspector {
             : `could not be checked: ${err.message}`,
           () => undefined,
         );
-      const onExit = (code: number) =>
-        done(`could not be checked: the checking thread exited (${code})`, () => undefined);
+      const onExit = (code: number) => done(`could not be checked: the checking thread exited (${code})`, () => undefined);
       const timer = setTimeout(() => done(`could not be checked within ${timeoutMs} ms`, () => undefined), timeoutMs);
       worker.on('message', onMessage);
       worker.on('error', onError);

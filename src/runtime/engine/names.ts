@@ -35,9 +35,7 @@ export function shapeOf(members: Record<string, unknown>): InterfaceShape {
         }
       }
       const statics = Object.getOwnPropertyNames(value).filter(
-        (s) =>
-          !['length', 'name', 'prototype'].includes(s) &&
-          typeof (value as unknown as Record<string, unknown>)[s] === 'function',
+        (s) => !['length', 'name', 'prototype'].includes(s) && typeof (value as unknown as Record<string, unknown>)[s] === 'function',
       );
       shape.classes[name] = { statics, methods: [...methods] };
     } else if (typeof value === 'function') {

@@ -44,8 +44,7 @@ export function parseDockerConfig(text: string, origin: string): DockerConfig {
     if (entry.auth) {
       const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
-      if (colon < 0)
-        throw new OciUnauthorizedError(`docker config ${origin}: auth for ${key} is not base64(user:password)`);
+      if (colon < 0) throw new OciUnauthorizedError(`docker config ${origin}: auth for ${key} is not base64(user:password)`);
       username = decoded.slice(0, colon);
       password = decoded.slice(colon + 1);
     }
@@ -73,8 +72,7 @@ export function credentialsFor(config: DockerConfig | undefined, registry: strin
   const host = normalizeHost(registry);
   const found = config.get(host);
   if (found) return found;
-  if (host === 'docker.io' || host === 'registry-1.docker.io')
-    return config.get('index.docker.io') ?? config.get('docker.io');
+  if (host === 'docker.io' || host === 'registry-1.docker.io') return config.get('index.docker.io') ?? config.get('docker.io');
   return undefined;
 }
 

@@ -25,8 +25,7 @@ export class PullCache {
 
   /** blobPath is where a verified blob lives; anything but `sha256:<64 hex>` is refused (never a path). */
   blobPath(digest: string): string {
-    if (!SHA256_DIGEST.test(digest))
-      throw new RangeError(`not a sha256 digest: ${JSON.stringify(digest.slice(0, 100))}`);
+    if (!SHA256_DIGEST.test(digest)) throw new RangeError(`not a sha256 digest: ${JSON.stringify(digest.slice(0, 100))}`);
     return join(this.#root, 'blobs', 'sha256', digest.slice('sha256:'.length));
   }
 
@@ -72,12 +71,7 @@ export class PullCache {
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         seen += chunk.length;
-        if (seen > size)
-          return done(
-            new DigestMismatchError(
-              `image ${label}: layer ${digest} is longer than the ${size} bytes its manifest declares`,
-            ),
-          );
+        if (seen > size) return done(new DigestMismatchError(`image ${label}: layer ${digest} is longer than the ${size} bytes its manifest declares`));
         hash.update(chunk);
         done(null, chunk);
       },
@@ -99,9 +93,7 @@ export class PullCache {
   async readTag(key: string): Promise<string | undefined> {
     try {
       const record = JSON.parse(await readFile(this.#tagPath(key), 'utf8')) as { digest?: unknown };
-      return typeof record.digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(record.digest)
-        ? record.digest
-        : undefined;
+      return typeof record.digest === 'string' && /^sha256:[a-f0-9]{64}$/.test(record.digest) ? record.digest : undefined;
     } catch {
       return undefined;
     }

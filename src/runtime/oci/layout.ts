@@ -48,11 +48,7 @@ const manifestSchema = z.object({
   annotations: z.record(z.string(), z.string()).optional(),
 });
 
-const indexSchema = z.object({
-  schemaVersion: z.literal(2),
-  mediaType: z.string().optional(),
-  manifests: z.array(descriptor),
-});
+const indexSchema = z.object({ schemaVersion: z.literal(2), mediaType: z.string().optional(), manifests: z.array(descriptor) });
 
 /** Descriptor points at a blob by digest and size. */
 export type Descriptor = z.infer<typeof descriptor>;
@@ -71,8 +67,7 @@ export function parseManifest(bytes: Uint8Array, contentType: string, label: str
   const mediaType = typeof raw.mediaType === 'string' ? raw.mediaType : contentType;
   if (mediaType === MEDIA.ociIndex || mediaType === MEDIA.dockerList || (Array.isArray(raw.manifests) && !mediaType)) {
     const index = indexSchema.safeParse(raw);
-    if (!index.success)
-      throw new OciMediaTypeError(`image ${label}: malformed index: ${index.error.issues[0]?.message}`);
+    if (!index.success) throw new OciMediaTypeError(`image ${label}: malformed index: ${index.error.issues[0]?.message}`);
     return { kind: 'index', child: pickFromIndex(index.data.manifests, label) };
   }
   if (mediaType && mediaType !== MEDIA.ociManifest && mediaType !== MEDIA.dockerManifest) {

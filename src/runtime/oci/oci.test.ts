@@ -80,9 +80,7 @@ describe('docker config', () => {
 describe('parseChallenge', () => {
   it('parses Bearer and Basic challenges', () => {
     expect(
-      parseChallenge(
-        'Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"',
-      ),
+      parseChallenge('Bearer realm="https://auth.example/token",service="registry.example",scope="repository:a/b:pull"'),
     ).toEqual({
       scheme: 'bearer',
       params: { realm: 'https://auth.example/token', service: 'registry.example', scope: 'repository:a/b:pull' },
@@ -121,13 +119,7 @@ describe('parseManifest', () => {
       OciMediaTypeError,
     );
     expect(() =>
-      parseManifest(
-        manifest('application/vnd.docker.container.image.v1+json', [
-          'application/vnd.docker.image.rootfs.diff.tar.gzip',
-        ]),
-        '',
-        'img',
-      ),
+      parseManifest(manifest('application/vnd.docker.container.image.v1+json', ['application/vnd.docker.image.rootfs.diff.tar.gzip']), '', 'img'),
     ).toThrow(/img: not a wasm component artifact: found config application\/vnd.docker.container.image.v1\+json/);
   });
 
@@ -137,12 +129,7 @@ describe('parseManifest', () => {
         schemaVersion: 2,
         mediaType: MEDIA.ociIndex,
         manifests: [
-          {
-            mediaType: MEDIA.ociManifest,
-            digest: `sha256:${'b'.repeat(64)}`,
-            size: 1,
-            platform: { os: 'linux', architecture: 'amd64' },
-          },
+          { mediaType: MEDIA.ociManifest, digest: `sha256:${'b'.repeat(64)}`, size: 1, platform: { os: 'linux', architecture: 'amd64' } },
           { mediaType: MEDIA.ociManifest, digest: D, size: 1, platform: { os: 'wasip2', architecture: 'wasm' } },
         ],
       }),

@@ -49,12 +49,7 @@ export async function pull(ref: Reference, options: PullOptions): Promise<PullRe
   const tagKey = ref.digest ? undefined : formatReference(ref);
   let client: RegistryClient | undefined;
   const registry = () => {
-    client ??= new RegistryClient({
-      reference: ref,
-      label,
-      credentials: options.credentials,
-      insecure: options.insecure,
-    });
+    client ??= new RegistryClient({ reference: ref, label, credentials: options.credentials, insecure: options.insecure });
     return client;
   };
   let downloaded = false;
@@ -62,10 +57,7 @@ export async function pull(ref: Reference, options: PullOptions): Promise<PullRe
   // 1. The manifest digest: pinned, remembered (IfNotPresent, Never), or asked of the registry (Always).
   let digest = ref.digest;
   if (digest === undefined && tagKey) {
-    digest =
-      policy === 'Always'
-        ? await registry().headManifest(ref.tag!, MANIFEST_ACCEPT, signal)
-        : await cache.readTag(tagKey);
+    digest = policy === 'Always' ? await registry().headManifest(ref.tag!, MANIFEST_ACCEPT, signal) : await cache.readTag(tagKey);
   } else if (policy === 'Always' && digest) {
     await registry().headManifest(digest, MANIFEST_ACCEPT, signal);
   }
@@ -75,8 +67,7 @@ export async function pull(ref: Reference, options: PullOptions): Promise<PullRe
   let manifest = digest ? await cache.readBlob(digest) : undefined;
   let contentType = '';
   if (!manifest) {
-    if (policy === 'Never')
-      throw new OciNotPresentError(`image ${label}: manifest ${digest} not in the cache and imagePullPolicy is Never`);
+    if (policy === 'Never') throw new OciNotPresentError(`image ${label}: manifest ${digest} not in the cache and imagePullPolicy is Never`);
     const got = await registry().getManifest(digest ?? ref.tag!, MANIFEST_ACCEPT, signal);
     downloaded = true;
     contentType = got.mediaType;
@@ -96,10 +87,7 @@ export async function pull(ref: Reference, options: PullOptions): Promise<PullRe
     let bytes = await cache.readBlob(child.digest);
     let childType = child.mediaType;
     if (!bytes) {
-      if (policy === 'Never')
-        throw new OciNotPresentError(
-          `image ${label}: manifest ${child.digest} not in the cache and imagePullPolicy is Never`,
-        );
+      if (policy === 'Never') throw new OciNotPresentError(`image ${label}: manifest ${child.digest} not in the cache and imagePullPolicy is Never`);
       const got = await registry().getManifest(child.digest, MANIFEST_ACCEPT, signal);
       downloaded = true;
       childType = got.mediaType || childType;
@@ -114,10 +102,7 @@ export async function pull(ref: Reference, options: PullOptions): Promise<PullRe
   const { layer } = parsed;
   let bytes = await cache.readBlob(layer.digest);
   if (!bytes) {
-    if (policy === 'Never')
-      throw new OciNotPresentError(
-        `image ${label}: layer ${layer.digest} not in the cache and imagePullPolicy is Never`,
-      );
+    if (policy === 'Never') throw new OciNotPresentError(`image ${label}: layer ${layer.digest} not in the cache and imagePullPolicy is Never`);
     const res = await registry().getBlob(layer.digest, signal);
     downloaded = true;
     if (!res.body) throw new OciRegistryError(`image ${label}: registry sent no body for layer ${layer.digest}`);

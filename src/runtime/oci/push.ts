@@ -52,14 +52,10 @@ export async function pushComponent(ref: Reference, bytes: Uint8Array, options: 
   const manifestDigest = sha256(body);
   const reported = await client.putManifest(ref.digest ?? ref.tag ?? 'latest', MEDIA.ociManifest, body, options.signal);
   if (reported && reported !== manifestDigest) {
-    throw new OciRegistryError(
-      `image ${options.label}: registry stored the manifest as ${reported}, expected ${manifestDigest}`,
-    );
+    throw new OciRegistryError(`image ${options.label}: registry stored the manifest as ${reported}, expected ${manifestDigest}`);
   }
   if (ref.digest && ref.digest !== manifestDigest) {
-    throw new OciRegistryError(
-      `image ${options.label}: the pushed manifest is ${manifestDigest}, not the digest in the reference`,
-    );
+    throw new OciRegistryError(`image ${options.label}: the pushed manifest is ${manifestDigest}, not the digest in the reference`);
   }
   return { manifestDigest, layerDigest, size: bytes.length };
 }

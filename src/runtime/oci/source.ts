@@ -61,8 +61,7 @@ export function ociSource(options: OciSourceOptions): ComponentSource {
           );
         }
       }
-      const credentials =
-        credentialsFor(config, reference.registry) ?? credentialsFor(await loadHostConfig(), reference.registry);
+      const credentials = credentialsFor(config, reference.registry) ?? credentialsFor(await loadHostConfig(), reference.registry);
       const started = performance.now();
       const result = await pull(reference, {
         cacheDir: options.cacheDir,

@@ -49,13 +49,7 @@ describe('ComponentRunner', () => {
           setTimeout(() => port.postMessage({ t: 'done', id: m.id, value: 'ok' }), 100);
         }, 300);
       });`;
-    const runner = new ComponentRunner({
-      init,
-      fragment: {},
-      logger: silentLogger(),
-      timeoutMs: 250,
-      spawn: fakeWorker(body),
-    });
+    const runner = new ComponentRunner({ init, fragment: {}, logger: silentLogger(), timeoutMs: 250, spawn: fakeWorker(body) });
     await runner.start();
     expect(await runner.invoke('', 'f', [])).toBe('ok');
     await runner.stop();
@@ -92,13 +86,7 @@ describe('ComponentRunner', () => {
         if (m.t === 'invoke') setTimeout(() => port.postMessage({ t: 'done', id: m.id, value: 'late' }), 150);
         if (m.t === 'shutdown') process.exit(0);
       });`;
-    const runner = new ComponentRunner({
-      init,
-      fragment: {},
-      logger: silentLogger(),
-      timeoutMs: 2000,
-      spawn: fakeWorker(body),
-    });
+    const runner = new ComponentRunner({ init, fragment: {}, logger: silentLogger(), timeoutMs: 2000, spawn: fakeWorker(body) });
     await runner.start();
     const inFlight = runner.invoke('', 'f', []);
     const stopped = runner.stop();

@@ -245,14 +245,7 @@ export class ComponentRunner {
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
     let timer: NodeJS.Timeout | undefined;
     const forced = new Promise<void>((resolve) => {
-      timer = setTimeout(
-        () =>
-          worker.terminate().then(
-            () => resolve(),
-            () => resolve(),
-          ),
-        graceMs,
-      );
+      timer = setTimeout(() => worker.terminate().then(() => resolve(), () => resolve()), graceMs);
     });
     worker.postMessage({ t: 'shutdown' } satisfies ToWorker);
     await Promise.race([exited, forced]);

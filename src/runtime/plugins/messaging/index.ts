@@ -65,7 +65,8 @@ export function subscriptionsOf(ctx: BindContext): { subjects: string[]; queue: 
   const group = local[CONSUMER_GROUP_KEY] ?? grantConfig[CONSUMER_GROUP_KEY];
   const { namespace, name } = ctx.workload;
   // Queue groups are scoped by namespace: a workload cannot join another namespace's group.
-  const queue = group === 'broadcast' ? undefined : `skiff.${namespace}.${group ?? `${name}.${ctx.component.name}`}`;
+  const queue =
+    group === 'broadcast' ? undefined : `skiff.${namespace}.${group ?? `${name}.${ctx.component.name}`}`;
   return { subjects, queue };
 }
 
@@ -89,8 +90,7 @@ function bindMessaging(ctx: BindContext, backend: MessagingBackend): PluginBindi
     if (!validSubject(msg.subject)) throw `invalid subject "${msg.subject}"`;
     if (msg.replyTo !== undefined && !validSubject(msg.replyTo)) throw `invalid reply-to subject "${msg.replyTo}"`;
     if (reservedSubject(msg.subject) && !replies.delete(msg.subject)) throw `subject "${msg.subject}" is reserved`;
-    if (msg.replyTo !== undefined && reservedSubject(msg.replyTo))
-      throw `reply-to subject "${msg.replyTo}" is reserved`;
+    if (msg.replyTo !== undefined && reservedSubject(msg.replyTo)) throw `reply-to subject "${msg.replyTo}" is reserved`;
     await run(() => backend.publish(msg));
   }
 
