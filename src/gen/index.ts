@@ -28,4 +28,4 @@ export {
 } from './deploy.js';
 export { crdFileName, GENERATED_HEADER, renderFiles, renderYaml } from './render.js';
 export { missingDescriptions, StructuralSchemaError, toStructural } from './structural.js';
-export { checkFiles, describeChange, type Drift, GENERATED_DIRS, writeFiles } from './write.js';
+export { checkFiles, type Drift, describeChange, GENERATED_DIRS, writeFiles } from './write.js';
