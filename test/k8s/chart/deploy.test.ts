@@ -3,14 +3,13 @@
  * deploy/crds.yaml then deploy/skiff.yaml installs Skiff on the real API server, and applying
  * both again changes nothing.
  */
-import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../../src/cli/gen.js';
 import { DEPLOY_RELEASE } from '../../../src/gen/index.js';
 import { type Cluster, connect, type Manifest, ROOT } from '../cluster.js';
-import { BIN_DIR, parseManifests } from './helm.js';
+import { BIN_DIR, parseManifests, scratch } from './helm.js';
 
 const HELM = join(BIN_DIR, 'helm');
 let cluster: Cluster;
@@ -36,7 +35,7 @@ describe('deploy/', () => {
   });
 
   it('gen --check names a stale deploy/skiff.yaml, and gen rewrites it', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'skiff-gen-deploy-'));
+    const dir = scratch('gen-deploy');
     await cp(join(ROOT, 'charts'), join(dir, 'charts'), { recursive: true });
     await cp(join(ROOT, 'crds'), join(dir, 'crds'), { recursive: true });
     await cp(join(ROOT, 'deploy'), join(dir, 'deploy'), { recursive: true });

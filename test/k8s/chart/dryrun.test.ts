@@ -4,11 +4,9 @@
  * StatefulSet would create, admitted by the PodSecurity admission plugin under `restricted`.
  */
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Cluster, connect, createNamespace, installCrds, type Manifest } from '../cluster.js';
-import { find, template } from './helm.js';
+import { find, scratch, template } from './helm.js';
 import { installServiceMonitorCrd } from './schemas.js';
 
 let cluster: Cluster;
@@ -28,7 +26,7 @@ async function restrictedNamespace(prefix: string): Promise<string> {
 }
 
 async function dryRun(docs: Manifest[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const file = join(tmpdir(), `skiff-chart-${process.pid}-${Date.now()}.json`);
+  const file = scratch('chart.json');
   await writeFile(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs }));
   return cluster.kubectl('apply', '--server-side', '--dry-run=server', '--field-manager=helm', '-f', file);
 }

@@ -5,12 +5,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { type Cluster, connect, type Manifest, ROOT } from '../cluster.js';
-import { CHART, helm } from './helm.js';
+import { CHART, helm, scratch } from './helm.js';
 import { HEALTH_SCRIPT } from './lua.js';
 import { installGitOpsCrds } from './schemas.js';
 
@@ -29,13 +28,13 @@ beforeAll(async () => {
 afterAll(async () => cluster?.release());
 
 async function dryRun(obj: Manifest) {
-  const file = join(tmpdir(), `skiff-gitops-${process.pid}-${Math.random().toString(36).slice(2)}.yaml`);
+  const file = scratch('object.yaml');
   await writeFile(file, stringify(obj));
   return cluster.kubectl('apply', '--server-side', '--dry-run=server', '-f', file);
 }
 
 async function chartAccepts(values: unknown) {
-  const file = join(tmpdir(), `skiff-gitops-values-${process.pid}.yaml`);
+  const file = scratch('values.yaml');
   await writeFile(file, stringify(values));
   return helm(
     undefined,

@@ -3,9 +3,10 @@
  * against the test API server with a private HELM_* home, and small manifest lookups.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { KUBE_VERSION } from '../../../src/gen/index.js';
 import { loadTestEnvConfig } from '../../../tools/testenv/index.js';
@@ -17,7 +18,16 @@ export const CHART = join(ROOT, 'charts', 'skiff');
 /** Run is the outcome of one command. */
 export type Run = { code: number; stdout: string; stderr: string };
 
-const helmHome = mkdtempSync(join(tmpdir(), 'skiff-helm-home-'));
+// One folder per test file for helm's home and every scratch file, removed after the file.
+const scratchDir = mkdtempSync(join(tmpdir(), 'skiff-chart-test-'));
+afterAll(() => rmSync(scratchDir, { recursive: true, force: true }));
+const helmHome = join(scratchDir, 'helm');
+let scratchCount = 0;
+
+/** scratch is a fresh path (file or folder name) in this test file's scratch folder. */
+export function scratch(name: string): string {
+  return join(scratchDir, `${++scratchCount}-${name}`);
+}
 
 /** exec runs a program with a deadline and resolves with its exit code and output. */
 export function exec(file: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 120_000) {

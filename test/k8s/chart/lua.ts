@@ -5,10 +5,9 @@
  */
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../cluster.js';
-import { exec } from './helm.js';
+import { exec, scratch } from './helm.js';
 
 /** HEALTH_SCRIPT is the health check's path. */
 export const HEALTH_SCRIPT = join(ROOT, 'deploy', 'gitops', 'argocd', 'health.lua');
@@ -50,7 +49,7 @@ export async function health(lua: string, obj: unknown): Promise<Health> {
     'local hs = check()',
     'io.write(hs.status, "\\n", hs.message or "", "\\n")',
   ].join('\n');
-  const file = join(tmpdir(), `skiff-health-${process.pid}-${Math.random().toString(36).slice(2)}.lua`);
+  const file = scratch('health.lua');
   await writeFile(file, program);
   const r = await exec(lua, [file], {}, 10_000);
   if (r.code !== 0) throw new Error(`${lua} failed: ${r.stderr}`);

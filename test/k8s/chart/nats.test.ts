@@ -5,8 +5,7 @@
  * serves JetStream.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,7 +13,7 @@ import { natsSettings } from '../../../src/nats/config.js';
 import { connectNats } from '../../../src/nats/connection.js';
 import { freePort, NATS_SERVER_BIN } from '../../support/nats.js';
 import { type Manifest, waitFor } from '../cluster.js';
-import { container, find, template } from './helm.js';
+import { container, find, scratch, template } from './helm.js';
 
 const SECRET = { token: 's3cret-token', user: 'skiff', password: 's3cret-password' } as Record<string, string>;
 let server: ChildProcess | undefined;
@@ -39,7 +38,8 @@ async function startBundled(
   auth: Record<string, unknown>,
 ): Promise<{ url: string; operatorEnv: Record<string, string> }> {
   const docs = await template(undefined, { 'nats.auth': auth });
-  const dir = await mkdtemp(join(tmpdir(), 'skiff-chart-nats-'));
+  const dir = scratch('nats');
+  await mkdir(dir);
   const conf = join(dir, 'nats.conf');
   const rendered: string = find(docs, 'ConfigMap').data['nats.conf'];
   // The pod's paths, moved into a temporary folder; ports come from the command line.

@@ -7,7 +7,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { Registry } from 'prom-client';
@@ -21,7 +20,7 @@ import { KubeHttp, loadTestEnvConfig, startTestEnv } from '../../../tools/testen
 import { type CliRun, runCli } from '../../support/cli.js';
 import { startNats, type TestNatsServer } from '../../support/nats.js';
 import { apply, type Cluster, createNamespace, installCrds, resourcePath, waitFor } from '../cluster.js';
-import { exec, template } from './helm.js';
+import { exec, scratch, template } from './helm.js';
 
 const RBAC_KINDS = new Set(['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding']);
 
@@ -57,13 +56,13 @@ beforeAll(async () => {
   ];
   // Only the chart's ServiceAccounts and RBAC: the operator itself runs here, in the test.
   const docs = (await template(undefined, {}, { name: 'skiff', namespace: ns })).filter((d) => RBAC_KINDS.has(d.kind));
-  const file = join(tmpdir(), `skiff-rbac-${process.pid}.json`);
+  const file = scratch('rbac.json');
   await writeFile(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs }));
   const applied = await cluster.kubectl('apply', '--server-side', '-f', file);
   if (applied.code !== 0) throw new Error(applied.stderr);
   const token = await cluster.kubectl('create', 'token', 'skiff-operator', '-n', ns, '--duration=1h');
   if (token.code !== 0) throw new Error(token.stderr);
-  const kubeconfig = join(tmpdir(), `skiff-rbac-kubeconfig-${process.pid}`);
+  const kubeconfig = scratch('kubeconfig');
   await writeFile(
     kubeconfig,
     stringify({
@@ -289,7 +288,7 @@ describe('what the chart does not grant', () => {
     const docs = (
       await template(undefined, { 'operator.watchNamespaces': [appNs] }, { name: 'scoped', namespace: scopedNs })
     ).filter((d) => RBAC_KINDS.has(d.kind));
-    const file = join(tmpdir(), `skiff-rbac-scoped-${process.pid}.json`);
+    const file = scratch('rbac-scoped.json');
     await writeFile(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: docs }));
     const applied = await cluster.kubectl('apply', '--server-side', '-f', file);
     expect(applied.code, applied.stderr).toBe(0);
