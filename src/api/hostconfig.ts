@@ -84,6 +84,39 @@ export const hostConfigSpecSchema = z
       .describe('Compute resources of the host pods.'),
     nodeSelector: stringMap.optional().describe('Node labels host pods must be scheduled on.'),
     tolerations: z.array(tolerationSchema).max(64).optional().describe('Tolerations of the host pods.'),
+    maxWorkloads: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .optional()
+      .describe('How many workloads each host accepts (default 100).'),
+    strategy: z
+      .object({
+        rollingUpdate: z
+          .object({
+            maxSurge: z
+              .number()
+              .int()
+              .min(0)
+              .max(1000)
+              .optional()
+              .describe('How many host pods may be created above replicas during a replacement (default 1).'),
+            maxUnavailable: z
+              .number()
+              .int()
+              .min(0)
+              .max(1000)
+              .optional()
+              .describe('How many host pods may be draining at once (default 0 when maxSurge > 0, else 1).'),
+          })
+          .strict()
+          .optional()
+          .describe('Batch sizes of a host replacement.'),
+      })
+      .strict()
+      .optional()
+      .describe('How host pods are replaced when the template changes: surge, drain, then delete.'),
   })
   .strict()
   .describe('Desired state of a group of Skiff hosts.');
@@ -94,7 +127,18 @@ export const hostConfigStatusSchema = z
     observedGeneration: z.number().int().optional().describe('The generation this status was computed from.'),
     replicas: z.number().int().min(0).optional().describe('Number of host pods.'),
     readyReplicas: z.number().int().min(0).optional().describe('Number of hosts that heartbeat.'),
-    conditions: z.array(conditionSchema).meta(CONDITIONS_LIST).optional().describe('Conditions: Ready.'),
+    updatedReplicas: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Number of host pods created from the current template.'),
+    selector: z.string().optional().describe('Label selector of the host pods (for the scale subresource).'),
+    conditions: z
+      .array(conditionSchema)
+      .meta(CONDITIONS_LIST)
+      .optional()
+      .describe('Conditions: Ready, Progressing, Reconciling, Stalled.'),
   })
   .strict()
   .describe('Observed state of a HostConfig.');
@@ -151,6 +195,8 @@ export const hostSchema = z
   })
   .strict();
 
+/** HostConfigStatus is the observed state of a HostConfig. */
+export type HostConfigStatus = z.infer<typeof hostConfigStatusSchema>;
 /** HostConfig is a parsed HostConfig manifest. */
 export type HostConfig = z.infer<typeof hostConfigSchema>;
 /** HostConfigSpec is the desired state of a group of hosts. */

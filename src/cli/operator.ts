@@ -17,15 +17,19 @@ const USAGE = `usage: skiff operator --nats URL [--kubeconfig PATH] [--namespace
                       [--lease-namespace NS] [--host-namespace NS] [--identity ID]
                       [--health-port 8081] [--metrics-port 9465] [--bind 0.0.0.0]
                       [--missed-heartbeats 3] [--resync-seconds 300]
+                      [--host-image IMAGE] [--host-service-account SA] [--host-image-pull-policy P]
 Watches every namespace unless --namespace is given (repeatable). The Lease and the Host
 objects of hosts outside pods live in --lease-namespace / --host-namespace (default: the
 pod's namespace, else skiff-system). Health: /healthz, /readyz; metrics: /metrics.
+Host pods of a HostConfig that names no image or NATS use --host-image (default skiff:0.1.0;
+the chart passes the operator's own image) and the operator's own --nats URL.
 ${NATS_USAGE}`;
 
 /** run runs `skiff operator` until SIGINT/SIGTERM or a lost Lease; it resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
   let args: ParsedArgs;
   let config: OperatorConfig;
+  let nats: NonNullable<ReturnType<typeof natsSettings>>;
   const env = loadOperatorEnv();
   try {
     args = parseArgs(argv, {
@@ -40,20 +44,21 @@ export async function run(argv: string[]): Promise<number> {
       bind: true,
       'missed-heartbeats': true,
       'resync-seconds': true,
+      'host-image': true,
+      'host-service-account': true,
+      'host-image-pull-policy': true,
       help: false,
     });
     if (args.flags.has('help')) {
       process.stdout.write(USAGE);
       return 0;
     }
-    config = operatorConfig(args, env);
+    const settings = natsSettings(args);
+    if (!settings) throw new UsageError('--nats URL (or SKIFF_NATS_URL) is required');
+    nats = settings;
+    config = operatorConfig(args, env, settings.servers[0]!);
   } catch (err) {
     process.stderr.write(`skiff operator: ${(err as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  const nats = natsSettings(args);
-  if (!nats) {
-    process.stderr.write(`skiff operator: --nats URL (or SKIFF_NATS_URL) is required\n${USAGE}`);
     return 2;
   }
   const logger = createLogger({ level: loadConfig().logLevel }).child({ operator: config.identity });
@@ -96,7 +101,7 @@ export async function run(argv: string[]): Promise<number> {
   return outcome === 'lost' ? 1 : 0;
 }
 
-function operatorConfig(args: ParsedArgs, env: ReturnType<typeof loadOperatorEnv>): OperatorConfig {
+function operatorConfig(args: ParsedArgs, env: ReturnType<typeof loadOperatorEnv>, natsUrl: string): OperatorConfig {
   const ns = (flag: string, fallback: string): string => {
     const value = args.flags.get(flag)?.at(-1) ?? fallback;
     if (!dnsLabel.safeParse(value).success)
@@ -121,5 +126,14 @@ function operatorConfig(args: ParsedArgs, env: ReturnType<typeof loadOperatorEnv
     bind: args.flags.get('bind')?.at(-1) ?? DEFAULT_OPERATOR_CONFIG.bind,
     missedHeartbeats: intFlag(args, 'missed-heartbeats', 3, 1, 100),
     resyncMs: intFlag(args, 'resync-seconds', 300, 1, 86_400) * 1000,
+    hostImage: args.flags.get('host-image')?.at(-1) ?? env.hostImage ?? DEFAULT_OPERATOR_CONFIG.hostImage,
+    natsUrl,
+    hostServiceAccount: args.flags.get('host-service-account')?.at(-1),
+    hostImagePullPolicy: pullPolicy(args.flags.get('host-image-pull-policy')?.at(-1)),
   });
+}
+
+function pullPolicy(value: string | undefined): string | undefined {
+  if (value === undefined || ['Always', 'IfNotPresent', 'Never'].includes(value)) return value;
+  throw new UsageError(`--host-image-pull-policy must be Always, IfNotPresent or Never (got ${JSON.stringify(value)})`);
 }

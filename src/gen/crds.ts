@@ -84,6 +84,11 @@ export const KINDS: readonly KindSpec[] = [
       READY_COLUMN,
       AGE_COLUMN,
     ],
+    scale: {
+      specReplicasPath: '.spec.replicas',
+      statusReplicasPath: '.status.replicas',
+      labelSelectorPath: '.status.selector',
+    },
   },
   {
     kind: 'Host',

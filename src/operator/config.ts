@@ -12,6 +12,8 @@ export interface OperatorEnv {
   readonly podNamespace: string | undefined;
   /** kubeconfig (KUBECONFIG) is the kubeconfig path outside a pod. */
   readonly kubeconfig: string | undefined;
+  /** hostImage (SKIFF_HOST_IMAGE) is the default image of host pods. */
+  readonly hostImage: string | undefined;
   /** identity is this process's Lease identity: the pod name, else hostname + pid. */
   readonly identity: string;
 }
@@ -23,6 +25,7 @@ export function loadOperatorEnv(env: NodeJS.ProcessEnv = process.env): OperatorE
     podName,
     podNamespace: env.SKIFF_POD_NAMESPACE || undefined,
     kubeconfig: env.KUBECONFIG || undefined,
+    hostImage: env.SKIFF_HOST_IMAGE || undefined,
     identity: podName ?? `${hostname()}-${process.pid}`,
   });
 }

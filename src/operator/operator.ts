@@ -9,9 +9,21 @@ import { ControlClient, decode, HEARTBEATS } from '../nats/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createOperatorMetrics, type OperatorMetrics } from '../telemetry/operator-metrics.js';
 import { HealthServer, type Readiness } from './health.js';
+import { HostConfigController } from './hostconfig/controller.js';
+import { DRAIN_ANNOTATION, HOSTCONFIG_LABEL } from './hostconfig/pod.js';
 import { HostObjects } from './hosts/objects.js';
 import { HostRegistry, type RegistryChange } from './hosts/registry.js';
-import { EventRecorder, Informer, type Kube, LeaderElector, WORKLOADS, WorkQueue } from './kube/index.js';
+import {
+  EventRecorder,
+  HOSTCONFIGS,
+  Informer,
+  type Kube,
+  type KubeObject,
+  LeaderElector,
+  PODS,
+  WORKLOADS,
+  WorkQueue,
+} from './kube/index.js';
 import { WorkloadController } from './workload/controller.js';
 
 /** OperatorConfig is the operator's parsed, frozen configuration. */
@@ -32,6 +44,14 @@ export interface OperatorConfig {
   readonly leaseDurationMs: number;
   readonly renewDeadlineMs: number;
   readonly retryPeriodMs: number;
+  /** hostImage is the image of host pods when a HostConfig names none (the operator's own). */
+  readonly hostImage: string;
+  /** natsUrl is what host pods connect to when a HostConfig names no NATS (the operator's own). */
+  readonly natsUrl: string;
+  /** hostServiceAccount runs host pods (a ServiceAccount with no permissions), if set. */
+  readonly hostServiceAccount?: string | undefined;
+  /** hostImagePullPolicy of host containers (default IfNotPresent). */
+  readonly hostImagePullPolicy?: string | undefined;
 }
 
 /** DEFAULT_OPERATOR_CONFIG holds the defaults `skiff operator` starts from. */
@@ -48,9 +68,12 @@ export const DEFAULT_OPERATOR_CONFIG: Omit<OperatorConfig, 'identity'> = Object.
   leaseDurationMs: 15_000,
   renewDeadlineMs: 10_000,
   retryPeriodMs: 2_000,
+  hostImage: 'skiff:0.1.0',
+  natsUrl: 'nats://nats:4222',
 });
 
 const HOST_KEY = 'host:';
+const HC_KEY = 'hc:';
 
 /** Operator reconciles Workloads onto hosts. */
 export class Operator {
@@ -60,6 +83,11 @@ export class Operator {
   readonly metrics: OperatorMetrics;
   readonly registry: HostRegistry;
   readonly #informer: Informer;
+  readonly #hostConfigInformer: Informer;
+  readonly #podInformer: Informer;
+  readonly #hostConfigs: HostConfigController;
+  /** #podUids remembers each host pod's uid, so a deleted pod's later heartbeats are ignored. */
+  readonly #podUids = new Map<string, string>();
   readonly #queue: WorkQueue;
   readonly #leader: LeaderElector;
   readonly #workloads: WorkloadController;
@@ -94,6 +122,21 @@ export class Operator {
       logger: deps.logger.child({ informer: 'workloads' }),
       onChange: (key) => this.#queue.add(key),
     });
+    this.#hostConfigInformer = new Informer({
+      kube: deps.kube,
+      resource: HOSTCONFIGS,
+      ...(namespaces ? { namespaces } : {}),
+      logger: deps.logger.child({ informer: 'hostconfigs' }),
+      onChange: (key) => this.#queue.add(HC_KEY + key),
+    });
+    this.#podInformer = new Informer({
+      kube: deps.kube,
+      resource: PODS,
+      ...(namespaces ? { namespaces } : {}),
+      labelSelector: HOSTCONFIG_LABEL,
+      logger: deps.logger.child({ informer: 'pods' }),
+      onChange: (key) => this.#onPod(key),
+    });
     this.#queue = new WorkQueue({
       resyncMs: config.resyncMs,
       resyncKeys: () => this.#allKeys(),
@@ -116,6 +159,22 @@ export class Operator {
       metrics: this.metrics,
       enqueue: (key) => this.#queue.add(key),
       canSweep: () => this.#informer.synced && this.registry.healthy(),
+      draining: () => this.#draining(),
+    });
+    this.#hostConfigs = new HostConfigController({
+      kube: deps.kube,
+      hostConfigs: this.#hostConfigInformer,
+      pods: this.#podInformer,
+      registry: this.registry,
+      control: this.#control,
+      events,
+      logger: deps.logger,
+      defaults: {
+        image: config.hostImage,
+        natsUrl: config.natsUrl,
+        serviceAccountName: config.hostServiceAccount,
+        imagePullPolicy: config.hostImagePullPolicy,
+      },
     });
     this.#hostObjects = new HostObjects({
       kube: deps.kube,
@@ -161,7 +220,9 @@ export class Operator {
 
   /** readiness: caches synced, and for the leader, NATS connected. */
   readiness(): Readiness {
-    if (!this.#informer.synced) return { ready: false, detail: 'workload cache not synced' };
+    if (!this.#informer.synced || !this.#hostConfigInformer.synced || !this.#podInformer.synced) {
+      return { ready: false, detail: 'caches not synced' };
+    }
     if (this.#leading && !this.registry.isConnected) return { ready: false, detail: 'leader without NATS' };
     return { ready: true, detail: this.#leading ? 'leading' : 'standby' };
   }
@@ -174,6 +235,8 @@ export class Operator {
     void this.#watchConnection();
     for (const hb of await this.#control.ping(500).catch(() => [])) this.#apply(this.registry.observeHeartbeat(hb));
     this.#informer.start();
+    this.#hostConfigInformer.start();
+    this.#podInformer.start();
     this.#timer = setInterval(() => this.#tick(), 250);
     this.#timer.unref();
     this.#leader.start();
@@ -189,6 +252,8 @@ export class Operator {
     await this.#queue.stop();
     await this.#leader.stop();
     await this.#informer.stop();
+    await this.#hostConfigInformer.stop();
+    await this.#podInformer.stop();
     await this.#health.stop();
     this.metrics.leader.set(0);
   }
@@ -213,7 +278,7 @@ export class Operator {
   }
 
   async #reconcile(key: string) {
-    const kind = key.startsWith(HOST_KEY) ? 'Host' : 'Workload';
+    const kind = key.startsWith(HOST_KEY) ? 'Host' : key.startsWith(HC_KEY) ? 'HostConfig' : 'Workload';
     const end = this.metrics.reconcileDuration.startTimer({ kind });
     try {
       const result =
@@ -221,7 +286,9 @@ export class Operator {
           ? await this.#hostObjects
               .reconcile(key.slice(HOST_KEY.length))
               .then((ms) => (ms === undefined ? undefined : { requeueAfterMs: ms }))
-          : await this.#workloads.reconcile(key);
+          : kind === 'HostConfig'
+            ? await this.#hostConfigs.reconcile(key.slice(HC_KEY.length))
+            : await this.#workloads.reconcile(key);
       this.metrics.reconciles.inc({ kind, result: result ? 'requeue' : 'ok' });
       return result;
     } catch (err) {
@@ -241,11 +308,54 @@ export class Operator {
     } catch {
       return; // a bad heartbeat is dropped
     }
+    if (hb.pod && this.#isDeadPod(hb.pod.namespace, hb.pod.name, hb.pod.uid)) return;
     this.#apply(this.registry.observeHeartbeat(hb));
+  }
+
+  /** #isDeadPod: the pod of a heartbeat is gone or terminating (its host is lost, whatever it says). */
+  #isDeadPod(namespace: string, name: string, uid: string): boolean {
+    if (!this.#podInformer.synced) return false;
+    const pod = this.#podInformer.get(`${namespace}/${name}`);
+    if (!pod) return this.#podUids.get(`${namespace}/${name}`) === uid;
+    return pod.metadata.uid !== uid || lost(pod);
+  }
+
+  /** #onPod: a host pod changed; a deleted, terminating or failed one loses its host at once. */
+  #onPod(key: string): void {
+    const pod = this.#podInformer.get(key);
+    const name = key.slice(key.indexOf('/') + 1);
+    if (pod?.metadata.uid) this.#podUids.set(key, pod.metadata.uid);
+    const owner = pod?.metadata.labels?.[HOSTCONFIG_LABEL];
+    if (owner) this.#queue.add(`${HC_KEY}${key.slice(0, key.indexOf('/'))}/${owner}`);
+    else for (const k of this.#hostConfigInformer.keys()) this.#queue.add(HC_KEY + k);
+    const live = this.registry.get(name);
+    if (!live || live.heartbeat.pod?.namespace !== key.slice(0, key.indexOf('/'))) return;
+    if (!pod || lost(pod)) {
+      const change = this.registry.forget(name);
+      if (change) {
+        this.#logger.warn({ host: name, workloads: change.workloads.length }, 'host pod gone; host lost');
+        this.#apply(change);
+      }
+    } else if (pod.metadata.annotations?.[DRAIN_ANNOTATION] !== undefined) {
+      for (const id of live.reports.keys()) if (this.#watched(id)) this.#queue.add(id);
+    }
+  }
+
+  /** #draining lists hosts whose pods are being drained: their replicas move elsewhere. */
+  #draining(): ReadonlySet<string> {
+    const out = new Set<string>();
+    for (const pod of this.#podInformer.list()) {
+      if (pod.metadata.annotations?.[DRAIN_ANNOTATION] !== undefined) out.add(pod.metadata.name);
+    }
+    return out;
   }
 
   #apply(change: RegistryChange): void {
     this.#queue.add(HOST_KEY + change.hostId);
+    // A host pod's HostConfig waits on its host (ready, drained): look at it again.
+    const pod = this.#podInformer.list().find((p) => p.metadata.name === change.hostId);
+    const owner = pod?.metadata.labels?.[HOSTCONFIG_LABEL];
+    if (pod && owner) this.#queue.add(`${HC_KEY}${pod.metadata.namespace}/${owner}`);
     for (const id of change.workloads) if (this.#watched(id)) this.#queue.add(id);
     // A host joining or leaving changes where everything may go.
     if (change.type !== 'updated') for (const key of this.#informer.keys()) this.#queue.add(key);
@@ -288,6 +398,13 @@ export class Operator {
   #allKeys(): string[] {
     const keys = new Set([...this.#informer.keys(), ...this.registry.workloadIds().filter((id) => this.#watched(id))]);
     for (const h of this.registry.hosts()) keys.add(HOST_KEY + h.heartbeat.hostId);
+    for (const k of this.#hostConfigInformer.keys()) keys.add(HC_KEY + k);
     return [...keys];
   }
+}
+
+/** lost: a pod whose host cannot be counted on (deleted, terminating, or finished). */
+function lost(pod: KubeObject): boolean {
+  const phase = (pod.status as { phase?: string } | undefined)?.phase;
+  return pod.metadata.deletionTimestamp !== undefined || phase === 'Failed' || phase === 'Succeeded';
 }

@@ -26,6 +26,7 @@ import { type CliRun, runCli } from '../support/cli.js';
 import { type FixtureName, fixturePath } from '../support/fixtures.js';
 import { startNats, type TestNatsServer } from '../support/nats.js';
 
+export type { Manifest };
 export { waitFor };
 
 /** Stack is one test file's world. */
@@ -92,11 +93,16 @@ export async function startHost(stack: Stack, id: string, labels: Record<string,
   return { id, run, httpPort, get: (vhost, path = '/') => httpGet(httpPort, vhost, path) };
 }
 
-/** httpGet sends GET `path` to 127.0.0.1:port with a Host header. */
-export async function httpGet(port: number, vhost: string, path = '/'): Promise<{ status: number; text: string }> {
+/** httpGet sends GET `path` to address:port (loopback by default) with a Host header. */
+export async function httpGet(
+  port: number,
+  vhost: string,
+  path = '/',
+  address = '127.0.0.1',
+): Promise<{ status: number; text: string }> {
   const { request } = await import('node:http');
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host: vhost }, timeout: 5_000 }, (res) => {
+    const req = request({ host: address, port, path, headers: { host: vhost }, timeout: 5_000 }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (d) => {

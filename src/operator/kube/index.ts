@@ -23,6 +23,7 @@ export { type ReconcileResult, TerminalError, WorkQueue, type WorkQueueOptions }
 export {
   apiVersionOf,
   CONFIGMAPS,
+  ENDPOINTSLICES,
   EVENTS,
   HOSTCONFIGS,
   HOSTS,

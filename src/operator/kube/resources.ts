@@ -29,6 +29,8 @@ export const LEASES = ref('coordination.k8s.io', 'v1', 'leases', 'Lease');
 export const PODS = ref('', 'v1', 'pods', 'Pod');
 /** SERVICES is core/v1 Service. */
 export const SERVICES = ref('', 'v1', 'services', 'Service');
+/** ENDPOINTSLICES is discovery.k8s.io/v1 EndpointSlice. */
+export const ENDPOINTSLICES = ref('discovery.k8s.io', 'v1', 'endpointslices', 'EndpointSlice');
 /** EVENTS is events.k8s.io/v1 Event. */
 export const EVENTS = ref('events.k8s.io', 'v1', 'events', 'Event');
 /** SECRETS is core/v1 Secret. */

@@ -16,10 +16,12 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { OperatorMetrics } from '../../telemetry/operator-metrics.js';
 import { flipped } from '../conditions.js';
 import type { HostRegistry } from '../hosts/registry.js';
+import { sameJson, stableJson } from '../json.js';
 import type { EventRecorder, Informer, Kube, KubeObject, ReconcileResult } from '../kube/index.js';
-import { WORKLOADS } from '../kube/index.js';
+import { ENDPOINTSLICES, SERVICES, WORKLOADS } from '../kube/index.js';
 import { candidateFromHeartbeat, type HostCandidate } from '../scheduler/index.js';
-import { type Action, type Failure, FINALIZER, type InFlight, plan } from './plan.js';
+import { type Action, type Failure, FINALIZER, type InFlight, plan, WORKLOAD_LABEL } from './plan.js';
+import { MANAGED_BY, type RoutedHost, servesHttp, serviceFor, serviceName, slicesFor } from './routing.js';
 
 /** RETRY_BASE_MS and RETRY_MAX_MS bound the backoff between failed starts on one host. */
 export const RETRY_BASE_MS = 100;
@@ -40,6 +42,10 @@ export interface WorkloadControllerOptions {
   readonly enqueue: (key: string) => void;
   /** canSweep: caches synced and NATS healthy. */
   readonly canSweep: () => boolean;
+  /** routeGraceMs: how long a replica keeps serving after leaving the endpoints (default 3 s). */
+  readonly routeGraceMs?: number;
+  /** draining lists hosts being drained (their pods are being replaced or removed). */
+  readonly draining?: () => ReadonlySet<string>;
   readonly now?: () => number;
 }
 
@@ -50,6 +56,9 @@ export class WorkloadController {
   readonly #inFlight = new Map<string, InFlight[]>();
   readonly #failures = new Map<string, Failure[]>();
   readonly #stopFailures = new Map<string, number>();
+  readonly #unrouted = new Map<string, Map<string, number>>();
+  /** #routes remembers the last Service/EndpointSlice objects applied per workload. */
+  readonly #routes = new Map<string, string>();
 
   constructor(options: WorkloadControllerOptions) {
     this.#o = options;
@@ -64,11 +73,14 @@ export class WorkloadController {
   }
 
   /** candidates builds the scheduler's view of every live host. */
-  candidates(): HostCandidate[] {
-    return this.#o.registry.hosts().map((h) => {
-      const hb = { ...h.heartbeat, workloads: [...h.reports.values()] };
-      return candidateFromHeartbeat(hb, this.inFlightOn(h.heartbeat.hostId));
-    });
+  candidates(draining: ReadonlySet<string> = new Set()): HostCandidate[] {
+    return this.#o.registry
+      .hosts()
+      .filter((h) => !draining.has(h.heartbeat.hostId))
+      .map((h) => {
+        const hb = { ...h.heartbeat, workloads: [...h.reports.values()] };
+        return candidateFromHeartbeat(hb, this.inFlightOn(h.heartbeat.hostId));
+      });
   }
 
   /** reconcile brings one workload id closer to its spec. */
@@ -86,20 +98,37 @@ export class WorkloadController {
     }
     const workload = parsed?.workload;
     this.#prune(key, workload);
+    const draining = this.#o.draining?.() ?? new Set<string>();
+    const reports = this.#o.registry.reportsFor(key);
+    const unrouted = this.#unrouted.get(key) ?? new Map<string, number>();
+    for (const h of [...unrouted.keys()]) if (!reports.some((r) => r.hostId === h)) unrouted.delete(h);
     const p = plan({
       id: key,
+      draining,
+      unrouted,
+      routeGraceMs: workload && servesHttp(workload) ? (this.#o.routeGraceMs ?? 3_000) : 0,
       workload,
       deleting: obj?.metadata.deletionTimestamp !== undefined,
       hasFinalizer: obj?.metadata.finalizers?.includes(FINALIZER) ?? false,
-      candidates: this.candidates(),
-      reports: this.#o.registry.reportsFor(key),
+      candidates: this.candidates(draining),
+      reports,
       inFlight: this.#inFlight.get(key) ?? [],
       failures: this.#failures.get(key) ?? [],
       canSweep: this.#o.canSweep(),
       now: this.#now(),
     });
-    for (const action of p.actions) await this.#act(key, obj, workload, action, log);
+    for (const action of p.actions) {
+      if (action.type === 'unroute') {
+        unrouted.set(action.hostId, this.#now());
+        this.#unrouted.set(key, unrouted);
+        continue;
+      }
+      if (action.type === 'removeFinalizer') await this.#unpublish(key, obj!);
+      await this.#act(key, obj, workload, action, log);
+    }
+    if (unrouted.size === 0) this.#unrouted.delete(key);
     if (obj && p.status) await this.#writeStatus(obj, p.status);
+    if (obj && workload && !obj.metadata.deletionTimestamp) await this.#publish(key, workload, p.routed);
     return p.requeueAfterMs === undefined ? undefined : { requeueAfterMs: p.requeueAfterMs };
   }
 
@@ -137,6 +166,53 @@ export class WorkloadController {
       case 'stop':
         this.#stop(key, obj, action.hostId, action.uid, action.why, log);
         return;
+      case 'unroute':
+        return;
+    }
+  }
+
+  /** #publish applies the Workload's Service and EndpointSlices when they changed. */
+  async #publish(key: string, w: Workload, routed: readonly string[]): Promise<void> {
+    const name = servesHttp(w) ? serviceName(w) : undefined;
+    if (!name) return;
+    const hosts: RoutedHost[] = [];
+    for (const hostId of routed) {
+      const live = this.#o.registry.get(hostId);
+      const report = live?.reports.get(key);
+      if (live && report) hosts.push({ heartbeat: live.heartbeat, report });
+    }
+    const objects = [serviceFor(w, name), ...slicesFor(w, name, hosts)];
+    const wanted = stableJson(objects);
+    if (this.#routes.get(key) === wanted) return;
+    for (const o of objects) await this.#o.kube.apply(o.kind === 'Service' ? SERVICES : ENDPOINTSLICES, o);
+    // Slices of ports no longer used are emptied, never left pointing at old hosts.
+    const { items } = await this.#o.kube.list(ENDPOINTSLICES, w.metadata.namespace, {
+      labelSelector: `kubernetes.io/service-name=${name}`,
+    });
+    const keep = new Set(objects.map((o) => o.metadata.name));
+    for (const slice of items) {
+      if (slice.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] !== MANAGED_BY) continue;
+      if (!keep.has(slice.metadata.name))
+        await this.#o.kube.delete(ENDPOINTSLICES, slice.metadata.namespace, slice.metadata.name);
+    }
+    this.#routes.set(key, wanted);
+  }
+
+  /** #unpublish deletes the Workload's Service and EndpointSlices (before its finalizer goes). */
+  async #unpublish(key: string, obj: KubeObject): Promise<void> {
+    this.#routes.delete(key);
+    const ns = obj.metadata.namespace!;
+    const { items } = await this.#o.kube.list(ENDPOINTSLICES, ns, {
+      labelSelector: `${WORKLOAD_LABEL}=${obj.metadata.name}`,
+    });
+    for (const slice of items) {
+      if (slice.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] === MANAGED_BY) {
+        await this.#o.kube.delete(ENDPOINTSLICES, ns, slice.metadata.name);
+      }
+    }
+    const svc = await this.#o.kube.get(SERVICES, ns, obj.metadata.name);
+    if (svc?.metadata.ownerReferences?.some((r) => r.uid === obj.metadata.uid)) {
+      await this.#o.kube.delete(SERVICES, ns, obj.metadata.name, { preconditionUid: svc.metadata.uid! });
     }
   }
 
@@ -230,7 +306,7 @@ export class WorkloadController {
 
   async #writeStatus(obj: KubeObject, status: WorkloadStatus): Promise<void> {
     const before = obj.status as WorkloadStatus | undefined;
-    if (sameStatus(before, status)) return;
+    if (sameJson(before, status)) return;
     await this.#o.kube.applyStatus(WORKLOADS, obj.metadata.namespace!, obj.metadata.name, status);
     for (const c of flipped(before?.conditions, status.conditions ?? [])) {
       if (c.type !== 'Ready' && c.type !== 'Stalled') continue;
@@ -305,20 +381,4 @@ function invalidStatus(obj: KubeObject, message: string, now: number): WorkloadS
     observedGeneration: generation,
     conditions: [cond('Ready', 'False', 'InvalidSpec'), cond('Stalled', 'True', 'InvalidSpec')],
   };
-}
-
-function sameStatus(a: WorkloadStatus | undefined, b: WorkloadStatus): boolean {
-  return JSON.stringify(normalize(a)) === JSON.stringify(normalize(b));
-}
-
-function normalize(s: WorkloadStatus | undefined): unknown {
-  if (!s) return undefined;
-  const sorted = (o: object): unknown =>
-    Object.fromEntries(
-      Object.entries(o)
-        .filter(([, v]) => v !== undefined)
-        .sort(([x], [y]) => x.localeCompare(y))
-        .map(([k, v]) => [k, Array.isArray(v) ? v.map((e) => (e && typeof e === 'object' ? sorted(e) : e)) : v]),
-    );
-  return sorted(s);
 }

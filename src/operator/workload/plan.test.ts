@@ -46,7 +46,7 @@ function snapshot(w: Workload | undefined, hosts: Heartbeat[], over: Partial<Wor
     workload: w,
     deleting: false,
     hasFinalizer: true,
-    candidates: hosts.map((h) => candidateFromHeartbeat(h)),
+    candidates: hosts.filter((h) => !over.draining?.has(h.hostId)).map((h) => candidateFromHeartbeat(h)),
     reports: hosts.flatMap((h) =>
       h.workloads.filter((r) => r.id === 'team/web').map((r) => ({ hostId: h.hostId, report: r })),
     ),
@@ -210,5 +210,29 @@ describe('plan', () => {
     expect(p.actions).toEqual([]);
     expect(condition(p, 'Scheduled')).toMatchObject({ status: 'False', reason: 'NoMatchingHosts' });
     expect(condition(p, 'Ready')).toMatchObject({ status: 'False', reason: 'NoMatchingHosts' });
+  });
+});
+
+describe('plan: draining hosts and endpoints', () => {
+  it('moves a replica off a draining host: start elsewhere, then unroute, then stop after the grace period', () => {
+    const w = workload({ hostInterfaces: [{ namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'] }] });
+    const http = { interfaces: ['wasi:http/incoming-handler', 'wasi:http/incoming-handler@0.2.0'] };
+    const hosts = [host('a', [report(1)], http), host('b', [], http)];
+    const base = { draining: new Set(['a']), routeGraceMs: 3_000 };
+    // With nowhere to go, the replica on the draining host keeps serving.
+    expect(plan(snapshot(w, [hosts[0]!], base)).actions).toEqual([]);
+    const p1 = plan(snapshot(w, hosts, base));
+    expect(p1.actions).toEqual([{ type: 'start', hostId: 'b', update: false }]);
+    expect(p1.routed).toEqual(['a']);
+    const moved = [host('a', [report(1)], http), host('b', [report(1)], http)];
+    const p2 = plan(snapshot(w, moved, base));
+    expect(p2.actions).toEqual([{ type: 'unroute', hostId: 'a' }]);
+    expect(p2.routed).toEqual(['b']);
+    expect(p2.requeueAfterMs).toBe(3_000);
+    const unrouted = new Map([['a', NOW]]);
+    expect(plan(snapshot(w, moved, { ...base, unrouted, now: NOW + 1_000 })).actions).toEqual([]);
+    const p3 = plan(snapshot(w, moved, { ...base, unrouted, now: NOW + 3_000 }));
+    expect(p3.actions).toEqual([{ type: 'stop', hostId: 'a', uid: 'uid-1', why: 'moved' }]);
+    expect(p3.routed).toEqual(['b']);
   });
 });

@@ -42,11 +42,18 @@ export interface WorkloadSnapshot {
   readonly workload: Workload | undefined;
   readonly deleting: boolean;
   readonly hasFinalizer: boolean;
+  /** candidates are the live hosts that may take replicas (draining hosts excluded). */
   readonly candidates: readonly HostCandidate[];
+  /** draining hosts are live but giving their replicas away: stopped once replacements are ready. */
+  readonly draining?: ReadonlySet<string>;
   /** reports are live hosts' reports on this id, whatever their uid. */
   readonly reports: readonly { hostId: string; report: WorkloadReport }[];
   readonly inFlight: readonly InFlight[];
   readonly failures: readonly Failure[];
+  /** unrouted says since when a host was taken out of the Workload's endpoints (ms on the clock). */
+  readonly unrouted?: ReadonlyMap<string, number>;
+  /** routeGraceMs is how long a replica stays up after leaving the endpoints (0: not routed). */
+  readonly routeGraceMs?: number;
   /** canSweep: caches synced and NATS healthy — only then may absence mean "stop it". */
   readonly canSweep: boolean;
   readonly now: number;
@@ -59,6 +66,7 @@ export type StopWhy = 'scale-down' | 'orphan' | 'deleting' | 'moved' | 'failed';
 export type Action =
   | { readonly type: 'start'; readonly hostId: string; readonly update: boolean }
   | { readonly type: 'stop'; readonly hostId: string; readonly uid: string; readonly why: StopWhy }
+  | { readonly type: 'unroute'; readonly hostId: string }
   | { readonly type: 'addFinalizer' }
   | { readonly type: 'removeFinalizer' };
 
@@ -69,6 +77,8 @@ export interface Plan {
   readonly status: WorkloadStatus | undefined;
   /** requeueAfterMs asks for another look (a backoff expiring). */
   readonly requeueAfterMs: number | undefined;
+  /** routed are the hosts whose replica should receive traffic (for the Service's endpoints). */
+  readonly routed: string[];
 }
 
 /** FINALIZER makes deleting a Workload stop it on every host first. */
@@ -91,7 +101,7 @@ export function plan(s: WorkloadSnapshot): Plan {
       }
     }
   }
-  if (!w || uid === undefined) return { actions, status: undefined, requeueAfterMs: undefined };
+  if (!w || uid === undefined) return { actions, status: undefined, requeueAfterMs: undefined, routed: [] };
   const mine = s.reports.filter((r) => r.report.uid === uid);
   if (s.deleting) return planDeletion(s, uid, mine, busy, actions);
   if (!s.hasFinalizer) actions.push({ type: 'addFinalizer' });
@@ -110,7 +120,7 @@ function planDeletion(
   }
   const waiting = mine.length > 0 || s.inFlight.some((f) => f.uid === uid);
   if (!waiting && s.hasFinalizer) actions.push({ type: 'removeFinalizer' });
-  return { actions, status: undefined, requeueAfterMs: undefined };
+  return { actions, status: undefined, requeueAfterMs: undefined, routed: [] };
 }
 
 function planRunning(
@@ -130,7 +140,8 @@ function planRunning(
   const startsInFlight = s.inFlight.filter((f) => f.op === 'start' && f.uid === uid);
   const failures = s.failures.filter((f) => f.uid === uid && f.generation === generation);
   const failureOn = new Map(failures.map((f) => [f.hostId, f]));
-  const live = new Set(s.candidates.map((c) => c.hostId));
+  const live = new Set([...s.candidates.map((c) => c.hostId), ...(s.draining ?? [])]);
+  const placeable = new Set(s.candidates.map((c) => c.hostId));
 
   // Hosts that refused this generation with "try elsewhere" are avoided.
   const avoid = new Set(failures.filter((f) => catalogEntry(f.code).next === 'reschedule').map((f) => f.hostId));
@@ -139,7 +150,7 @@ function planRunning(
       ...mine.filter((r) => r.report.state !== 'Stopping').map((r) => r.hostId),
       ...startsInFlight.map((f) => f.hostId),
     ]),
-  ].filter((h) => live.has(h) && !avoid.has(h));
+  ].filter((h) => placeable.has(h) && !avoid.has(h));
   const placement = schedule(w, s.candidates, current, { avoid });
   const desired = new Set(placement.hosts);
 
@@ -175,16 +186,42 @@ function planRunning(
   // Replicas no longer wanted: stop them once the desired ones can carry the load.
   const readyDesired = placement.hosts.filter((h) => isReady(reportOn.get(h), generation)).length;
   const extras = mine.filter((r) => !desired.has(r.hostId) && r.report.state !== 'Stopping' && !busy.has(r.hostId));
-  const enoughReady = readyDesired >= Math.min(replicas, placement.hosts.length) - maxUnavailable;
+  // maxUnavailable counts against the desired replicas, not against the hosts that fit: with no
+  // room for a replacement, a replica on a draining or no-longer-matching host keeps serving.
+  const enoughReady = readyDesired >= replicas - maxUnavailable;
+  // A served replica leaves the endpoints first and stops after the grace period, so clients
+  // stop being sent to it before it stops answering.
+  const grace = s.routeGraceMs ?? 0;
+  const unrouting = new Set<string>();
   for (const { hostId, report } of extras) {
     const failed = report.state === 'Failed';
-    if (failed || enoughReady || !live.has(hostId)) {
-      actions.push({ type: 'stop', hostId, uid, why: failed ? 'failed' : avoid.has(hostId) ? 'moved' : 'scale-down' });
+    if (!(failed || enoughReady || !live.has(hostId))) continue;
+    if (grace > 0 && !failed && live.has(hostId) && report.state === 'Running') {
+      const since = s.unrouted?.get(hostId);
+      if (since === undefined) {
+        actions.push({ type: 'unroute', hostId });
+        unrouting.add(hostId);
+        wake(s.now + grace);
+        continue;
+      }
+      if (s.now < since + grace) {
+        unrouting.add(hostId);
+        wake(since + grace);
+        continue;
+      }
     }
+    const why = failed ? 'failed' : avoid.has(hostId) || s.draining?.has(hostId) ? 'moved' : 'scale-down';
+    actions.push({ type: 'stop', hostId, uid, why });
+    unrouting.add(hostId);
   }
+  const routed = mine
+    .filter((r) => r.report.state === 'Running' && live.has(r.hostId) && !unrouting.has(r.hostId))
+    .filter((r) => !s.unrouted?.has(r.hostId) || desired.has(r.hostId))
+    .map((r) => r.hostId)
+    .sort();
 
   const status = buildStatus(s, w, generation, reportOn, startsInFlight, failures, placement);
-  return { actions, status, requeueAfterMs: requeue };
+  return { actions, status, requeueAfterMs: requeue, routed };
 }
 
 function isReady(report: WorkloadReport | undefined, generation: number): boolean {

@@ -35,8 +35,17 @@ export class VirtualHostRouter implements Router {
   route(host: HostView, authority: string | undefined): RunningWorkload | undefined {
     const name = (authority ?? '').replace(/:\d+$/, '').toLowerCase();
     const candidates = host.running().filter((w) => w.httpComponent);
-    const match = candidates.filter((w) => w.virtualHost === name).at(-1);
+    // By the grant's config.host, else by the names of the Workload's Kubernetes Service
+    // (NAME.NS, NAME.NS.svc, NAME.NS.svc.cluster.local; NAME alone inside its namespace).
+    const match =
+      candidates.filter((w) => w.virtualHost === name).at(-1) ??
+      candidates.filter((w) => serviceNames(w.ref.namespace, w.ref.name).includes(name)).at(-1);
     if (match || !this.#fallback) return match;
     return candidates.at(-1);
   }
+}
+
+/** serviceNames are the DNS names a Workload's Service answers to inside the cluster. */
+export function serviceNames(namespace: string, name: string): string[] {
+  return [name, `${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`];
 }

@@ -1,0 +1,128 @@
+/**
+ * HostConfigController executes `planHostConfig`: creates host pods, marks pods draining and
+ * cordons their hosts, deletes drained pods (uid precondition), and writes HostConfig status.
+ */
+import { type HostConfig, hostConfigSpecSchema } from '../../api/index.js';
+import type { ControlClient } from '../../nats/index.js';
+import type { Logger } from '../../telemetry/logger.js';
+import type { HostRegistry } from '../hosts/registry.js';
+import { sameJson } from '../json.js';
+import {
+  type EventRecorder,
+  HOSTCONFIGS,
+  type Informer,
+  type Kube,
+  type KubeObject,
+  PODS,
+  type ReconcileResult,
+  SECRETS,
+} from '../kube/index.js';
+import { type HostView, planHostConfig } from './plan.js';
+import { DRAIN_ANNOTATION, HOSTCONFIG_LABEL, hostPod, type PodDefaults, podTemplate, templateHash } from './pod.js';
+
+/** HostConfigControllerOptions are the controller's collaborators. */
+export interface HostConfigControllerOptions {
+  readonly kube: Kube;
+  readonly hostConfigs: Informer;
+  readonly pods: Informer;
+  readonly registry: HostRegistry;
+  readonly control: ControlClient;
+  readonly events: EventRecorder;
+  readonly logger: Logger;
+  readonly defaults: PodDefaults;
+  readonly now?: () => number;
+}
+
+/** HostConfigController reconciles HostConfigs into host pods. */
+export class HostConfigController {
+  readonly #o: HostConfigControllerOptions;
+  readonly #now: () => number;
+
+  constructor(options: HostConfigControllerOptions) {
+    this.#o = options;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** hostOf says what the registry knows about the host running in `pod`. */
+  hostOf(pod: KubeObject): HostView {
+    const live = this.#o.registry.get(pod.metadata.name);
+    if (!live || (live.heartbeat.pod?.uid !== undefined && live.heartbeat.pod.uid !== pod.metadata.uid)) {
+      return { live: false, cordoned: false, workloads: 0 };
+    }
+    const workloads = [...live.reports.values()].filter((r) => r.state !== 'Failed').length;
+    return { live: true, cordoned: live.heartbeat.cordoned ?? false, workloads };
+  }
+
+  /** reconcile brings one HostConfig's pods closer to its spec. */
+  async reconcile(key: string): Promise<ReconcileResult | undefined> {
+    const obj = this.#o.hostConfigs.get(key);
+    if (!obj || obj.metadata.deletionTimestamp) return undefined; // owned pods go with it (garbage collector)
+    const spec = hostConfigSpecSchema.safeParse(obj.spec);
+    if (!spec.success) {
+      this.#o.logger.warn({ hostconfig: key, err: spec.error.message }, 'invalid HostConfig spec');
+      return undefined;
+    }
+    const hc = { ...obj, spec: spec.data } as unknown as HostConfig;
+    const namespace = obj.metadata.namespace!;
+    const secretKeys = await this.#secretKeys(namespace, hc.spec.nats?.credentialsSecret);
+    const template = podTemplate(hc, this.#o.defaults, secretKeys);
+    const hash = templateHash(template);
+    const pods = this.#o.pods
+      .list()
+      .filter(
+        (p) =>
+          p.metadata.namespace === namespace &&
+          p.metadata.labels?.[HOSTCONFIG_LABEL] === obj.metadata.name &&
+          p.metadata.ownerReferences?.some((r) => r.uid === obj.metadata.uid),
+      );
+    const plan = planHostConfig({ hc, hash, pods, hostOf: (p) => this.hostOf(p), now: this.#now() });
+    const log = this.#o.logger.child({ hostconfig: key });
+    for (const a of plan.actions) {
+      switch (a.type) {
+        case 'create':
+          for (let i = 0; i < a.count; i++) {
+            const pod = await this.#o.kube.create(PODS, hostPod(hc, template, hash));
+            log.info({ pod: pod.metadata.name, hash }, 'host pod created');
+            this.#o.events.record(obj, 'Normal', 'PodCreated', `created host pod ${pod.metadata.name}`, 'Create');
+          }
+          break;
+        case 'drain':
+          await this.#o.kube.patch(PODS, namespace, a.pod, {
+            metadata: { annotations: { [DRAIN_ANNOTATION]: new Date(this.#now()).toISOString() } },
+          });
+          await this.#cordon(a.pod, log);
+          log.info({ pod: a.pod }, 'draining host pod');
+          this.#o.events.record(obj, 'Normal', 'Draining', `draining host pod ${a.pod}`, 'Drain');
+          break;
+        case 'cordon':
+          await this.#cordon(a.pod, log);
+          break;
+        case 'delete':
+          await this.#o.kube.delete(PODS, namespace, a.pod, { preconditionUid: a.uid });
+          log.info({ pod: a.pod, why: a.why }, 'host pod deleted');
+          this.#o.events.record(obj, 'Normal', 'PodDeleted', `deleted host pod ${a.pod}: ${a.why}`, 'Delete');
+          break;
+      }
+    }
+    if (!sameJson(obj.status, plan.status)) {
+      await this.#o.kube.applyStatus(HOSTCONFIGS, namespace, obj.metadata.name, plan.status);
+    }
+    // Hosts heartbeat every second: look again soon while anything is in motion.
+    const settled =
+      plan.actions.length === 0 && plan.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    return settled ? undefined : { requeueAfterMs: 1_000 };
+  }
+
+  async #cordon(pod: string, log: Logger): Promise<void> {
+    await this.#o.control.cordon(pod, true).catch((err: Error) => {
+      log.warn({ pod, err: err.message }, 'cordon failed; will retry');
+    });
+  }
+
+  async #secretKeys(namespace: string, name: string | undefined): Promise<ReadonlySet<string>> {
+    if (!name) return new Set();
+    const secret = await this.#o.kube.get(SECRETS, namespace, name);
+    const data = (secret as { data?: Record<string, string> } | undefined)?.data ?? {};
+    return new Set(Object.keys(data));
+  }
+}
