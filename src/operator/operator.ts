@@ -53,6 +53,7 @@ export class Operator {
   #sub: Subscription | undefined;
   #timer: NodeJS.Timeout | undefined;
   #leading = false;
+  #ticks = 0;
   #stopped = false;
   #collected = false;
   readonly #lost: Promise<void>;
@@ -302,6 +303,7 @@ export class Operator {
   }
 
   #tick(): void {
+    if (++this.#ticks % 8 === 0) this.#countConditions();
     for (const change of this.registry.expire()) {
       this.#logger.warn({ host: change.hostId, workloads: change.workloads.length }, 'host expired');
       this.#apply(change);
@@ -313,6 +315,22 @@ export class Operator {
         this.#logger.warn({ err: (err as Error).message }, 'Host object collection failed');
       });
       for (const key of this.#allKeys()) this.#queue.add(key); // the orphan sweep may run now
+    }
+  }
+
+  /** #countConditions sets skiff_operator_workloads from the cached Workloads' conditions. */
+  #countConditions(): void {
+    const counts = new Map<string, number>();
+    for (const w of this.#informer.list()) {
+      const conditions =
+        (w.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+      for (const c of conditions)
+        counts.set(`${c.type}\u0000${c.status}`, (counts.get(`${c.type}\u0000${c.status}`) ?? 0) + 1);
+    }
+    this.metrics.workloadsByCondition.reset();
+    for (const [key, n] of counts) {
+      const [condition, status] = key.split('\u0000') as [string, string];
+      this.metrics.workloadsByCondition.set({ condition, status }, n);
     }
   }
 
