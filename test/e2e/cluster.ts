@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
-import { type ClusterInfo, renderManifest } from '../../tools/cluster/index.js';
+import { type ClusterInfo, HOST_SERVICE_ACCOUNT, renderManifest } from '../../tools/cluster/index.js';
 import { run } from '../../tools/cluster/sh.js';
 import { KubeHttp } from '../../tools/testenv/index.js';
 import { ROOT, waitFor } from '../k8s/cluster.js';
@@ -35,7 +35,11 @@ export function connectCluster(): E2e {
   return { info, http, kubectl, close: () => http.close() };
 }
 
-/** createNamespace makes a fresh namespace enforcing Pod Security "restricted" and waits for its default ServiceAccount. */
+/**
+ * createNamespace makes a fresh namespace enforcing Pod Security "restricted", with the
+ * chart's host ServiceAccount (as the chart's README says for HostConfigs in other
+ * namespaces), and waits for its default ServiceAccount.
+ */
 export async function createNamespace(e2e: E2e, prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   const ns = {
@@ -44,6 +48,13 @@ export async function createNamespace(e2e: E2e, prefix: string): Promise<string>
     metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
   };
   await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(ns));
+  const sa = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: HOST_SERVICE_ACCOUNT, namespace: name },
+    automountServiceAccountToken: false,
+  };
+  await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(sa));
   await waitFor(`default ServiceAccount in ${name}`, async () => {
     const res = await e2e.http.send('GET', `/api/v1/namespaces/${name}/serviceaccounts/default`);
     return res.status === 200 ? true : undefined;

@@ -15,7 +15,7 @@ import { containerdPaths, containerdReady, importImage, startContainerd } from '
 import { startControllers, startEtcdAndApiServer } from './control-plane.js';
 import { ClusterError } from './errors.js';
 import { buildImages, type Images } from './images.js';
-import { installDns, installRegistryForwarder, installSkiff, type Kubectl } from './install.js';
+import { installDns, installRegistryForwarder, type Kubectl } from './install.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { readSysctls } from './machine.js';
 import { firstHost, guardPodTraffic, machineAddress, namespaces } from './network.js';
@@ -56,11 +56,8 @@ export type Cluster = ClusterInfo & {
 /** SKIFF_NEXT is a second name of the Skiff image (a HostConfig image change replaces its pods). */
 const SKIFF_NEXT = 'localhost/skiff/skiff:e2e-next';
 
-/** NATS_URLS is where pods find the NATS each installer installs. */
-const NATS_URLS = {
-  manifests: 'nats://nats.skiff-system.svc:4222',
-  chart: `nats://${CHART_RELEASE}-nats.${CHART_NAMESPACE}.svc:4222`,
-} as const;
+/** NATS_URL is where pods find the NATS the chart installs. */
+const NATS_URL = `nats://${CHART_RELEASE}-nats.${CHART_NAMESPACE}.svc:4222`;
 
 /** dnsIp is the kube-dns Service's fixed ClusterIP within the service range (x.y.z.10). */
 function dnsIp(serviceCidr: string): string {
@@ -161,14 +158,10 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
     if (config.install && built.skiff) {
       await installRegistryForwarder(config.repo, kubectl, built.skiff.ref, registry.address);
     }
-    if (config.install && built.skiff && config.installer === 'chart') {
+    if (config.install && built.skiff) {
       const images = { skiff: built.skiff.ref, nats: built.nats.ref };
       await installChart(config.repo, config.binDir, adminKubeconfig, kubectl, stateDir, images, config.startTimeoutMs);
-      step('Skiff installed with its Helm chart');
-    } else if (config.install && built.skiff) {
-      const values = { skiffImage: built.skiff.ref, natsImage: built.nats.ref, natsUrl: NATS_URLS.manifests };
-      await installSkiff(config.repo, kubectl, values, config.startTimeoutMs);
-      step('Skiff installed from tools/cluster/manifests (NATS and the operator are rolled out)');
+      step('Skiff installed with its Helm chart (NATS and the operator are ready)');
     }
     return {
       kubeconfig: adminKubeconfig,
@@ -176,7 +169,7 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
       registry: registry.address,
       credentials: plane.admin,
       nodeName: config.nodeName,
-      natsUrl: NATS_URLS[config.installer],
+      natsUrl: NATS_URL,
       dnsIp: dns,
       images: {
         pause: built.pause.ref,
