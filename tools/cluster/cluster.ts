@@ -2,7 +2,7 @@
  * startCluster: the whole bring-up of the e2e cluster (images, certificates, containerd,
  * control plane, registry, node, Skiff) and the handle that tears it down again.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Credentials } from '../testenv/http.js';
@@ -73,7 +73,10 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
   const lockFile = join(config.cacheDir, 'cluster.lock');
   const containerd = containerdPaths(stateDir);
   const kubeProxy = join(config.binDir, 'kube-proxy');
-  const stale = await acquireLock(lockFile, stateDir);
+  const stale = await acquireLock(lockFile, stateDir).catch(async (err: unknown) => {
+    await rm(stateDir, { recursive: true, force: true });
+    throw err;
+  });
   if (stale) {
     log(`cluster: sweeping what a crashed cluster left (${stale.stateDir})`);
     const left = await sweep(
