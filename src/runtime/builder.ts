@@ -10,7 +10,7 @@ import { createMetrics, type HostMetrics } from '../telemetry/metrics.js';
 import { Engine, type EngineOptions } from './engine/engine.js';
 import type { ComponentSource } from './engine/source.js';
 import { SkiffError } from './errors.js';
-import { Host, type HostHandler } from './host.js';
+import { Host, type HostHandler, type ThreadOptions } from './host.js';
 import type { HostPlugin } from './plugin.js';
 import type { VolumeResolver } from './volumes.js';
 
@@ -28,6 +28,7 @@ export class HostBuilder {
   #defaultMemoryLimit: number | undefined = DEFAULT_MEMORY_LIMIT;
   #metrics: HostMetrics | undefined;
   #volumeResolver: VolumeResolver | undefined;
+  #threads: ThreadOptions = {};
 
   /** withId names the host. */
   withId(id: string): this {
@@ -92,6 +93,11 @@ export class HostBuilder {
     this.#defaultMemoryLimit = bytes;
     return this;
   }
+  /** withThreads tunes how components share workload threads: the thread bound, the idle timeout, warm components per thread. */
+  withThreads(options: ThreadOptions): this {
+    this.#threads = { ...this.#threads, ...options };
+    return this;
+  }
   /** build creates the Host (not started). */
   build(): Host {
     const engine = new Engine({
@@ -112,6 +118,7 @@ export class HostBuilder {
       volumeResolver: this.#volumeResolver,
       hostPathRoots: this.#hostPathRoots,
       defaultMemoryLimit: this.#defaultMemoryLimit,
+      threads: this.#threads,
     });
   }
 }

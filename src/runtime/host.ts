@@ -11,6 +11,7 @@ import type { Engine } from './engine/engine.js';
 import { RouteTakenError, SkiffError, WorkloadNotFoundError } from './errors.js';
 import type { HostPlugin } from './plugin.js';
 import type { VolumeResolver } from './volumes.js';
+import { type PoolStats, WorkerPool } from './worker/pool.js';
 import { WorkerSpares } from './worker/spares.js';
 import { RunningWorkload, type StartOptions, virtualHostOf } from './workload.js';
 
@@ -60,6 +61,16 @@ export interface HostHandler {
   stop(): Promise<void>;
 }
 
+/** ThreadOptions tune how the host shares workload threads among its components. */
+export interface ThreadOptions {
+  /** maxThreads bounds the workload threads (default four per CPU, at least eight). */
+  readonly maxThreads?: number | undefined;
+  /** idleTimeoutMs is how long an unused component keeps its instances, and an empty thread lives (default 60 s). */
+  readonly idleTimeoutMs?: number | undefined;
+  /** maxContextsPerThread bounds the idle components one thread keeps warm (default 16). */
+  readonly maxContextsPerThread?: number | undefined;
+}
+
 interface Entry {
   status: WorkloadStatus;
   workload?: RunningWorkload | undefined;
@@ -87,6 +98,10 @@ export class Host implements HostApi, HostView {
   readonly #defaultMemoryLimit: number | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #spares = new WorkerSpares();
+  readonly #threadOptions: ThreadOptions;
+  #pool: WorkerPool | undefined;
+  /** #probed remembers the programs that instantiated once, so starts of the same program skip the check. */
+  readonly #probed = new Set<string>();
   /** #queues serializes starts and stops of one workload id. */
   readonly #queues = new Map<string, Promise<unknown>>();
   /** #claiming holds the virtual hosts of starts in progress (running workloads' are on their entries). */
@@ -106,6 +121,7 @@ export class Host implements HostApi, HostView {
     volumeResolver?: VolumeResolver | undefined;
     hostPathRoots?: readonly string[];
     defaultMemoryLimit?: number | undefined;
+    threads?: ThreadOptions | undefined;
   }) {
     this.id = options.id;
     this.logger = options.logger;
@@ -118,6 +134,12 @@ export class Host implements HostApi, HostView {
     this.#volumeResolver = options.volumeResolver;
     this.#hostPathRoots = options.hostPathRoots ?? [];
     this.#defaultMemoryLimit = options.defaultMemoryLimit;
+    this.#threadOptions = options.threads ?? {};
+  }
+
+  /** threads describes the host's workload threads now (how many, how many components are warm). */
+  threads(): PoolStats {
+    return this.#pool?.stats() ?? { threads: 0, contexts: 0, leased: 0, queued: 0 };
   }
 
   /** interfaces are the WIT interfaces this host's plugins provide. */
@@ -128,6 +150,7 @@ export class Host implements HostApi, HostView {
   /** start starts the plugins, then the handlers. */
   async start(): Promise<void> {
     for (const p of this.plugins) await p.start?.({ hostId: this.id, logger: this.logger.child({ plugin: p.id }) });
+    this.#pool = new WorkerPool({ ...this.#threadOptions, logger: this.logger, spawn: () => this.#spares.take() });
     for (const h of this.#handlers) await h.start(this);
     this.#spares.warm();
     this.#engine.warm();
@@ -139,6 +162,8 @@ export class Host implements HostApi, HostView {
     for (const h of this.#handlers) await h.stop();
     await Promise.all([...this.#entries.keys()].map((id) => this.workloadStop(id).catch(() => undefined)));
     for (const p of this.plugins) await p.stop?.();
+    await this.#pool?.close();
+    this.#pool = undefined;
     await this.#spares.close();
     await this.#engine.close();
     if (this.#ownsWorkDir) await rm(this.workDir, { recursive: true, force: true });
@@ -204,7 +229,8 @@ export class Host implements HostApi, HostView {
       hostPathRoots: this.#hostPathRoots,
       defaultMemoryLimit: this.#defaultMemoryLimit,
       onEvent: (w, e) => this.metrics.instanceEvents.inc({ workload: w, event: e }),
-      spawn: () => this.#spares.take(),
+      pool: this.#pool!,
+      probed: this.#probed,
     });
     const started = performance.now();
     try {

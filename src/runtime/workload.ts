@@ -3,18 +3,19 @@
  * → prepare → start a worker. Starting is all-or-nothing: if one component fails, every
  * piece already started is stopped again and the error names the component and reason.
  */
-import type { Worker } from 'node:worker_threads';
 import type { ComponentSpec, Workload } from '../api/index.js';
 import { parseQuantity } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { HttpRequestData, HttpResponseData } from './bridge/protocol.js';
+import type { InterfaceShape } from './channel/bridge.js';
+import type { ComponentProgram, HttpRequestData, HttpResponseData } from './channel/messages.js';
 import type { Engine } from './engine/engine.js';
-import { ASYNC_IO_IMPORTS, asyncImportNames, type InterfaceShape, shapeOf } from './engine/names.js';
+import { ASYNC_IO_IMPORTS, asyncImportNames, shapeOf } from './engine/names.js';
 import { NoExportError, NotGrantedError, SkiffError } from './errors.js';
 import { planGrants } from './grants.js';
 import type { HostPlugin, ImportFragment, PluginBinding, WorkloadRef } from './plugin.js';
 import { materializeVolumes, type MaterializedVolumes, type VolumeResolver } from './volumes.js';
-import { ComponentRunner } from './worker/runner.js';
+import type { WorkerPool } from './worker/pool.js';
+import { ComponentRunner, type RunnerEvent } from './worker/runner.js';
 
 /** DEFAULT_TIMEOUT_MS bounds one invocation when the component sets no limit. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -28,9 +29,11 @@ export interface WorkloadDeps {
   logger: Logger;
   workDir: string;
   volumeResolver?: VolumeResolver | undefined;
-  onEvent?: (workload: string, event: 'trap' | 'timeout' | 'crash' | 'restart') => void;
-  /** spawn starts a workload worker (a pre-started spare when there is one). */
-  spawn: () => Worker;
+  onEvent?: (workload: string, event: RunnerEvent) => void;
+  /** pool is the host's workload threads, shared by every component. */
+  pool: WorkerPool;
+  /** probed remembers the programs that instantiated once already (shared by the host). */
+  probed?: Set<string> | undefined;
   /** defaultMemoryLimit caps each instance's memory (bytes) when the component sets no limit. */
   defaultMemoryLimit?: number | undefined;
   /** hostPathRoots are the host directories hostPath volumes may name; none allowed by default. */
@@ -145,21 +148,26 @@ export class RunningWorkload {
       const httpGrant = this.spec.spec.hostInterfaces.find(
         (h) => h.namespace === 'wasi' && h.package === 'http' && h.interfaces.includes('outgoing-handler'),
       );
+      const program: ComponentProgram = {
+        moduleUrl: prepared.moduleUrl,
+        modules: prepared.modules,
+        shapes,
+        wasi: { env: Object.entries(spec.environment ?? {}), args: spec.args ?? [], preopens },
+        outgoingHosts: (httpGrant?.config?.allowedHosts ?? '').split(',').filter((h) => h.trim() !== ''),
+        maxInstances: spec.limits?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+        label,
+      };
+      // Everything instantiation depends on: starts that share it instantiate once, to check.
+      const { modules: _modules, label: _label, ...probed } = program;
       runner = new ComponentRunner({
         logger,
         fragment,
+        program,
+        pool: this.#deps.pool,
         timeoutMs: spec.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        spawn: this.#deps.spawn,
+        probed: this.#deps.probed,
+        probeKey: JSON.stringify({ ...probed, memoryLimit }),
         onEvent: (e) => this.#deps.onEvent?.(this.id, e),
-        init: {
-          moduleUrl: prepared.moduleUrl,
-          modules: prepared.modules,
-          shapes,
-          wasi: { env: Object.entries(spec.environment ?? {}), args: spec.args ?? [], preopens },
-          outgoingHosts: (httpGrant?.config?.allowedHosts ?? '').split(',').filter((h) => h.trim() !== ''),
-          maxInstances: spec.limits?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
-          label,
-        },
       });
       await runner.start();
       return { spec, digest: loaded.digest, exports: loaded.exports, runner, bindings };

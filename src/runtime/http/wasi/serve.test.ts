@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HttpRequestData } from '../../bridge/protocol.js';
+import type { HttpRequestData } from '../../channel/messages.js';
 import { io } from '../../wasi/shim.js';
 import { type IncomingBody, OutgoingBody } from './body.js';
 import { Fields } from './fields.js';

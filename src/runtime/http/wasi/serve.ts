@@ -3,7 +3,7 @@
  * `response-outparam` that captures the guest's `outgoing-response`, and `serve`, which
  * calls a guest's `incoming-handler#handle` and collects the response.
  */
-import type { HttpRequestData, HttpResponseData } from '../../bridge/protocol.js';
+import type { HttpRequestData, HttpResponseData } from '../../channel/messages.js';
 import { bufferedStream, IncomingBody, OutgoingBody } from './body.js';
 import { type ErrorCode, internalError } from './errors.js';
 import { contentLength, type Fields, immutableFields, lock, pairsOf } from './fields.js';

@@ -4,9 +4,9 @@
  * and the call of a guest's `incoming-handler`.
  */
 import { isIP } from 'node:net';
-import type { HttpRequestData, HttpResponseData } from '../bridge/protocol.js';
-import { EgressPolicy, isInternalAddress } from './wasi/egress.js';
-import { type OutgoingRequest, type RequestOptions, schemeOf, send, serve, types } from './wasi/index.js';
+import type { HttpRequestData, HttpResponseData } from '../channel/messages.js';
+import { EgressPolicy, isInternalAddress } from '../http/wasi/egress.js';
+import { type OutgoingRequest, type RequestOptions, schemeOf, send, serve, types } from '../http/wasi/index.js';
 
 /**
  * httpImports returns the wasi:http import fragment for a worker. Outgoing requests reach

@@ -1,13 +1,15 @@
 /**
- * The worker half of the bridge: proxy functions and resource classes that forward a
- * guest's plugin calls to the main thread. Every proxied call returns a Promise; the
- * engine marks those imports async so the guest suspends (JSPI) while it is in flight.
+ * The workload-thread half of the bridge: proxy functions and resource classes that
+ * forward a guest's plugin calls to the main thread over the context's own channel. Every
+ * proxied call returns a Promise; the engine marks those imports async so the guest
+ * suspends (JSPI) while it is in flight.
  */
 import type { MessagePort } from 'node:worker_threads';
-import type { InterfaceShape } from '../engine/names.js';
-import type { ImportFragment } from '../plugin.js';
+import { HANDLE_KEY, type HandleRef, type InterfaceShape, type RpcCall, type RpcReply } from '../channel/bridge.js';
 import { inputStream, outputStream, pollable } from '../wasi/shim.js';
-import { HANDLE_KEY, type HandleRef, type RpcCall, type RpcReply } from './protocol.js';
+
+/** ImportFragment maps unversioned interface names to the functions and classes a guest imports. */
+type ImportFragment = Record<string, Record<string, unknown>>;
 
 type Pending = { resolve(v: unknown): void; reject(e: unknown): void };
 type Proxy = { [HANDLE_KEY]: number };
@@ -41,10 +43,16 @@ export class BridgeClient {
 
   constructor(port: MessagePort) {
     this.#port = port;
+    port.on('message', (reply: RpcReply) => this.#onReply(reply));
   }
 
-  /** onReply settles the call a reply answers. */
-  onReply(reply: RpcReply): void {
+  /** close fails the calls in flight and closes the channel. */
+  close(): void {
+    this.failAll('the component context was closed');
+    this.#port.close();
+  }
+
+  #onReply(reply: RpcReply): void {
     const pending = this.#pending.get(reply.id);
     if (!pending) return;
     this.#pending.delete(reply.id);

@@ -1,0 +1,131 @@
+/**
+ * GuestContext is one component of one workload inside a workload thread: its WASI core,
+ * its wasi:http, proxies of its granted plugins (over its own bridge channel) and a pool
+ * of instances created on demand. Every workload running the same digest shares the
+ * compiled core modules and the transpiled JS; only instances are per workload.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { ComponentProgram, FromWorker, HttpRequestData, HttpResponseData } from '../channel/messages.js';
+import { createWasiImports, type WasiImports } from '../wasi/index.js';
+import { BridgeClient } from './bridge-client.js';
+import { httpImports, serveHttp } from './http.js';
+import { findExport, type Instance, InstancePool } from './instances.js';
+
+type Instantiate = (getCore: (name: string) => WebAssembly.Module, imports: unknown) => Promise<Instance>;
+
+/** GuestFailure is how a failed call is reported: a message and a stable code. */
+export interface GuestFailure {
+  error: string;
+  code: string;
+}
+
+/** describeFailure turns what a guest call threw into a GuestFailure (a trap gets SKIFF_TRAP). */
+export function describeFailure(err: unknown): GuestFailure {
+  if (err instanceof WebAssembly.RuntimeError) return { error: `guest trapped: ${err.message}`, code: 'SKIFF_TRAP' };
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return { error: err.message, code: typeof code === 'string' ? code : 'SKIFF_GUEST_FAILED' };
+  }
+  return { error: `guest failed: ${JSON.stringify(err)}`, code: 'SKIFF_GUEST_ERROR' };
+}
+
+function failure(message: string, code: string): Error {
+  return Object.assign(new Error(message), { code });
+}
+
+/** GuestContext runs the calls of one component of one workload. */
+export class GuestContext {
+  readonly #cx: number;
+  readonly #program: ComponentProgram;
+  readonly #post: (message: FromWorker) => void;
+  readonly #bridge: BridgeClient;
+  readonly #wasi: WasiImports;
+  readonly #imports: Record<string, unknown>;
+  readonly #pool: InstancePool;
+
+  constructor(cx: number, program: ComponentProgram, bridge: MessagePort, post: (message: FromWorker) => void) {
+    this.#cx = cx;
+    this.#program = program;
+    this.#post = post;
+    this.#bridge = new BridgeClient(bridge);
+    this.#wasi = createWasiImports({
+      env: program.wasi.env,
+      args: program.wasi.args,
+      preopens: program.wasi.preopens,
+      stdout: (line: string) => post({ t: 'log', cx, stream: 'stdout', line }),
+      stderr: (line: string) => post({ t: 'log', cx, stream: 'stderr', line }),
+    });
+    this.#imports = { ...this.#wasi, ...httpImports(program.outgoingHosts), ...this.#bridge.imports(program.shapes) };
+    this.#pool = new InstancePool(() => this.#instantiate(), program.maxInstances);
+  }
+
+  async #instantiate(): Promise<Instance> {
+    // The module cache of this thread keeps one copy of the transpiled JS per digest.
+    const { instantiate } = (await import(this.#program.moduleUrl)) as { instantiate: Instantiate };
+    const modules = this.#program.modules;
+    return instantiate((name) => {
+      const module = modules[name];
+      if (!module) throw new Error(`core module ${name} missing from the transpile output`);
+      return module;
+    }, this.#imports);
+  }
+
+  /** #withInstance runs `run` on an instance; a thrown Error (not a WIT error value) discards the instance. */
+  async #withInstance<T>(id: number, run: (instance: Instance) => Promise<T>): Promise<T> {
+    // The main thread pauses the call's timeout while it waits for a free instance.
+    const queued = this.#pool.busy;
+    if (queued) this.#post({ t: 'queued', id });
+    const instance = await this.#pool.acquire();
+    if (queued) this.#post({ t: 'begin', id });
+    let healthy = false;
+    try {
+      const result = await run(instance);
+      healthy = true;
+      return result;
+    } catch (err) {
+      healthy = !(err instanceof Error);
+      throw err;
+    } finally {
+      if (healthy) this.#pool.release(instance);
+      else {
+        this.#pool.discard();
+        this.#post({ t: 'instance-discarded', cx: this.#cx, reason: 'trap' });
+      }
+    }
+  }
+
+  /** http serves one buffered request with the component's `wasi:http/incoming-handler`. */
+  http(id: number, req: HttpRequestData): Promise<HttpResponseData> {
+    return this.#withInstance(id, (instance) => {
+      const handler = findExport(instance, 'wasi:http/incoming-handler');
+      if (!handler || typeof handler.handle !== 'function') {
+        throw failure(`${this.#program.label} does not export wasi:http/incoming-handler`, 'SKIFF_NO_HTTP_EXPORT');
+      }
+      return serveHttp(handler as { handle(r: unknown, o: unknown): unknown }, req);
+    });
+  }
+
+  /** invoke calls an export (`iface` '' for a plain function export) and resolves with its result. */
+  invoke(id: number, iface: string, fn: string, args: unknown[]): Promise<unknown> {
+    return this.#withInstance(id, async (instance) => {
+      const target = iface === '' ? instance : findExport(instance, iface);
+      const f = target?.[fn];
+      if (typeof f !== 'function') {
+        throw failure(`${this.#program.label} does not export ${iface}#${fn}`, 'SKIFF_NO_EXPORT');
+      }
+      return await (f as (...a: unknown[]) => unknown).apply(target, args);
+    });
+  }
+
+  /** probe instantiates the component once and drops the instance (a start's check that it can run). */
+  async probe(): Promise<void> {
+    await this.#instantiate();
+  }
+
+  /** close drops the instances, flushes the guest's output, closes its files and its bridge channel. */
+  close(): void {
+    this.#pool.clear();
+    this.#wasi.control.close();
+    this.#bridge.close();
+  }
+}
