@@ -1,15 +1,18 @@
 /**
  * `npm run bench:http`: requests per second of the same "hello" answer from plain Node,
  * `jco serve` (JS guest), Skiff (JS guest) and Skiff (C guest), measured in one run on this
- * machine with the load generator in its own process; then cold and warm start → first
- * response of the JS guest. Prints ratios and appends them to bench/RESULTS.md.
+ * machine with the load generator in its own process; the same two guests on a baseline
+ * build of Skiff (`BENCH_BASELINE`, default `main`; empty to skip) for a before/after in
+ * the same run; then cold and warm start → first response of the JS guest. Prints ratios
+ * and appends them to bench/RESULTS.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixture } from '../tools/fixtures/build.js';
+import { type Baseline, buildBaseline } from './baseline.js';
 import { measureStart } from './start.js';
-import { freePort, load, node, record, root, startServer } from './support.js';
+import { freePort, groupCpuMs, load, node, record, root, startServer } from './support.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
@@ -23,6 +26,8 @@ interface Row {
   p50: number;
   p99: number;
   bad: number;
+  /** cpuUs is the server's CPU time per correct response (µs): steadier than req/s on a shared machine. */
+  cpuUs: number;
 }
 
 async function measure(name: string, command: string, args: (port: number) => string[], env = {}): Promise<Row> {
@@ -31,9 +36,13 @@ async function measure(name: string, command: string, args: (port: number) => st
   const server = await startServer(command, args(port), url, env);
   try {
     await load(url, 1, CONNECTIONS, EXPECT); // warm up
+    const cpuBefore = groupCpuMs(server.child.pid!);
     const r = await load(url, SECONDS, CONNECTIONS, EXPECT);
-    process.stderr.write(`${name}: ${r.rps.toFixed(0)} req/s (p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.bad} bad)\n`);
-    return { name, rps: r.rps, p50: r.p50, p99: r.p99, bad: r.bad };
+    const cpuUs = ((groupCpuMs(server.child.pid!) - cpuBefore) * 1000) / Math.max(1, r.ok);
+    process.stderr.write(
+      `${name}: ${r.rps.toFixed(0)} req/s (p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms, ${r.bad} bad, ${cpuUs.toFixed(0)} µs CPU each)\n`,
+    );
+    return { name, rps: r.rps, p50: r.p50, p99: r.p99, bad: r.bad, cpuUs };
   } finally {
     await server.stop();
   }
@@ -48,6 +57,8 @@ async function startToFirstResponse(wasm: string, cacheDir: string): Promise<num
   return server.readyMs;
 }
 
+const baselineRef = process.env.BENCH_BASELINE ?? 'main';
+const baseline: Baseline | undefined = baselineRef ? buildBaseline(baselineRef) : undefined;
 const helloJs = await buildFixture('hello-js');
 const helloC = await buildFixture('hello-c');
 const quiet = { SKIFF_LOG_LEVEL: 'warn' };
@@ -60,6 +71,11 @@ rows.push(
 rows.push(
   await measure('Skiff (C guest)', node, (p) => [skiff, 'dev', helloC, '--port', String(p), '--metrics-port', '0', '--no-watch'], quiet),
 );
+if (baseline) {
+  const devArgs = (wasm: string) => (p: number) => [baseline.skiff, 'dev', wasm, '--port', String(p), '--metrics-port', '0', '--no-watch'];
+  rows.push(await measure(`Skiff ${baseline.label} (JS guest)`, node, devArgs(helloJs), quiet));
+  rows.push(await measure(`Skiff ${baseline.label} (C guest)`, node, devArgs(helloC), quiet));
+}
 
 const cache = mkdtempSync(join(tmpdir(), 'skiff-bench-cache-'));
 let cold: number;
@@ -73,17 +89,28 @@ try {
 const inHost = await measureStart(helloJs);
 
 const byName = (n: string) => rows.find((r) => r.name === n)!.rps;
+const cpuOf = (n: string) => rows.find((r) => r.name === n)!.cpuUs;
 const jsRatio = byName('Skiff (JS guest)') / byName('jco serve (JS guest)');
 const cRatio = byName('Skiff (C guest)') / byName('plain Node');
 const table = [
-  '| server | req/s | p50 ms | p99 ms | failed |',
-  '|---|---:|---:|---:|---:|',
-  ...rows.map((r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.bad} |`),
+  '| server | req/s | p50 ms | p99 ms | failed | server CPU µs/req |',
+  '|---|---:|---:|---:|---:|---:|',
+  ...rows.map(
+    (r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.bad} | ${r.cpuUs.toFixed(0)} |`,
+  ),
   '',
   '| ratio | value | target |',
   '|---|---:|---:|',
   `| Skiff JS guest / jco serve | ${jsRatio.toFixed(2)}× | ≥ 4× |`,
   `| Skiff C guest / plain Node | ${cRatio.toFixed(2)}× | ≥ 0.5× |`,
+  ...(baseline
+    ? [
+        `| Skiff JS guest, this build / ${baseline.label}, req/s | ${(byName('Skiff (JS guest)') / byName(`Skiff ${baseline.label} (JS guest)`)).toFixed(2)}× | ≥ 1× |`,
+        `| Skiff C guest, this build / ${baseline.label}, req/s | ${(byName('Skiff (C guest)') / byName(`Skiff ${baseline.label} (C guest)`)).toFixed(2)}× | ≥ 1× |`,
+        `| Skiff JS guest, ${baseline.label} / this build, CPU per request | ${(cpuOf(`Skiff ${baseline.label} (JS guest)`) / cpuOf('Skiff (JS guest)')).toFixed(2)}× | ≥ 1× |`,
+        `| Skiff C guest, ${baseline.label} / this build, CPU per request | ${(cpuOf(`Skiff ${baseline.label} (C guest)`) / cpuOf('Skiff (C guest)')).toFixed(2)}× | ≥ 1× |`,
+      ]
+    : []),
   '',
   '| JS guest: start → first response | ms | target |',
   '|---|---:|---:|',
