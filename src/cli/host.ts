@@ -21,10 +21,15 @@ import { loadConfig, type PodEnv } from './config.js';
 
 const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port 8080] [--bind 0.0.0.0]
                   [--metrics-port 9464] [--heartbeat-seconds 1] [--max-workloads 100]
+                  [--idle-seconds 60] [--max-threads N]
                   [--pod-namespace NS --pod-name NAME --pod-uid UID --pod-ip IP] [--allow-file-images DIR]...
   --bind ADDR              listen on ADDR; default 0.0.0.0, every interface (right in a pod; on a
                            machine of your own, --bind 127.0.0.1 keeps the host private); the
                            metrics port listens there too
+  --idle-seconds N         an unused workload keeps its instances this long; a thread with
+                           nothing left in it exits after as long (default 60)
+  --max-threads N          workload threads at most (default four per CPU, at least eight); a
+                           thread runs one component at a time
   --allow-file-images DIR  run file:// images found below DIR (repeatable); without it the host
                            refuses file:// images, since start requests come from the network
   --pod-*                  the pod the host runs in (default: SKIFF_POD_NAMESPACE, SKIFF_POD_NAME,
@@ -97,6 +102,8 @@ export async function run(argv: string[]): Promise<number> {
       'metrics-port': true,
       'heartbeat-seconds': true,
       'max-workloads': true,
+      'idle-seconds': true,
+      'max-threads': true,
       'pod-namespace': true,
       'pod-name': true,
       'pod-uid': true,
@@ -130,6 +137,7 @@ export async function run(argv: string[]): Promise<number> {
     .withEngine({ cacheDir: config.cacheDir })
     .withSource(ociSource({ cacheDir: config.cacheDir, logger }))
     .withFileImageRoots(options.fileImageRoots)
+    .withThreads(options.threads)
     .withHttpHandler(http);
   if (config.workDir) builder.withWorkDir(config.workDir);
   for (const plugin of natsPlugins(nc)) builder.withPlugin(plugin);
@@ -193,6 +201,10 @@ function hostOptions(args: ParsedArgs, podEnv: PodEnv) {
     metricsPort: intFlag(args, 'metrics-port', 9464, 0, 65535),
     heartbeatSeconds: heartbeat,
     maxWorkloads: intFlag(args, 'max-workloads', 100, 1, 100_000),
+    threads: {
+      idleTimeoutMs: intFlag(args, 'idle-seconds', 60, 1, 86_400) * 1000,
+      maxThreads: args.flags.has('max-threads') ? intFlag(args, 'max-threads', 8, 1, 1024) : undefined,
+    },
     ...podIdentity(args.flags, podEnv),
     fileImageRoots: args.flags.get('allow-file-images') ?? [],
   };
