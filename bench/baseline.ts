@@ -29,10 +29,14 @@ export function buildBaseline(ref: string): Baseline {
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  const archive = execFileSync('git', ['archive', '--format=tar', sha, 'bin', 'src', 'wit', 'package.json', 'tsconfig.json', 'tsconfig.build.json'], {
-    cwd: root,
-    maxBuffer: 256 << 20,
-  });
+  const archive = execFileSync(
+    'git',
+    ['archive', '--format=tar', sha, 'bin', 'src', 'wit', 'package.json', 'tsconfig.json', 'tsconfig.build.json'],
+    {
+      cwd: root,
+      maxBuffer: 256 << 20,
+    },
+  );
   execFileSync('tar', ['-x', '-C', tmp], { input: archive });
   symlinkSync(join(root, 'node_modules'), join(tmp, 'node_modules'));
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');

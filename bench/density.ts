@@ -42,7 +42,11 @@ function get(port: number, host: string): Promise<{ status: number; body: string
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), ms: performance.now() - started }),
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString(),
+          ms: performance.now() - started,
+        }),
       );
     });
     req.on('error', reject);
@@ -60,7 +64,12 @@ function hello(i: number, wasm: string): Workload {
       volumes: [],
       components: [{ name: 'web', image: `file://${wasm}` }],
       hostInterfaces: [
-        { namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'], config: { host: `w${i}.density.test` } },
+        {
+          namespace: 'wasi',
+          package: 'http',
+          interfaces: ['incoming-handler'],
+          config: { host: `w${i}.density.test` },
+        },
       ],
     },
   };

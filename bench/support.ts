@@ -5,27 +5,18 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../tools/testenv/ports.js';
+
+export { freePort };
 
 /** root is the checkout. */
 export const root = join(import.meta.dirname, '..');
 /** node is the Node binary running the benchmark (Node 24 from the npm package). */
 export const node = process.execPath;
 
-/** freePort returns a port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** startServer spawns a server process and waits (bounded) until `url` answers 200. */
 export async function startServer(

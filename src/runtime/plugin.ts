@@ -76,11 +76,6 @@ export interface HostPlugin {
    * A package's `types` interface is always implied by a grant of any of its interfaces.
    */
   readonly implied?: Readonly<Record<string, readonly string[]>>;
-  /**
-   * asyncImports are the functions that may return a Promise, as `iface#func` or
-   * `iface#[method]resource.func`. The engine suspends the guest on them (JSPI).
-   */
-  readonly asyncImports?: readonly string[];
   /** start is called once when the host starts. */
   start?(ctx: PluginContext): Promise<void> | void;
   /** stop is called once when the host stops. */

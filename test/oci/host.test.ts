@@ -16,7 +16,9 @@ import { type OciSourceOptions, ociSource, parseDockerConfig, parseReference, pu
 import { createLogger } from '../../src/telemetry/logger.js';
 import { fixturePath } from '../support/fixtures.js';
 import { HTTP_GRANT, workload } from '../support/host.js';
-import { freePort, startRegistry, type TestRegistry, waitFor } from './registry.js';
+import { freePort } from '../support/ports.js';
+import { waitFor } from '../support/wait.js';
+import { startRegistry, type TestRegistry } from './registry.js';
 
 const root = join(import.meta.dirname, '..', '..');
 

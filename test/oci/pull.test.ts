@@ -23,7 +23,8 @@ import {
 } from '../../src/runtime/oci/index.js';
 import { sha256Digest } from '../../src/runtime/engine/source.js';
 import { fixturePath } from '../support/fixtures.js';
-import { freePort, startRegistry, type TestRegistry } from './registry.js';
+import { freePort } from '../support/ports.js';
+import { startRegistry, type TestRegistry } from './registry.js';
 
 let registry: TestRegistry;
 let helloC: Uint8Array;

@@ -212,7 +212,7 @@ export class Engine {
 /** TRANSPILE_TIMEOUT_MS bounds one transpile (a 13 MB guest takes about a second). */
 const TRANSPILE_TIMEOUT_MS = 300_000;
 
-const transpileWorkerUrl = threadModule('transpile-worker', import.meta.url);
+const transpileWorkerUrl = threadModule('threads/transpile', import.meta.url);
 
 /** TranspileWorkers keeps one transpile worker started (jco loaded) ahead of the next cold start. */
 class TranspileWorkers {

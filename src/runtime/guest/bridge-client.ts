@@ -6,7 +6,7 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { HANDLE_KEY, type HandleRef, type InterfaceShape, type RpcCall, type RpcReply } from '../channel/bridge.js';
-import { inputStream, outputStream, pollable } from '../wasi/shim.js';
+import { inputStream, outputStream, pollable } from '../shared/shim.js';
 
 /** ImportFragment maps unversioned interface names to the functions and classes a guest imports. */
 type ImportFragment = Record<string, Record<string, unknown>>;

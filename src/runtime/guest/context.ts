@@ -6,9 +6,9 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { ComponentProgram, FromWorker, HttpRequestData, HttpResponseData } from '../channel/messages.js';
-import { createWasiImports, type WasiImports } from '../wasi/index.js';
+import { createWasiImports, type WasiImports } from './wasi/index.js';
 import { BridgeClient } from './bridge-client.js';
-import { httpImports, serveHttp } from './http.js';
+import { httpImports, serveHttp } from './http/imports.js';
 import { findExport, type Instance, InstancePool } from './instances.js';
 
 type Instantiate = (getCore: (name: string) => WebAssembly.Module, imports: unknown) => Promise<Instance>;

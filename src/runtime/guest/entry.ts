@@ -15,7 +15,8 @@ const contexts = new Map<number, GuestContext>();
 async function run(message: CallMessage): Promise<void> {
   const context = contexts.get(message.cx);
   try {
-    if (!context) throw Object.assign(new Error(`component context ${message.cx} is not open`), { code: 'SKIFF_NO_CONTEXT' });
+    if (!context)
+      throw Object.assign(new Error(`component context ${message.cx} is not open`), { code: 'SKIFF_NO_CONTEXT' });
     let value: unknown;
     if (message.t === 'http') value = await context.http(message.id, message.req);
     else if (message.t === 'invoke') value = await context.invoke(message.id, message.iface, message.fn, message.args);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../telemetry/logger.js';
-import { outputStream, pollable } from '../wasi/shim.js';
+import { outputStream, pollable } from '../shared/shim.js';
 import { BridgeServer } from './bridge-server.js';
 
 /** A plugin resource whose stream accepts nothing until `open()`, like a backend applying backpressure. */

@@ -4,7 +4,7 @@
  */
 import type { Logger } from '../../telemetry/logger.js';
 import type { ImportFragment } from '../plugin.js';
-import { io } from '../wasi/shim.js';
+import { io } from '../shared/shim.js';
 import { HANDLE_KEY, type HandleRef, type RpcCall, type RpcReply } from '../channel/bridge.js';
 
 const streams = io.streams as { InputStream: Function; OutputStream: Function };

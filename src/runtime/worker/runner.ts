@@ -113,7 +113,10 @@ export class ComponentRunner implements Tenant {
           this.#options.onEvent?.('restart');
         }
         return await new Promise((resolve, reject) => {
-          lease.thread.run(build(lease.cx, this.#pool.callId()), this.#sink(lease.thread, timeoutMs, kind, resolve, reject));
+          lease.thread.run(
+            build(lease.cx, this.#pool.callId()),
+            this.#sink(lease.thread, timeoutMs, kind, resolve, reject),
+          );
         });
       } finally {
         this.#pool.release(lease.thread);
@@ -172,7 +175,8 @@ export class ComponentRunner implements Tenant {
           this.#lost = true;
           if ((err as SkiffError).code === 'SKIFF_WORKER_CRASHED') this.#options.onEvent?.('crash');
           if (err instanceof InstanceTimeoutError) reject(err);
-          else reject(new GuestError((err as SkiffError).code ?? 'SKIFF_WORKER_EXITED', `${this.#label}: ${err.message}`));
+          else
+            reject(new GuestError((err as SkiffError).code ?? 'SKIFF_WORKER_EXITED', `${this.#label}: ${err.message}`));
         }),
     };
   }

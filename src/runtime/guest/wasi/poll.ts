@@ -3,7 +3,7 @@
  * shim's always defers through a timer and can throw after a pollable is dropped), and
  * timer pollables whose timer starts only when someone waits and stops when dropped.
  */
-import { type Pollable, PollableClass, pollable } from './shim.js';
+import { type Pollable, PollableClass, pollable } from '../../shared/shim.js';
 
 function readyIndices(list: readonly Pollable[]): Uint32Array {
   const ready: number[] = [];

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpImports } from '../../guest/http.js';
+import { httpImports } from './imports.js';
 import type { FutureIncomingResponse, RequestOptions } from './client.js';
 import { OutgoingRequest } from './client.js';
 import { EgressPolicy, isInternalAddress } from './egress.js';

@@ -4,7 +4,7 @@
  * `filesystem-error-code` can recover.
  */
 import { fstatSync, readSync, writeSync } from 'node:fs';
-import { inputStream, outputStream } from '../shim.js';
+import { inputStream, outputStream } from '../../../shared/shim.js';
 import { streamError } from './errors.js';
 import type { FileHandle } from './handle.js';
 

@@ -2,7 +2,7 @@
  * `wasi:filesystem` error codes: the enum values a guest sees, the map from Node's errno
  * codes, and how a stream error carries its code to `filesystem-error-code`.
  */
-import { io } from '../shim.js';
+import { io } from '../../../shared/shim.js';
 
 /** ErrorCode is a `wasi:filesystem/types` `error-code` enum value, in jco's kebab-case form. */
 export type ErrorCode =

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createWasiImports } from './index.js';
-import type { Pollable } from './shim.js';
+import type { Pollable } from '../../shared/shim.js';
 
 const drop = (p: Pollable) => (p as unknown as Disposable)[Symbol.dispose]();
 

@@ -4,8 +4,8 @@
  * bounds each job in time and this thread's heap, and replaces the thread when it is stuck.
  */
 import { parentPort } from 'node:worker_threads';
-import { checkComponentBytes, componentWorldNames } from './bytes.js';
-import { parseWorldImports } from './names.js';
+import { checkComponentBytes, componentWorldNames } from '../bytes.js';
+import { parseWorldImports } from '../names.js';
 
 /** InspectJob is one request to the inspect worker. */
 export interface InspectJob {

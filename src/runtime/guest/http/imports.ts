@@ -1,12 +1,12 @@
 /**
  * The guest side of wasi:http, run inside a workload worker: Skiff's own `wasi:http/types`
- * resources (src/runtime/http/wasi), an outgoing handler that only reaches allowed hosts,
+ * resources (this folder), an outgoing handler that only reaches allowed hosts,
  * and the call of a guest's `incoming-handler`.
  */
 import { isIP } from 'node:net';
-import type { HttpRequestData, HttpResponseData } from '../channel/messages.js';
-import { EgressPolicy, isInternalAddress } from '../http/wasi/egress.js';
-import { type OutgoingRequest, type RequestOptions, schemeOf, send, serve, types } from '../http/wasi/index.js';
+import type { HttpRequestData, HttpResponseData } from '../../channel/messages.js';
+import { EgressPolicy, isInternalAddress } from './egress.js';
+import { type OutgoingRequest, type RequestOptions, schemeOf, send, serve, types } from './index.js';
 
 /**
  * httpImports returns the wasi:http import fragment for a worker. Outgoing requests reach

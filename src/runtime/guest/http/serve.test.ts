@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HttpRequestData } from '../../channel/messages.js';
-import { io } from '../../wasi/shim.js';
+import { io } from '../../shared/shim.js';
 import { type IncomingBody, OutgoingBody } from './body.js';
 import { Fields } from './fields.js';
 import { type IncomingRequest, OutgoingResponse, ResponseOutparam, serve } from './serve.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { poll, timerPollable } from './poll.js';
-import { type Pollable, pollable } from './shim.js';
+import { type Pollable, pollable } from '../../shared/shim.js';
 
 const drop = (p: Pollable) => (p as unknown as Disposable)[Symbol.dispose]();
 

@@ -5,7 +5,7 @@
  */
 import { WasiExitError } from './exit.js';
 import { LineSink } from './lines.js';
-import { inputStream, outputStream } from './shim.js';
+import { inputStream, outputStream } from '../../shared/shim.js';
 
 /** CliOptions is what the `wasi:cli` interfaces of one workload expose. */
 export interface CliOptions {

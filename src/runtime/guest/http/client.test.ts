@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpImports } from '../../guest/http.js';
+import { httpImports } from './imports.js';
 import { OutgoingBody } from './body.js';
 import { type FutureIncomingResponse, type IncomingResponse, OutgoingRequest, RequestOptions } from './client.js';
 import { httpErrorCode } from './errors.js';

@@ -2,7 +2,7 @@
  * The error a guest's `wasi:cli/exit` call raises. It unwinds the guest (the instance is
  * finished afterwards) and lets the engine tell an exit apart from a trap.
  */
-import { SkiffError } from '../errors.js';
+import { SkiffError } from '../../errors.js';
 
 /** WasiExitError means the guest called `wasi:cli/exit`; `exitCode` 0 is a successful exit. */
 export class WasiExitError extends SkiffError {

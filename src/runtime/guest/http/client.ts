@@ -5,7 +5,7 @@
  * where the workload's egress policy allows (egress.ts).
  * Redirects are not followed: the guest sees the 3xx response, as the WIT asks.
  */
-import { pollable } from '../../wasi/shim.js';
+import { pollable } from '../../shared/shim.js';
 import { bufferedStream, IncomingBody, OutgoingBody, readableStream } from './body.js';
 import { type EgressDecision, guardedLookup } from './egress.js';
 import { type ErrorCode, fetchErrorCode } from './errors.js';

@@ -3,7 +3,7 @@
  * import sockets (componentize-js guests always do) instantiate; creating a socket or
  * resolving a name fails with the WIT error `access-denied`, never a trap.
  */
-import { pollable } from './shim.js';
+import { pollable } from '../../shared/shim.js';
 
 const denied = (): never => {
   throw 'access-denied';

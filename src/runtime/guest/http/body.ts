@@ -3,7 +3,7 @@
  * fetch response body), `future-trailers` (never any trailers), and `outgoing-body`,
  * which collects what the guest writes until `finish`.
  */
-import { inputStream, outputStream, pollable } from '../../wasi/shim.js';
+import { inputStream, outputStream, pollable } from '../../shared/shim.js';
 import { type ErrorCode, fetchErrorCode, internalError, streamError } from './errors.js';
 import type { Fields } from './fields.js';
 

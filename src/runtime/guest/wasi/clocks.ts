@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Clock, timerPollable } from './poll.js';
-import { clocks, random } from './shim.js';
+import { clocks, random } from '../../shared/shim.js';
 
 const MAX_U64 = (1n << 64n) - 1n;
 

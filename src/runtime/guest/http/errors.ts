@@ -2,7 +2,7 @@
  * The WIT `error-code` variant of `wasi:http/types` as jco represents it (case names as
  * tags), the mapping of fetch failures onto it, and `http-error-code`.
  */
-import { io } from '../../wasi/shim.js';
+import { io } from '../../shared/shim.js';
 
 /** FieldSizePayload is the WIT `field-size-payload` record. */
 export interface FieldSizePayload {

@@ -9,7 +9,7 @@ import { createCli } from './cli.js';
 import { createClocks, createRandom } from './clocks.js';
 import { createFilesystem, type Preopen } from './fs/index.js';
 import { createPoll } from './poll.js';
-import { io } from './shim.js';
+import { io } from '../../shared/shim.js';
 import { createSockets } from './sockets.js';
 
 export { isWasiExit, WasiExitError } from './exit.js';
@@ -65,13 +65,6 @@ export const WASI_INTERFACES = [
 
 /** WasiInterface is one interface name in {@link WASI_INTERFACES}. */
 export type WasiInterface = (typeof WASI_INTERFACES)[number];
-
-/**
- * WASI_ASYNC_IMPORTS are the WASI functions (jco `asyncImports` names) that may return a
- * Promise and so must be JSPI-suspending: the waits of `wasi:io/poll`. Every other WASI
- * import here returns synchronously (file streams use synchronous local-disk I/O).
- */
-export const WASI_ASYNC_IMPORTS: readonly string[] = ['wasi:io/poll#poll', 'wasi:io/poll#[method]pollable.block'];
 
 /** WasiControl is the host-side handle on a workload's WASI core (not part of the guest's imports). */
 export interface WasiControl {
