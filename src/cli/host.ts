@@ -140,7 +140,9 @@ export async function run(argv: string[]): Promise<number> {
     .withThreads(options.threads)
     .withHttpHandler(http);
   if (config.workDir) builder.withWorkDir(config.workDir);
-  for (const plugin of natsPlugins(nc)) builder.withPlugin(plugin);
+  // Workload threads open connections of their own for keyvalue and blobstore (ADR 0006).
+  const threads = { settings: options.nats, name: `skiff-host ${options.id} thread` };
+  for (const plugin of natsPlugins(nc, { threads })) builder.withPlugin(plugin);
   const admin =
     options.metricsPort !== 0 ? new AdminHandler({ port: options.metricsPort, hostname: options.bind }) : undefined;
   if (admin) builder.withHttpHandler(admin);

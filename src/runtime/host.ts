@@ -230,6 +230,7 @@ export class Host implements HostApi, HostView {
       defaultMemoryLimit: this.#defaultMemoryLimit,
       onEvent: (w, e) => this.metrics.instanceEvents.inc({ workload: w, event: e }),
       pool: this.#pool!,
+      hostId: this.id,
       probed: this.#probed,
     });
     const started = performance.now();

@@ -7,7 +7,7 @@ import type { ComponentSpec, Workload } from '../api/index.js';
 import { parseQuantity } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { InterfaceShape } from './channel/bridge.js';
-import type { ComponentProgram, HttpRequestData, HttpResponseData } from './channel/messages.js';
+import type { ComponentProgram, HttpRequestData, HttpResponseData, LocalPlugin } from './channel/messages.js';
 import type { Engine } from './engine/engine.js';
 import { ASYNC_IO_IMPORTS, asyncImportNames, shapeOf } from './engine/names.js';
 import { NoExportError, NotGrantedError, SkiffError } from './errors.js';
@@ -34,6 +34,8 @@ export interface WorkloadDeps {
   pool: WorkerPool;
   /** probed remembers the programs that instantiated once already (shared by the host). */
   probed?: Set<string> | undefined;
+  /** hostId names the host (plugin copies in workload threads learn it). */
+  hostId: string;
   /** defaultMemoryLimit caps each instance's memory (bytes) when the component sets no limit. */
   defaultMemoryLimit?: number | undefined;
   /** hostPathRoots are the host directories hostPath volumes may name; none allowed by default. */
@@ -114,6 +116,7 @@ export class RunningWorkload {
     const fragment: ImportFragment = {};
     const shapes: Record<string, InterfaceShape> = {};
     const asyncImports = [...ASYNC_IO_IMPORTS];
+    const local: LocalPlugin[] = [];
     try {
       for (const { plugin, interfaces, grants } of plan.bindings) {
         const binding = await plugin.bind({
@@ -129,6 +132,9 @@ export class RunningWorkload {
           },
         });
         bindings.push(binding);
+        if (plugin.thread) {
+          local.push({ id: plugin.id, thread: plugin.thread, interfaces: [...interfaces], grants: [...grants] });
+        }
         for (const [iface, members] of Object.entries(binding.imports)) {
           if (!interfaces.has(iface)) continue;
           fragment[iface] = members;
@@ -156,9 +162,11 @@ export class RunningWorkload {
         outgoingHosts: (httpGrant?.config?.allowedHosts ?? '').split(',').filter((h) => h.trim() !== ''),
         maxInstances: spec.limits?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
         label,
+        local,
+        bind: { hostId: this.#deps.hostId, workload: this.ref, component: spec },
       };
       // Everything instantiation depends on: starts that share it instantiate once, to check.
-      const { modules: _modules, label: _label, ...probed } = program;
+      const { modules: _modules, label: _label, bind: _bind, ...probed } = program;
       runner = new ComponentRunner({
         logger,
         fragment,

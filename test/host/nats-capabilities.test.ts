@@ -3,14 +3,16 @@
  * `natsPlugins` and a real nats-server: key-value (two hosts share data and counters),
  * blobstore (multi-MB objects), config overrides from the `skiff-config` bucket reaching a
  * running instance, logging on the workload subject, messaging with subscriptions and
- * request/reply, and a nats-server restart in the middle of guest traffic.
+ * request/reply, and a nats-server restart in the middle of guest traffic. Host `one` lets
+ * its workload threads open NATS connections of their own for keyvalue and blobstore;
+ * host `two` serves every call through its main thread's connection.
  */
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workloadLogSubject } from '../../src/nats/subjects.js';
 import { VirtualHostRouter } from '../../src/runtime/http/routers.js';
-import { configKey, memoryPlugins, natsPlugins } from '../../src/runtime/plugins/index.js';
+import { configKey, natsPlugins } from '../../src/runtime/plugins/index.js';
 import { fixturePath } from '../support/fixtures.js';
 import { KITCHEN_SINK_GRANTS, startTestHost, type TestHost, workload } from '../support/host.js';
 import { connectTest, startNats, type TestNatsServer } from '../support/nats.js';
@@ -32,10 +34,12 @@ function sink(name: string, vhost: string, namespace = 'default') {
   );
 }
 
-async function natsHost(): Promise<TestHost> {
+async function natsHost(options: { threads: boolean }): Promise<TestHost> {
   const nc = await connectTest(server);
   conns.push(nc);
-  const t = await startTestHost({ plugins: natsPlugins(nc, { timeoutMs: 1000 }), router: new VirtualHostRouter() });
+  const threads = options.threads ? { settings: { servers: [server.url] } } : undefined;
+  const plugins = natsPlugins(nc, { timeoutMs: 1000, threads });
+  const t = await startTestHost({ plugins, router: new VirtualHostRouter() });
   hosts.push(t);
   return t;
 }
@@ -49,7 +53,7 @@ let two: TestHost;
 
 beforeAll(async () => {
   [server, wasm] = await Promise.all([startNats(), fixturePath('kitchen-sink')]);
-  [one, two] = [await natsHost(), await natsHost()];
+  [one, two] = [await natsHost({ threads: true }), await natsHost({ threads: false })];
   await one.host.workloadStart(sink('a', 'a.test'));
   await two.host.workloadStart(sink('b', 'b.test'));
   await two.host.workloadStart(sink('c', 'c.test', 'other'));
@@ -74,6 +78,18 @@ describe('wasi:keyvalue on NATS through a guest', () => {
     expect(JSON.parse(got.text)).toEqual({ values: { x: '1', z: null } });
     await call(one, 'a.test', '/kv/delete?bucket=orders&key=k.1');
     expect((await call(two, 'b.test', '/kv/get?bucket=orders&key=k.1')).status).toBe(404);
+  });
+
+  it("reaches NATS from the workload thread on host one, not through its main thread's connection", async () => {
+    await call(one, 'a.test', '/kv/set?bucket=threads&key=k', 'v');
+    const main = conns[0]!.stats().outMsgs;
+    expect(await call(one, 'a.test', '/kv/repeat-get?bucket=threads&key=k&n=20')).toMatchObject({ status: 200 });
+    expect(conns[0]!.stats().outMsgs).toBe(main);
+    // Host two has no thread copies: the same calls go out on its main connection.
+    await call(two, 'b.test', '/kv/set?bucket=threads&key=k', 'v');
+    const before = conns[1]!.stats().outMsgs;
+    expect(await call(two, 'b.test', '/kv/repeat-get?bucket=threads&key=k&n=20')).toMatchObject({ status: 200 });
+    expect(conns[1]!.stats().outMsgs).toBeGreaterThanOrEqual(before + 20);
   });
 
   it('counts atomically across two hosts', async () => {
@@ -198,27 +214,3 @@ describe('a nats-server restart under guest traffic', () => {
   });
 });
 
-describe('measurements (printed for bench/RESULTS.md)', () => {
-  it('KV get through a guest over HTTP vs a raw nats.js KV get', async () => {
-    await call(one, 'a.test', '/kv/set?bucket=bench&key=key', 'value');
-    const raw = await new Kvm(conns[0]!).create('skiff_default_bench'); // binds it, like the backend
-    const time = async (n: number, op: () => Promise<unknown>) => {
-      for (let i = 0; i < 50; i++) await op();
-      const t0 = performance.now();
-      for (let i = 0; i < n; i++) await op();
-      return ((performance.now() - t0) * 1000) / n;
-    };
-    const rawUs = await time(1000, () => raw.get('key'));
-    const guestUs = await time(300, () => call(one, 'a.test', '/kv/get?bucket=bench&key=key'));
-    const helloUs = await time(300, () => call(one, 'a.test', '/hello'));
-    const mem = await startTestHost({ plugins: memoryPlugins(), router: new VirtualHostRouter() });
-    hosts.push(mem);
-    await mem.host.workloadStart(sink('m', 'm.test'));
-    await call(mem, 'm.test', '/kv/set?bucket=bench&key=key', 'value');
-    const memoryUs = await time(300, () => call(mem, 'm.test', '/kv/get?bucket=bench&key=key'));
-    console.log(
-      `guest KV get over HTTP: NATS ${guestUs.toFixed(0)} µs, memory ${memoryUs.toFixed(0)} µs, /hello ${helloUs.toFixed(0)} µs; raw nats.js kv.get ${rawUs.toFixed(0)} µs`,
-    );
-    expect((await call(one, 'a.test', '/kv/get?bucket=bench&key=key')).text).toBe('value');
-  });
-});

@@ -60,11 +60,9 @@ describe('a workload from an OCI reference', () => {
   it('runs on a host and answers HTTP 200', async () => {
     const { host, url } = await startOciHost();
     try {
-      const started = performance.now();
       await host.workloadStart(
         workload('oci-hello', [{ name: 'web', image, digest: sha256Digest(bytes), imagePullPolicy: 'IfNotPresent' }], [HTTP_GRANT]),
       );
-      console.info(`workload start from ${image} (pull + transpile): ${(performance.now() - started).toFixed(0)} ms`);
       const res = await fetch(`${url}/`);
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('hello from skiff');

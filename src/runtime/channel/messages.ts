@@ -5,6 +5,8 @@
  * timer, the thread only reports when a call starts and stops waiting for an instance.
  */
 import type { MessagePort } from 'node:worker_threads';
+import type { ComponentSpec, HostInterface } from '../../api/index.js';
+import type { ThreadPlugin, WorkloadRef } from '../plugin.js';
 import type { InterfaceShape } from './bridge.js';
 
 /** HttpRequestData is an incoming HTTP request, buffered. */
@@ -40,8 +42,21 @@ export interface ComponentProgram {
   outgoingHosts: string[];
   /** maxInstances bounds the context's instance pool. */
   maxInstances: number;
+  /** local lists the plugins the context binds in its own thread; their interfaces skip the bridge. */
+  local: LocalPlugin[];
+  /** bind is what a local plugin's `bind` learns about the component (and the host's id). */
+  bind: { hostId: string; workload: WorkloadRef; component: ComponentSpec };
   /** label names the workload and component in errors. */
   label: string;
+}
+
+/** LocalPlugin is a plugin a workload thread builds a copy of, and what this component was granted of it. */
+export interface LocalPlugin {
+  readonly id: string;
+  readonly thread: ThreadPlugin;
+  /** interfaces are the granted interfaces the plugin provides (unversioned). */
+  readonly interfaces: string[];
+  readonly grants: HostInterface[];
 }
 
 /** CallMessage is a unit of work for a component context; `id` is unique on the host. */
@@ -60,6 +75,8 @@ export type ToWorker =
 /** FromWorker is every message a workload thread sends the main thread. */
 export type FromWorker =
   | { t: 'log'; cx: number; stream: 'stdout' | 'stderr'; line: string }
+  /** record is a JSON log line a local plugin wrote (cx 0: the thread's own plugin copies). */
+  | { t: 'record'; cx: number; line: string }
   | { t: 'queued'; id: number }
   | { t: 'begin'; id: number }
   | { t: 'done'; id: number; value: unknown }

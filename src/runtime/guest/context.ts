@@ -1,15 +1,18 @@
 /**
  * GuestContext is one component of one workload inside a workload thread: its WASI core,
- * its wasi:http, proxies of its granted plugins (over its own bridge channel) and a pool
- * of instances created on demand. Every workload running the same digest shares the
- * compiled core modules and the transpiled JS; only instances are per workload.
+ * its wasi:http, its granted plugins — bound here when the thread has its own copy of the
+ * plugin, else proxied over the context's own bridge channel — and a pool of instances
+ * created on demand. Every workload running the same digest shares the compiled core
+ * modules and the transpiled JS; only instances are per workload.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { ComponentProgram, FromWorker, HttpRequestData, HttpResponseData } from '../channel/messages.js';
-import { createWasiImports, type WasiImports } from './wasi/index.js';
+import type { PluginBinding } from '../plugin.js';
 import { BridgeClient } from './bridge-client.js';
 import { httpImports, serveHttp } from './http/imports.js';
 import { findExport, type Instance, InstancePool } from './instances.js';
+import { type ThreadPlugins, threadLogger } from './plugins.js';
+import { createWasiImports, type WasiImports } from './wasi/index.js';
 
 type Instantiate = (getCore: (name: string) => WebAssembly.Module, imports: unknown) => Promise<Instance>;
 
@@ -40,11 +43,21 @@ export class GuestContext {
   readonly #post: (message: FromWorker) => void;
   readonly #bridge: BridgeClient;
   readonly #wasi: WasiImports;
-  readonly #imports: Record<string, unknown>;
+  readonly #plugins: ThreadPlugins;
   readonly #pool: InstancePool;
+  readonly #abort = new AbortController();
+  readonly #bindings: PluginBinding[] = [];
+  #imports: Promise<Record<string, unknown>> | undefined;
 
-  constructor(cx: number, program: ComponentProgram, bridge: MessagePort, post: (message: FromWorker) => void) {
+  constructor(
+    cx: number,
+    program: ComponentProgram,
+    bridge: MessagePort,
+    post: (message: FromWorker) => void,
+    plugins: ThreadPlugins,
+  ) {
     this.#cx = cx;
+    this.#plugins = plugins;
     this.#program = program;
     this.#post = post;
     this.#bridge = new BridgeClient(bridge);
@@ -55,11 +68,51 @@ export class GuestContext {
       stdout: (line: string) => post({ t: 'log', cx, stream: 'stdout', line }),
       stderr: (line: string) => post({ t: 'log', cx, stream: 'stderr', line }),
     });
-    this.#imports = { ...this.#wasi, ...httpImports(program.outgoingHosts), ...this.#bridge.imports(program.shapes) };
     this.#pool = new InstancePool(() => this.#instantiate(), program.maxInstances);
   }
 
+  /** #bindImports builds the import object: local plugin bindings where the thread has a copy, bridge proxies elsewhere. */
+  async #bindImports(): Promise<Record<string, unknown>> {
+    const program = this.#program;
+    const imports: Record<string, unknown> = {
+      ...this.#wasi,
+      ...httpImports(program.outgoingHosts),
+      ...this.#bridge.imports(program.shapes),
+    };
+    const { hostId, workload, component } = program.bind;
+    const logger = threadLogger(this.#post, this.#cx).child({
+      workload: `${workload.namespace}/${workload.name}`,
+      component: component.name,
+    });
+    for (const local of program.local) {
+      try {
+        const plugin = await this.#plugins.get(local, hostId);
+        const binding = await plugin.bind({
+          workload,
+          component,
+          grants: local.grants,
+          interfaces: new Set(local.interfaces),
+          logger: logger.child({ plugin: local.id }),
+          signal: this.#abort.signal,
+          invoke: () => Promise.reject(new Error('a plugin copy in a workload thread cannot invoke guest exports')),
+        });
+        this.#bindings.push(binding);
+        for (const iface of local.interfaces) {
+          const members = binding.imports[iface];
+          if (members) imports[iface] = members;
+        }
+        await binding.ready?.();
+      } catch (err) {
+        // The main thread's binding of the same plugin keeps serving, through the bridge.
+        logger.warn({ plugin: local.id, err: (err as Error).message }, 'plugin copy unavailable in this thread; using the main thread');
+      }
+    }
+    return imports;
+  }
+
   async #instantiate(): Promise<Instance> {
+    this.#imports ??= this.#bindImports();
+    const imports = await this.#imports;
     // The module cache of this thread keeps one copy of the transpiled JS per digest.
     const { instantiate } = (await import(this.#program.moduleUrl)) as { instantiate: Instantiate };
     const modules = this.#program.modules;
@@ -67,7 +120,7 @@ export class GuestContext {
       const module = modules[name];
       if (!module) throw new Error(`core module ${name} missing from the transpile output`);
       return module;
-    }, this.#imports);
+    }, imports);
   }
 
   /** #withInstance runs `run` on an instance; a thrown Error (not a WIT error value) discards the instance. */
@@ -125,6 +178,8 @@ export class GuestContext {
   /** close drops the instances, flushes the guest's output, closes its files and its bridge channel. */
   close(): void {
     this.#pool.clear();
+    this.#abort.abort();
+    for (const binding of this.#bindings.splice(0)) void Promise.resolve(binding.close?.()).catch(() => undefined);
     this.#wasi.control.close();
     this.#bridge.close();
   }

@@ -7,10 +7,12 @@
 import { parentPort } from 'node:worker_threads';
 import type { CallMessage, FromWorker, ToWorker } from '../channel/messages.js';
 import { describeFailure, GuestContext } from './context.js';
+import { ThreadPlugins } from './plugins.js';
 
 const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 const contexts = new Map<number, GuestContext>();
+const plugins = new ThreadPlugins(post);
 
 async function run(message: CallMessage): Promise<void> {
   const context = contexts.get(message.cx);
@@ -30,7 +32,7 @@ async function run(message: CallMessage): Promise<void> {
 port.on('message', (message: ToWorker) => {
   switch (message.t) {
     case 'open':
-      contexts.set(message.cx, new GuestContext(message.cx, message.program, message.bridge, post));
+      contexts.set(message.cx, new GuestContext(message.cx, message.program, message.bridge, post, plugins));
       break;
     case 'close':
       contexts.get(message.cx)?.close();
@@ -43,9 +45,9 @@ port.on('message', (message: ToWorker) => {
       void run(message);
       break;
     case 'shutdown':
-      // Flush unfinished output lines and close the host files guests still hold.
+      // Flush unfinished output lines, close the host files guests still hold and the plugin copies' connections.
       for (const context of contexts.values()) context.close();
-      process.exit(0);
+      void plugins.stop().finally(() => process.exit(0));
       break;
     default:
       break;

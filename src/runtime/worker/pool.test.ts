@@ -15,6 +15,12 @@ const program = (label: string): ComponentProgram => ({
   outgoingHosts: [],
   maxInstances: 1,
   label,
+  local: [],
+  bind: {
+    hostId: 'test',
+    workload: { namespace: 'default', name: label, uid: label, generation: 1 },
+    component: { name: 'c', image: 'file:///unused.wasm' },
+  },
 });
 
 /**

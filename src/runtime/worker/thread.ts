@@ -57,9 +57,11 @@ export class WorkloadThread {
   /** #closing keeps the tenants of contexts being closed, for the output they flush on the way out. */
   readonly #closing = new Map<number, Tenant>();
   readonly #onExit: (thread: WorkloadThread) => void;
+  readonly #logger: Logger;
 
   constructor(worker: Worker, logger: Logger, onExit: (thread: WorkloadThread) => void) {
     this.worker = worker;
+    this.#logger = logger;
     this.#onExit = onExit;
     worker.on('message', (message: FromWorker) => this.#onMessage(message));
     worker.on('error', (err) => {
@@ -192,6 +194,11 @@ export class WorkloadThread {
         tenant?.logger.info({ stream: message.stream }, message.line);
         break;
       }
+      case 'record': {
+        const logger = message.cx === 0 ? this.#logger : this.#tenantOf(message.cx)?.logger;
+        if (logger) forwardRecord(logger, message.line);
+        break;
+      }
       case 'instance-discarded': {
         const tenant = this.#tenantOf(message.cx);
         tenant?.logger.warn({ reason: message.reason }, 'guest instance discarded');
@@ -227,4 +234,25 @@ export class WorkloadThread {
   #tenantOf(cx: number): Tenant | undefined {
     return this.#contexts.get(cx)?.tenant ?? this.#closing.get(cx);
   }
+}
+
+const LEVELS: Record<number, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'> = {
+  10: 'trace',
+  20: 'debug',
+  30: 'info',
+  40: 'warn',
+  50: 'error',
+  60: 'fatal',
+};
+
+/** forwardRecord writes a JSON log line from a workload thread's plugin copy into `logger`, at its level. */
+function forwardRecord(logger: Logger, line: string): void {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return;
+  }
+  const { level, msg, time: _time, ...fields } = record;
+  logger[LEVELS[level as number] ?? 'info'](fields, typeof msg === 'string' ? msg : '');
 }

@@ -110,35 +110,5 @@ describe('wasi:keyvalue on NATS', () => {
     expect(await fn(b, ATOMICS, 'increment')(bucket, 'after', 1n)).toBe(1n);
   });
 
-  it('measures get latency against a raw nats.js KV get', async () => {
-    const nc = await connection();
-    const backend = natsKeyValueBackend(nc);
-    const b = await bindFor(keyvaluePlugin({ backend }), { grants: [GRANT] });
-    const bucket = await fn(b, STORE, 'open')('bench');
-    await bucket.set('key', bytes('value'));
-    const { Kvm } = await import('@nats-io/kv');
-    const raw = await new Kvm(nc).create('skiff_default_bench'); // binds the existing bucket, like the backend
-    const n = 2000;
-    const time = async (op: () => Promise<unknown>) => {
-      for (let i = 0; i < 200; i++) await op();
-      const t0 = performance.now();
-      for (let i = 0; i < n; i++) await op();
-      return ((performance.now() - t0) * 1000) / n;
-    };
-    const rawOp = () => raw.get('key');
-    const pluginOp = () => bucket.get('key');
-    // Alternate and keep each side's best run, so warm-up order does not decide.
-    const [raw1, plugin1, raw2, plugin2] = [
-      await time(rawOp),
-      await time(pluginOp),
-      await time(rawOp),
-      await time(pluginOp),
-    ];
-    const [rawUs, pluginUs] = [Math.min(raw1, raw2), Math.min(plugin1, plugin2)];
-    console.log(
-      `kv get: plugin ${pluginUs.toFixed(1)} µs vs raw nats.js ${rawUs.toFixed(1)} µs (${(pluginUs / rawUs).toFixed(2)}x)`,
-    );
-    expect(text(await bucket.get('key'))).toBe('value');
-  });
 });
 
