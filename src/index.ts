@@ -255,6 +255,11 @@ export {
   type WorkloadRef,
   type WorkloadState,
   type WorkloadStatus,
+  DEFAULT_TRANSPILE_BUCKET,
+  type NatsTranspileStoreOptions,
+  natsTranspileStore,
+  type SharedTranspiles,
+  type TranspileStore,
 } from './runtime/index.js';
 export { createLogger, type Logger, silentLogger } from './telemetry/logger.js';
 export { createMetrics, type HostMetrics } from './telemetry/metrics.js';

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
 import { createMetrics, type HostMetrics } from '../telemetry/metrics.js';
 import { Engine, type EngineOptions } from './engine/engine.js';
+import type { SharedTranspiles } from './engine/shared-store.js';
 import type { ComponentSource } from './engine/source.js';
 import { SkiffError } from './errors.js';
 import { Host, type HostHandler, type ThreadOptions } from './host.js';
@@ -40,8 +41,8 @@ export class HostBuilder {
     this.#logger = logger;
     return this;
   }
-  /** withEngine sets engine options (cache directory). */
-  withEngine(options: { cacheDir?: string }): this {
+  /** withEngine sets engine options: the cache directory, and where hosts share transpile output. */
+  withEngine(options: { cacheDir?: string; shared?: SharedTranspiles | undefined }): this {
     this.#engine = { ...this.#engine, ...options };
     return this;
   }
@@ -105,6 +106,7 @@ export class HostBuilder {
       logger: this.#logger,
       sources: this.#sources,
       fileRoots: this.#fileImageRoots,
+      shared: this.#engine.shared,
     });
     return new Host({
       id: this.#id,

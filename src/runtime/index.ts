@@ -11,6 +11,13 @@
 export { type ComponentRef, type ComponentSource, httpsSource, sha256Digest } from './engine/source.js';
 export { Engine, type EngineOptions, type LoadedComponent, type PreparedComponent } from './engine/engine.js';
 export {
+  DEFAULT_TRANSPILE_BUCKET,
+  type NatsTranspileStoreOptions,
+  natsTranspileStore,
+  type SharedTranspiles,
+  type TranspileStore,
+} from './engine/shared-store.js';
+export {
   ComponentFetchError,
   DigestMismatchError,
   InstanceTimeoutError,
