@@ -1,5 +1,5 @@
 /**
- * Transpile output shared between hosts through a NATS Object Store (docs/adr/0014): a host
+ * Transpile output shared between hosts through a NATS Object Store (docs/adr/0016): a host
  * that never saw a component takes another host's signed bundle instead of running jco,
  * and refuses bundles it cannot verify (another secret, damaged bytes), transpiling itself.
  */
