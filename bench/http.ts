@@ -66,13 +66,32 @@ const rows: Row[] = [];
 rows.push(await measure('plain Node', node, (p) => [join(root, 'bench', 'servers', 'plain.mjs'), String(p)]));
 rows.push(await measure('jco serve (JS guest)', node, (p) => [jco, 'serve', helloJs, '--port', String(p)]));
 rows.push(
-  await measure('Skiff (JS guest)', node, (p) => [skiff, 'dev', helloJs, '--port', String(p), '--metrics-port', '0', '--no-watch'], quiet),
+  await measure(
+    'Skiff (JS guest)',
+    node,
+    (p) => [skiff, 'dev', helloJs, '--port', String(p), '--metrics-port', '0', '--no-watch'],
+    quiet,
+  ),
 );
 rows.push(
-  await measure('Skiff (C guest)', node, (p) => [skiff, 'dev', helloC, '--port', String(p), '--metrics-port', '0', '--no-watch'], quiet),
+  await measure(
+    'Skiff (C guest)',
+    node,
+    (p) => [skiff, 'dev', helloC, '--port', String(p), '--metrics-port', '0', '--no-watch'],
+    quiet,
+  ),
 );
 if (baseline) {
-  const devArgs = (wasm: string) => (p: number) => [baseline.skiff, 'dev', wasm, '--port', String(p), '--metrics-port', '0', '--no-watch'];
+  const devArgs = (wasm: string) => (p: number) => [
+    baseline.skiff,
+    'dev',
+    wasm,
+    '--port',
+    String(p),
+    '--metrics-port',
+    '0',
+    '--no-watch',
+  ];
   rows.push(await measure(`Skiff ${baseline.label} (JS guest)`, node, devArgs(helloJs), quiet));
   rows.push(await measure(`Skiff ${baseline.label} (C guest)`, node, devArgs(helloC), quiet));
 }
@@ -96,7 +115,8 @@ const table = [
   '| server | req/s | p50 ms | p99 ms | failed | server CPU µs/req |',
   '|---|---:|---:|---:|---:|---:|',
   ...rows.map(
-    (r) => `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.bad} | ${r.cpuUs.toFixed(0)} |`,
+    (r) =>
+      `| ${r.name} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.bad} | ${r.cpuUs.toFixed(0)} |`,
   ),
   '',
   '| ratio | value | target |',
@@ -116,6 +136,7 @@ const table = [
   '|---|---:|---:|',
   `| cold, running host (empty cache: transpile + compile + worker) | ${inHost.cold.toFixed(0)} | ≤ 1000 |`,
   `| warm, running host (already transpiled and compiled) | ${inHost.warm.toFixed(0)} | ≤ 100 |`,
+  `| cold, running host, another host already transpiled it (shared through NATS) | ${inHost.shared.toFixed(0)} | ≤ 500 |`,
   `| cold, \`skiff dev\` process (Node start included) | ${cold.toFixed(0)} | |`,
   `| warm, \`skiff dev\` process (transpile cache on disk) | ${warm.toFixed(0)} | |`,
   '',
