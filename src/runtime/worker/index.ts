@@ -11,6 +11,7 @@ export {
   DEFAULT_MAX_CONTEXTS,
   DEFAULT_MAX_THREADS,
   type Lease,
+  MAX_PROGRAMS_PER_THREAD,
   type PoolOptions,
   type PoolStats,
   WorkerPool,

@@ -4,11 +4,11 @@ import { waitFor } from '../../../test/support/wait.js';
 import { silentLogger } from '../../telemetry/logger.js';
 import type { ComponentProgram } from '../channel/messages.js';
 import { InstanceTimeoutError } from '../errors.js';
-import { WorkerPool } from './pool.js';
+import { MAX_PROGRAMS_PER_THREAD, WorkerPool } from './pool.js';
 import { ComponentRunner, type RunnerEvent } from './runner.js';
 
-const program = (label: string): ComponentProgram => ({
-  moduleUrl: 'file:///unused.mjs',
+const program = (label: string, moduleUrl = 'file:///unused.mjs'): ComponentProgram => ({
+  moduleUrl,
   modules: {},
   shapes: {},
   wasi: { env: [], args: [], preopens: [] },
@@ -67,9 +67,9 @@ function setup(options: { maxThreads?: number; idleTimeoutMs?: number; probe?: '
   });
   pools.push(pool);
   const events: RunnerEvent[] = [];
-  const runner = (label: string, timeoutMs = 2000, startTimeoutMs?: number) =>
+  const runner = (label: string, timeoutMs = 2000, startTimeoutMs?: number, moduleUrl?: string) =>
     new ComponentRunner({
-      program: program(label),
+      program: program(label, moduleUrl),
       fragment: {},
       logger: silentLogger(),
       pool,
@@ -143,6 +143,16 @@ describe('ComponentRunner on a WorkerPool', () => {
     expect(pool.stats()).toMatchObject({ threads: 1, contexts: 1 });
     await waitFor('the pool to shrink to zero', () => pool.stats().threads === 0);
     expect(pool.stats().contexts).toBe(0);
+  });
+
+  it('retires a thread that has loaded many different programs', async () => {
+    const { pool, runner, spawned } = setup({ maxThreads: 1 });
+    for (let i = 0; i < MAX_PROGRAMS_PER_THREAD; i++) {
+      expect(await runner(`c${i}`, 2000, undefined, `file:///program-${i}.mjs`).invoke('', 'f', [i])).toBe(i);
+    }
+    await waitFor('the full thread to go', () => pool.stats().threads === 0);
+    expect(await runner('next', 2000, undefined, 'file:///program-next.mjs').invoke('', 'f', ['ok'])).toBe('ok');
+    expect(spawned()).toBe(2);
   });
 
   it('lets calls in flight finish before it stops, and refuses new ones', async () => {

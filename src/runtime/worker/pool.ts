@@ -33,6 +33,12 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 export const DEFAULT_MAX_THREADS = Math.max(8, 4 * availableParallelism());
 /** DEFAULT_MAX_CONTEXTS bounds the idle components a thread keeps warm. */
 export const DEFAULT_MAX_CONTEXTS = 16;
+/**
+ * MAX_PROGRAMS_PER_THREAD retires a thread that has loaded this many different transpiled
+ * modules: JS modules cannot be unloaded, so a thread serving ever new components would
+ * only grow.
+ */
+export const MAX_PROGRAMS_PER_THREAD = 32;
 
 /** Lease is a thread leased to a tenant for one call, and the tenant's context on it. */
 export interface Lease {
@@ -124,6 +130,7 @@ export class WorkerPool {
     if (thread.inflight > 0) return;
     thread.holder = undefined;
     thread.idleSince = Date.now();
+    if (thread.programs.size >= MAX_PROGRAMS_PER_THREAD) this.#retire(thread);
     this.#dispatch();
   }
 
@@ -218,10 +225,14 @@ export class WorkerPool {
     for (const t of [...this.#threads]) {
       if (t.dead) continue;
       t.closeIdle(now - this.#idleMs);
-      if (t.holder === undefined && t.contexts === 0 && now - t.idleSince >= this.#idleMs) {
-        this.#threads.splice(this.#threads.indexOf(t), 1);
-        void t.shutdown(2000);
-      }
+      if (t.holder === undefined && t.contexts === 0 && now - t.idleSince >= this.#idleMs) this.#retire(t);
     }
+  }
+
+  /** #retire takes a free thread out of the pool and lets it shut down. */
+  #retire(thread: WorkloadThread): void {
+    const i = this.#threads.indexOf(thread);
+    if (i >= 0) this.#threads.splice(i, 1);
+    void thread.shutdown(2000);
   }
 }

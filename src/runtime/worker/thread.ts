@@ -51,6 +51,8 @@ export class WorkloadThread {
   inflight = 0;
   /** idleSince is when the thread last became free (for the idle sweep). */
   idleSince = Date.now();
+  /** programs are the transpiled modules the thread has loaded (a module stays loaded until the thread ends). */
+  readonly programs = new Set<string>();
   #dead = false;
   readonly #calls = new Map<number, CallSink>();
   readonly #contexts = new Map<number, OpenContext>();
@@ -96,6 +98,7 @@ export class WorkloadThread {
       }
     }
     const id = cx();
+    this.programs.add(tenant.program.moduleUrl);
     const server = new BridgeServer(tenant.fragment, tenant.logger);
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (call: RpcCall) => {
