@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Workload } from '../../src/api/index.js';
 import type { SharedTranspiles } from '../../src/runtime/engine/shared-store.js';
 import type { ComponentSource } from '../../src/runtime/engine/source.js';
-import { type Host, HostBuilder } from '../../src/runtime/host.js';
+import { type Host, HostBuilder, type ThreadOptions } from '../../src/runtime/host.js';
 import { AdminHandler } from '../../src/runtime/http/admin.js';
 import { DevRouter, type Router } from '../../src/runtime/http/routers.js';
 import { HttpServerHandler } from '../../src/runtime/http/server.js';
@@ -41,6 +41,7 @@ export async function startTestHost(
     sources?: ComponentSource[];
     logLevel?: string;
     engine?: { cacheDir?: string; shared?: SharedTranspiles };
+    threads?: ThreadOptions;
   } = {},
 ): Promise<TestHost> {
   const http = new HttpServerHandler({ port: 0, router: options.router ?? new DevRouter() });
@@ -59,7 +60,8 @@ export async function startTestHost(
     // Tests start fixtures from the fixture cache and temp folders.
     .withFileImageRoots(['/'])
     .withHttpHandler(http)
-    .withHttpHandler(admin);
+    .withHttpHandler(admin)
+    .withThreads(options.threads ?? {});
   for (const p of options.plugins ?? []) builder.withPlugin(p);
   for (const source of options.sources ?? []) builder.withSource(source);
   const host = builder.build();

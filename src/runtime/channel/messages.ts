@@ -2,7 +2,9 @@
  * The messages between the host's main thread and a workload thread. A workload thread
  * holds component contexts (`cx`): each is one component of one workload, opened on demand
  * with its program, closed when idle. Calls carry host-wide ids; the main thread owns every
- * timer, the thread only reports when a call starts and stops waiting for an instance.
+ * timer, the thread only reports when a call waits for a free instance (`queued`), waits for
+ * a new one to be instantiated (`instantiating`), and when an instance starts running it
+ * (`begin`).
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { ComponentSpec, HostInterface } from '../../api/index.js';
@@ -78,6 +80,7 @@ export type FromWorker =
   /** record is a JSON log line a local plugin wrote (cx 0: the thread's own plugin copies). */
   | { t: 'record'; cx: number; line: string }
   | { t: 'queued'; id: number }
+  | { t: 'instantiating'; id: number }
   | { t: 'begin'; id: number }
   | { t: 'done'; id: number; value: unknown }
   | { t: 'failed'; id: number; error: string; code: string }

@@ -104,7 +104,10 @@ export class GuestContext {
         await binding.ready?.();
       } catch (err) {
         // The main thread's binding of the same plugin keeps serving, through the bridge.
-        logger.warn({ plugin: local.id, err: (err as Error).message }, 'plugin copy unavailable in this thread; using the main thread');
+        logger.warn(
+          { plugin: local.id, err: (err as Error).message },
+          'plugin copy unavailable in this thread; using the main thread',
+        );
       }
     }
     return imports;
@@ -125,11 +128,12 @@ export class GuestContext {
 
   /** #withInstance runs `run` on an instance; a thrown Error (not a WIT error value) discards the instance. */
   async #withInstance<T>(id: number, run: (instance: Instance) => Promise<T>): Promise<T> {
-    // The main thread pauses the call's timeout while it waits for a free instance.
-    const queued = this.#pool.busy;
-    if (queued) this.#post({ t: 'queued', id });
+    // The main thread times instantiation apart from the call, and not the wait for an instance.
+    const next = this.#pool.next;
+    if (next === 'wait') this.#post({ t: 'queued', id });
+    else if (next === 'create') this.#post({ t: 'instantiating', id });
     const instance = await this.#pool.acquire();
-    if (queued) this.#post({ t: 'begin', id });
+    if (next !== 'idle') this.#post({ t: 'begin', id });
     let healthy = false;
     try {
       const result = await run(instance);

@@ -26,9 +26,10 @@ export class InstancePool {
     return this.#live;
   }
 
-  /** busy says whether an acquire now would have to wait for an instance to be released. */
-  get busy(): boolean {
-    return this.#idle.length === 0 && this.#live >= this.#max;
+  /** next says what an acquire now would do: hand out an idle instance, create one, or wait for a release. */
+  get next(): 'idle' | 'create' | 'wait' {
+    if (this.#idle.length > 0) return 'idle';
+    return this.#live < this.#max ? 'create' : 'wait';
   }
 
   /** acquire resolves with an instance for exclusive use. */

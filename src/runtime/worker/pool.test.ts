@@ -38,6 +38,14 @@ const FAKE = `
     if (m.t !== 'invoke') return;
     const a = m.args[0];
     if (a === 'spin') for (;;) {}
+    if (a === 'slow-create') {
+      port.postMessage({ t: 'instantiating', id: m.id });
+      return setTimeout(() => {
+        port.postMessage({ t: 'begin', id: m.id });
+        port.postMessage({ t: 'done', id: m.id, value: 'created' });
+      }, 400);
+    }
+    if (a === 'hang-create') return port.postMessage({ t: 'instantiating', id: m.id });
     if (a === 'queue') {
       port.postMessage({ t: 'queued', id: m.id });
       return setTimeout(() => {
@@ -98,6 +106,14 @@ describe('ComponentRunner on a WorkerPool', () => {
   it('pauses the timeout while a call waits for an instance', async () => {
     const { runner } = setup();
     expect(await runner('queued', 250).invoke('', 'f', ['queue'])).toBe('ok');
+  });
+
+  it('times an instantiation on demand apart from the call it serves', async () => {
+    const { runner } = setup();
+    expect(await runner('slow start', 250, 2000).invoke('', 'f', ['slow-create'])).toBe('created');
+    await expect(runner('stuck start', 250, 300).invoke('', 'f', ['hang-create'])).rejects.toThrow(
+      /did not finish instantiating within 300 ms/,
+    );
   });
 
   it('times out a call that runs too long; the next call runs on a fresh thread', async () => {

@@ -22,7 +22,7 @@ export interface RunnerOptions {
   logger: Logger;
   pool: WorkerPool;
   timeoutMs: number;
-  /** startTimeoutMs bounds the instantiation a start tries (default: the larger of 60 s and timeoutMs). */
+  /** startTimeoutMs bounds one instantiation, at a start or on demand (default: the larger of 60 s and timeoutMs). */
   startTimeoutMs?: number;
   /**
    * probed remembers which programs instantiated once already: a start whose `probeKey` is
@@ -64,6 +64,11 @@ export class ComponentRunner implements Tenant {
     this.logger = options.logger;
   }
 
+  /** #startTimeoutMs bounds one instantiation: the larger of 60 s and the call timeout unless set. */
+  get #startTimeoutMs(): number {
+    return this.#options.startTimeoutMs ?? Math.max(60_000, this.#options.timeoutMs);
+  }
+
   get #label(): string {
     return this.program.label;
   }
@@ -80,9 +85,8 @@ export class ComponentRunner implements Tenant {
   async start(): Promise<void> {
     const { probed, probeKey } = this.#options;
     if (probeKey !== undefined && probed?.has(probeKey)) return;
-    const startTimeoutMs = this.#options.startTimeoutMs ?? Math.max(60_000, this.#options.timeoutMs);
     try {
-      await this.#call((cx, id) => ({ t: 'probe', cx, id }), startTimeoutMs, 'probe');
+      await this.#call((cx, id) => ({ t: 'probe', cx, id }), 'probe');
     } finally {
       this.#pool.closeContexts(this.key);
     }
@@ -94,15 +98,15 @@ export class ComponentRunner implements Tenant {
 
   /** http serves one buffered HTTP request. */
   http(req: HttpRequestData): Promise<HttpResponseData> {
-    return this.#call((cx, id) => ({ t: 'http', cx, id, req }), this.#options.timeoutMs) as Promise<HttpResponseData>;
+    return this.#call((cx, id) => ({ t: 'http', cx, id, req })) as Promise<HttpResponseData>;
   }
 
   /** invoke calls an export of the component (`iface` '' for a plain function export). */
   invoke(iface: string, fn: string, args: readonly unknown[]): Promise<unknown> {
-    return this.#call((cx, id) => ({ t: 'invoke', cx, id, iface, fn, args: [...args] }), this.#options.timeoutMs);
+    return this.#call((cx, id) => ({ t: 'invoke', cx, id, iface, fn, args: [...args] }));
   }
 
-  async #call(build: (cx: number, id: number) => CallMessage, timeoutMs: number, kind = 'call'): Promise<unknown> {
+  async #call(build: (cx: number, id: number) => CallMessage, kind: 'call' | 'probe' = 'call'): Promise<unknown> {
     if (this.#draining) throw new SkiffError('SKIFF_STOPPED', `${this.#label} is stopping`);
     this.#pending++;
     try {
@@ -113,10 +117,7 @@ export class ComponentRunner implements Tenant {
           this.#options.onEvent?.('restart');
         }
         return await new Promise((resolve, reject) => {
-          lease.thread.run(
-            build(lease.cx, this.#pool.callId()),
-            this.#sink(lease.thread, timeoutMs, kind, resolve, reject),
-          );
+          lease.thread.run(build(lease.cx, this.#pool.callId()), this.#sink(lease.thread, kind, resolve, reject));
         });
       } finally {
         this.#pool.release(lease.thread);
@@ -129,8 +130,7 @@ export class ComponentRunner implements Tenant {
 
   #sink(
     thread: { kill(err: Error): void },
-    timeoutMs: number,
-    kind: string,
+    kind: 'call' | 'probe',
     resolve: (v: unknown) => void,
     reject: (e: Error) => void,
   ): CallSink {
@@ -142,27 +142,32 @@ export class ComponentRunner implements Tenant {
       clearTimeout(timer);
       fn();
     };
-    const onTimeout = () => {
+    const onTimeout = (phase: 'run' | 'instantiate', ms: number) => {
       if (settled) return;
       this.#options.onEvent?.('timeout');
       this.#lost = true;
       const message =
-        kind === 'probe'
-          ? `${this.#label} did not finish instantiating within ${timeoutMs} ms`
-          : `${this.#label} ran longer than ${timeoutMs} ms and was stopped`;
-      this.logger.warn({ timeoutMs }, 'guest ran past its timeout; terminating its thread');
+        phase === 'instantiate'
+          ? `${this.#label} did not finish instantiating within ${ms} ms`
+          : `${this.#label} ran longer than ${ms} ms and was stopped`;
+      this.logger.warn({ timeoutMs: ms, phase }, 'guest ran past its timeout; terminating its thread');
       settle(() => reject(new InstanceTimeoutError(message)));
       // The thread is leased to this component: only its own calls run there.
       thread.kill(new InstanceTimeoutError(`${this.#label} was restarted after another request timed out`));
     };
-    // The clock runs while an instance runs the call, not while the call waits for one.
-    timer = setTimeout(onTimeout, timeoutMs);
+    // The clock runs while an instance runs the call, and apart from it while an instance is
+    // created; not while the call waits for a free instance.
+    const arm = (phase: 'run' | 'instantiate') => {
+      clearTimeout(timer);
+      if (settled) return;
+      const ms = phase === 'run' ? this.#options.timeoutMs : this.#startTimeoutMs;
+      timer = setTimeout(() => onTimeout(phase, ms), ms);
+    };
+    arm(kind === 'probe' ? 'instantiate' : 'run');
     return {
       queued: () => clearTimeout(timer),
-      begin: () => {
-        clearTimeout(timer);
-        if (!settled) timer = setTimeout(onTimeout, timeoutMs);
-      },
+      instantiating: () => arm('instantiate'),
+      begin: () => arm('run'),
       done: (value) => settle(() => resolve(value)),
       failed: (code, error) =>
         settle(() => {

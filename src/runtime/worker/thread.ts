@@ -15,6 +15,7 @@ import { BridgeServer } from './bridge-server.js';
 /** CallSink receives what a thread reports about one call. */
 export interface CallSink {
   queued(): void;
+  instantiating(): void;
   begin(): void;
   done(value: unknown): void;
   failed(code: string, error: string): void;
@@ -213,6 +214,9 @@ export class WorkloadThread {
         break;
       case 'queued':
         this.#calls.get(message.id)?.queued();
+        break;
+      case 'instantiating':
+        this.#calls.get(message.id)?.instantiating();
         break;
       case 'begin':
         this.#calls.get(message.id)?.begin();
