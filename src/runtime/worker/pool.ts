@@ -73,6 +73,8 @@ export class WorkerPool {
   readonly #maxContexts: number;
   readonly #threads: WorkloadThread[] = [];
   readonly #queue: Waiter[] = [];
+  /** #holding points each tenant at a thread it holds a lease on (the fast path of a busy component). */
+  readonly #holding = new Map<number, WorkloadThread>();
   readonly #sweeper: NodeJS.Timeout;
   #nextCx = 1;
   #nextCall = 1;
@@ -114,6 +116,8 @@ export class WorkerPool {
   acquire(tenant: Tenant): Promise<Lease> {
     if (this.#closed) return Promise.reject(new SkiffError('SKIFF_STOPPED', 'the host is stopping'));
     if (this.#queue.length === 0) {
+      const held = this.#holding.get(tenant.key);
+      if (held && !held.dead && held.holder === tenant.key) return Promise.resolve(this.#lease(held, tenant));
       const own = this.#threads
         .filter((t) => !t.dead && t.holder === tenant.key)
         .sort((a, b) => a.inflight - b.inflight)[0];
@@ -128,6 +132,7 @@ export class WorkerPool {
     if (thread.dead) return;
     thread.inflight--;
     if (thread.inflight > 0) return;
+    if (this.#holding.get(thread.holder!) === thread) this.#holding.delete(thread.holder!);
     thread.holder = undefined;
     thread.idleSince = Date.now();
     if (thread.programs.size >= MAX_PROGRAMS_PER_THREAD) this.#retire(thread);
@@ -167,6 +172,7 @@ export class WorkerPool {
   #lease(thread: WorkloadThread, tenant: Tenant): Lease {
     thread.holder = tenant.key;
     thread.inflight++;
+    this.#holding.set(tenant.key, thread);
     if (thread.lastUsedBy(tenant.key) === undefined && thread.contexts >= this.#maxContexts) {
       thread.closeLeastRecent(tenant.key);
     }
@@ -198,6 +204,7 @@ export class WorkerPool {
   #onExit(thread: WorkloadThread): void {
     const i = this.#threads.indexOf(thread);
     if (i >= 0) this.#threads.splice(i, 1);
+    if (thread.holder !== undefined && this.#holding.get(thread.holder) === thread) this.#holding.delete(thread.holder);
     // A lost thread frees room for a new one.
     setImmediate(() => this.#dispatch());
   }

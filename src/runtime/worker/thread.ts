@@ -57,6 +57,8 @@ export class WorkloadThread {
   #dead = false;
   readonly #calls = new Map<number, CallSink>();
   readonly #contexts = new Map<number, OpenContext>();
+  /** #byTenant finds a tenant's open context (one per tenant) without a scan. */
+  readonly #byTenant = new Map<number, OpenContext>();
   /** #closing keeps the tenants of contexts being closed, for the output they flush on the way out. */
   readonly #closing = new Map<number, Tenant>();
   readonly #onExit: (thread: WorkloadThread) => void;
@@ -86,17 +88,15 @@ export class WorkloadThread {
 
   /** lastUsedBy returns when `tenant` last ran a call here, or undefined if it has no context here. */
   lastUsedBy(tenant: number): number | undefined {
-    for (const c of this.#contexts.values()) if (c.tenant.key === tenant) return c.lastUsed;
-    return undefined;
+    return this.#byTenant.get(tenant)?.lastUsed;
   }
 
   /** open returns the tenant's context on this thread, opening one (with its bridge channel) if needed. */
   open(tenant: Tenant, cx: () => number): number {
-    for (const c of this.#contexts.values()) {
-      if (c.tenant.key === tenant.key) {
-        c.lastUsed = Date.now();
-        return c.cx;
-      }
+    const open = this.#byTenant.get(tenant.key);
+    if (open) {
+      open.lastUsed = Date.now();
+      return open.cx;
     }
     const id = cx();
     this.programs.add(tenant.program.moduleUrl);
@@ -109,14 +109,17 @@ export class WorkloadThread {
     });
     // The thread's own reference decides whether the process stays up, not the channel.
     port1.unref();
-    this.#contexts.set(id, { cx: id, tenant, server, port: port1, lastUsed: Date.now() });
+    const context = { cx: id, tenant, server, port: port1, lastUsed: Date.now() };
+    this.#contexts.set(id, context);
+    this.#byTenant.set(tenant.key, context);
     this.#post({ t: 'open', cx: id, program: tenant.program, bridge: port2 }, [port2]);
     return id;
   }
 
   /** close closes the tenant's context on this thread, if one is open. */
   close(tenant: number): void {
-    for (const c of this.#contexts.values()) if (c.tenant.key === tenant) this.#closeContext(c);
+    const open = this.#byTenant.get(tenant);
+    if (open) this.#closeContext(open);
   }
 
   /** closeIdle closes contexts unused since `before` whose tenant is not running calls here; it returns how many. */
@@ -142,6 +145,7 @@ export class WorkloadThread {
 
   #closeContext(c: OpenContext): void {
     this.#contexts.delete(c.cx);
+    this.#byTenant.delete(c.tenant.key);
     this.#closing.set(c.cx, c.tenant);
     c.server.dispose();
     c.port.close();
@@ -188,6 +192,7 @@ export class WorkloadThread {
       c.port.close();
     }
     this.#contexts.clear();
+    this.#byTenant.clear();
     this.#onExit(this);
   }
 
