@@ -174,9 +174,9 @@ export class GuestContext {
     });
   }
 
-  /** probe instantiates the component once and drops the instance (a start's check that it can run). */
+  /** probe instantiates the component once (a start's check that it can run) and keeps the instance warm in the pool. */
   async probe(): Promise<void> {
-    await this.#instantiate();
+    this.#pool.release(await this.#pool.acquire());
   }
 
   /** close drops the instances, flushes the guest's output, closes its files and its bridge channel. */

@@ -97,10 +97,23 @@ describe('ComponentRunner on a WorkerPool', () => {
     expect(events).toContain('timeout');
   });
 
-  it('leaves a started component with no thread leased and no context open', async () => {
+  it('checks instantiation once per program at a start, and leaves no thread leased', async () => {
     const { pool, runner } = setup();
-    await runner('idle').start();
-    expect(pool.stats()).toMatchObject({ contexts: 0, leased: 0, queued: 0 });
+    const probed = new Set<string>();
+    const started = (label: string) =>
+      new ComponentRunner({
+        program: program(label),
+        fragment: {},
+        logger: silentLogger(),
+        pool,
+        timeoutMs: 2000,
+        probed,
+        probeKey: 'same',
+      });
+    await started('first').start();
+    await started('second').start();
+    // Only the first start's checked context stays warm; the second start skipped the check.
+    expect(pool.stats()).toMatchObject({ contexts: 1, leased: 0, queued: 0 });
   });
 
   it('pauses the timeout while a call waits for an instance', async () => {

@@ -79,16 +79,18 @@ export class ComponentRunner implements Tenant {
   }
 
   /**
-   * start checks that the component instantiates, once per probe key on the host; the
-   * instance is dropped again, so a started component holds no instance and no thread.
+   * start checks that the component instantiates, once per probe key on the host. The
+   * checked instance stays warm for the first call like any idle one (closed after the idle
+   * timeout); a start that skips the check leaves no instance and no thread behind.
    */
   async start(): Promise<void> {
     const { probed, probeKey } = this.#options;
     if (probeKey !== undefined && probed?.has(probeKey)) return;
     try {
       await this.#call((cx, id) => ({ t: 'probe', cx, id }), 'probe');
-    } finally {
+    } catch (err) {
       this.#pool.closeContexts(this.key);
+      throw err;
     }
     if (probeKey !== undefined && probed) {
       if (probed.size >= MAX_PROBED) probed.clear();
