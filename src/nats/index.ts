@@ -16,4 +16,17 @@ export {
   reconnectDelay,
 } from './connection.js';
 export { DEFAULT_MISSED_HEARTBEATS, type HostChange, type HostEntry, HostTracker } from './hosts.js';
-export * from './subjects.js';
+export {
+  HEARTBEATS,
+  heartbeatSubject,
+  hostAdminSubject,
+  hostAdminSubjects,
+  HOSTS_PING,
+  hostToken,
+  type HostVerb,
+  hostWorkloadSubjects,
+  SUBJECT_PREFIX,
+  workloadLogSubject,
+  workloadSubject,
+  type WorkloadVerb,
+} from './subjects.js';

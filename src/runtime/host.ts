@@ -9,56 +9,22 @@ import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
 import type { Engine } from './engine/engine.js';
 import { RouteTakenError, SkiffError, WorkloadNotFoundError } from './errors.js';
+import type {
+  HostApi,
+  HostHandler,
+  HostView,
+  StopOptions,
+  ThreadOptions,
+  WorkloadState,
+  WorkloadStatus,
+} from './host-api.js';
 import type { HostPlugin } from './plugin.js';
 import type { VolumeResolver } from './volumes.js';
+import { type PoolStats, WorkerPool } from './worker/pool.js';
 import { WorkerSpares } from './worker/spares.js';
 import { RunningWorkload, type StartOptions, virtualHostOf } from './workload.js';
 
-/** WorkloadState is where a workload is in its life on a host. */
-export type WorkloadState = 'Starting' | 'Running' | 'Stopping' | 'Failed';
-
-/** WorkloadStatus is what a host reports about one workload. */
-export interface WorkloadStatus {
-  readonly id: string;
-  readonly uid: string;
-  readonly generation: number;
-  readonly state: WorkloadState;
-  readonly message?: string | undefined;
-  readonly reason?: string | undefined;
-  readonly components: readonly { name: string; digest: string }[];
-}
-
-/** StopOptions are preconditions of a stop. */
-export interface StopOptions {
-  /** uid, when set, must be the uid of the workload the host has; otherwise the stop is refused (SKIFF_UID_MISMATCH). */
-  readonly uid?: string | undefined;
-}
-
-/**
- * HostApi is how callers (the CLI, the control protocol, tests) drive a host. Starts and
- * stops of one workload id run one after the other, in the order they were called.
- */
-export interface HostApi {
-  workloadStart(workload: Workload, options?: StartOptions): Promise<WorkloadStatus>;
-  workloadStop(id: string, options?: StopOptions): Promise<void>;
-  workloadStatus(id: string): WorkloadStatus;
-  list(): WorkloadStatus[];
-}
-
-/** HostView is what a HostHandler sees of its host. */
-export interface HostView {
-  readonly id: string;
-  readonly logger: Logger;
-  readonly metrics: HostMetrics;
-  /** running lists workloads that are Running, oldest first. */
-  running(): RunningWorkload[];
-}
-
-/** HostHandler serves the outside world (HTTP) for the host's workloads. */
-export interface HostHandler {
-  start(host: HostView): Promise<void>;
-  stop(): Promise<void>;
-}
+export type { HostApi, HostHandler, HostView, StopOptions, ThreadOptions, WorkloadState, WorkloadStatus };
 
 interface Entry {
   status: WorkloadStatus;
@@ -87,6 +53,10 @@ export class Host implements HostApi, HostView {
   readonly #defaultMemoryLimit: number | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #spares = new WorkerSpares();
+  readonly #threadOptions: ThreadOptions;
+  #pool: WorkerPool | undefined;
+  /** #probed remembers the programs that instantiated once, so starts of the same program skip the check. */
+  readonly #probed = new Set<string>();
   /** #queues serializes starts and stops of one workload id. */
   readonly #queues = new Map<string, Promise<unknown>>();
   /** #claiming holds the virtual hosts of starts in progress (running workloads' are on their entries). */
@@ -106,6 +76,7 @@ export class Host implements HostApi, HostView {
     volumeResolver?: VolumeResolver | undefined;
     hostPathRoots?: readonly string[];
     defaultMemoryLimit?: number | undefined;
+    threads?: ThreadOptions | undefined;
   }) {
     this.id = options.id;
     this.logger = options.logger;
@@ -118,6 +89,12 @@ export class Host implements HostApi, HostView {
     this.#volumeResolver = options.volumeResolver;
     this.#hostPathRoots = options.hostPathRoots ?? [];
     this.#defaultMemoryLimit = options.defaultMemoryLimit;
+    this.#threadOptions = options.threads ?? {};
+  }
+
+  /** threads describes the host's workload threads now (how many, how many components are warm). */
+  threads(): PoolStats {
+    return this.#pool?.stats() ?? { threads: 0, contexts: 0, leased: 0, queued: 0 };
   }
 
   /** interfaces are the WIT interfaces this host's plugins provide. */
@@ -128,6 +105,7 @@ export class Host implements HostApi, HostView {
   /** start starts the plugins, then the handlers. */
   async start(): Promise<void> {
     for (const p of this.plugins) await p.start?.({ hostId: this.id, logger: this.logger.child({ plugin: p.id }) });
+    this.#pool = new WorkerPool({ ...this.#threadOptions, logger: this.logger, spawn: () => this.#spares.take() });
     for (const h of this.#handlers) await h.start(this);
     this.#spares.warm();
     this.#engine.warm();
@@ -139,6 +117,8 @@ export class Host implements HostApi, HostView {
     for (const h of this.#handlers) await h.stop();
     await Promise.all([...this.#entries.keys()].map((id) => this.workloadStop(id).catch(() => undefined)));
     for (const p of this.plugins) await p.stop?.();
+    await this.#pool?.close();
+    this.#pool = undefined;
     await this.#spares.close();
     await this.#engine.close();
     if (this.#ownsWorkDir) await rm(this.workDir, { recursive: true, force: true });
@@ -204,7 +184,9 @@ export class Host implements HostApi, HostView {
       hostPathRoots: this.#hostPathRoots,
       defaultMemoryLimit: this.#defaultMemoryLimit,
       onEvent: (w, e) => this.metrics.instanceEvents.inc({ workload: w, event: e }),
-      spawn: () => this.#spares.take(),
+      pool: this.#pool!,
+      hostId: this.id,
+      probed: this.#probed,
     });
     const started = performance.now();
     try {

@@ -3,18 +3,19 @@
  * → prepare → start a worker. Starting is all-or-nothing: if one component fails, every
  * piece already started is stopped again and the error names the component and reason.
  */
-import type { Worker } from 'node:worker_threads';
 import type { ComponentSpec, Workload } from '../api/index.js';
 import { parseQuantity } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { HttpRequestData, HttpResponseData } from './bridge/protocol.js';
+import type { InterfaceShape } from './channel/bridge.js';
+import type { ComponentProgram, HttpRequestData, HttpResponseData, LocalPlugin } from './channel/messages.js';
 import type { Engine } from './engine/engine.js';
-import { ASYNC_IO_IMPORTS, asyncImportNames, type InterfaceShape, shapeOf } from './engine/names.js';
+import { ASYNC_IO_IMPORTS, asyncImportNames, shapeOf } from './engine/names.js';
 import { NoExportError, NotGrantedError, SkiffError } from './errors.js';
 import { planGrants } from './grants.js';
 import type { HostPlugin, ImportFragment, PluginBinding, WorkloadRef } from './plugin.js';
 import { materializeVolumes, type MaterializedVolumes, type VolumeResolver } from './volumes.js';
-import { ComponentRunner } from './worker/runner.js';
+import type { WorkerPool } from './worker/pool.js';
+import { ComponentRunner, type RunnerEvent } from './worker/runner.js';
 
 /** DEFAULT_TIMEOUT_MS bounds one invocation when the component sets no limit. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -28,9 +29,13 @@ export interface WorkloadDeps {
   logger: Logger;
   workDir: string;
   volumeResolver?: VolumeResolver | undefined;
-  onEvent?: (workload: string, event: 'trap' | 'timeout' | 'crash' | 'restart') => void;
-  /** spawn starts a workload worker (a pre-started spare when there is one). */
-  spawn: () => Worker;
+  onEvent?: (workload: string, event: RunnerEvent) => void;
+  /** pool is the host's workload threads, shared by every component. */
+  pool: WorkerPool;
+  /** probed remembers the programs that instantiated once already (shared by the host). */
+  probed?: Set<string> | undefined;
+  /** hostId names the host (plugin copies in workload threads learn it). */
+  hostId: string;
   /** defaultMemoryLimit caps each instance's memory (bytes) when the component sets no limit. */
   defaultMemoryLimit?: number | undefined;
   /** hostPathRoots are the host directories hostPath volumes may name; none allowed by default. */
@@ -111,6 +116,7 @@ export class RunningWorkload {
     const fragment: ImportFragment = {};
     const shapes: Record<string, InterfaceShape> = {};
     const asyncImports = [...ASYNC_IO_IMPORTS];
+    const local: LocalPlugin[] = [];
     try {
       for (const { plugin, interfaces, grants } of plan.bindings) {
         const binding = await plugin.bind({
@@ -126,6 +132,9 @@ export class RunningWorkload {
           },
         });
         bindings.push(binding);
+        if (plugin.thread) {
+          local.push({ id: plugin.id, thread: plugin.thread, interfaces: [...interfaces], grants: [...grants] });
+        }
         for (const [iface, members] of Object.entries(binding.imports)) {
           if (!interfaces.has(iface)) continue;
           fragment[iface] = members;
@@ -145,21 +154,28 @@ export class RunningWorkload {
       const httpGrant = this.spec.spec.hostInterfaces.find(
         (h) => h.namespace === 'wasi' && h.package === 'http' && h.interfaces.includes('outgoing-handler'),
       );
+      const program: ComponentProgram = {
+        moduleUrl: prepared.moduleUrl,
+        modules: prepared.modules,
+        shapes,
+        wasi: { env: Object.entries(spec.environment ?? {}), args: spec.args ?? [], preopens },
+        outgoingHosts: (httpGrant?.config?.allowedHosts ?? '').split(',').filter((h) => h.trim() !== ''),
+        maxInstances: spec.limits?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+        label,
+        local,
+        bind: { hostId: this.#deps.hostId, workload: this.ref, component: spec },
+      };
+      // Everything instantiation depends on: starts that share it instantiate once, to check.
+      const { modules: _modules, label: _label, bind: _bind, ...probed } = program;
       runner = new ComponentRunner({
         logger,
         fragment,
+        program,
+        pool: this.#deps.pool,
         timeoutMs: spec.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        spawn: this.#deps.spawn,
+        probed: this.#deps.probed,
+        probeKey: JSON.stringify({ ...probed, memoryLimit }),
         onEvent: (e) => this.#deps.onEvent?.(this.id, e),
-        init: {
-          moduleUrl: prepared.moduleUrl,
-          modules: prepared.modules,
-          shapes,
-          wasi: { env: Object.entries(spec.environment ?? {}), args: spec.args ?? [], preopens },
-          outgoingHosts: (httpGrant?.config?.allowedHosts ?? '').split(',').filter((h) => h.trim() !== ''),
-          maxInstances: spec.limits?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
-          label,
-        },
       });
       await runner.start();
       return { spec, digest: loaded.digest, exports: loaded.exports, runner, bindings };

@@ -16,7 +16,9 @@ import { type OciSourceOptions, ociSource, parseDockerConfig, parseReference, pu
 import { createLogger } from '../../src/telemetry/logger.js';
 import { fixturePath } from '../support/fixtures.js';
 import { HTTP_GRANT, workload } from '../support/host.js';
-import { freePort, startRegistry, type TestRegistry, waitFor } from './registry.js';
+import { freePort } from '../support/ports.js';
+import { waitFor } from '../support/wait.js';
+import { startRegistry, type TestRegistry } from './registry.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -58,11 +60,9 @@ describe('a workload from an OCI reference', () => {
   it('runs on a host and answers HTTP 200', async () => {
     const { host, url } = await startOciHost();
     try {
-      const started = performance.now();
       await host.workloadStart(
         workload('oci-hello', [{ name: 'web', image, digest: sha256Digest(bytes), imagePullPolicy: 'IfNotPresent' }], [HTTP_GRANT]),
       );
-      console.info(`workload start from ${image} (pull + transpile): ${(performance.now() - started).toFixed(0)} ms`);
       const res = await fetch(`${url}/`);
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('hello from skiff');
