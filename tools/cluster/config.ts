@@ -1,0 +1,61 @@
+/**
+ * Configuration of the e2e cluster, read once from the process environment.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { K8S_VERSION } from '../testenv/config.js';
+
+/** ClusterConfig says where binaries and caches are, which address ranges the cluster uses, and its deadlines. */
+export type ClusterConfig = Readonly<{
+  /** repo is the checkout whose Dockerfile and manifests are used. */
+  repo: string;
+  /** binDir holds the Kubernetes binaries built by tools/k8s/build.sh. */
+  binDir: string;
+  /** cacheDir holds image archives and buildah storage (SKIFF_CACHE/cluster). */
+  cacheDir: string;
+  /** nodeName is the one node's name. */
+  nodeName: string;
+  /** podCidr is the node's pod range (CNI bridge, host-local IPAM). */
+  podCidr: string;
+  /** serviceCidr is the ClusterIP range; its first address is the `kubernetes` Service. */
+  serviceCidr: string;
+  /** bridge is the CNI bridge interface the tooling creates and removes. */
+  bridge: string;
+  /** startTimeoutMs bounds each bring-up step (SKIFF_CLUSTER_TIMEOUT_MS). */
+  startTimeoutMs: number;
+  /** install says whether to build the Skiff image and install Skiff (SKIFF_CLUSTER_INSTALL=0 skips). */
+  install: boolean;
+  /**
+   * installer is how Skiff is installed: `manifests` (tools/cluster/manifests) or `chart`
+   * (charts/skiff with helm); SKIFF_CLUSTER_INSTALLER, default manifests.
+   */
+  installer: 'manifests' | 'chart';
+  /** keep leaves the state folder (logs, certificates) after teardown (SKIFF_CLUSTER_KEEP=1). */
+  keep: boolean;
+}>;
+
+/** REGISTRY_PORT_IN_PODS is where a host pod's registry forwarder listens (`localhost:5000`). */
+export const REGISTRY_PORT_IN_PODS = 5000;
+
+/**
+ * loadClusterConfig reads SKIFF_CACHE, SKIFF_K8S_BIN_DIR, SKIFF_CLUSTER_TIMEOUT_MS,
+ * SKIFF_CLUSTER_INSTALL, SKIFF_CLUSTER_INSTALLER and SKIFF_CLUSTER_KEEP.
+ */
+export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConfig {
+  const cache = env.SKIFF_CACHE || join(homedir(), '.cache', 'skiff');
+  const timeout = Number(env.SKIFF_CLUSTER_TIMEOUT_MS || 180_000);
+  return Object.freeze({
+    repo: fileURLToPath(new URL('../..', import.meta.url)),
+    binDir: env.SKIFF_K8S_BIN_DIR || join(cache, 'k8s', K8S_VERSION, 'bin'),
+    cacheDir: join(cache, 'cluster'),
+    nodeName: 'skiff-node',
+    podCidr: '10.244.0.0/24',
+    serviceCidr: '10.97.0.0/24',
+    bridge: 'skiff0',
+    startTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 180_000,
+    install: env.SKIFF_CLUSTER_INSTALL !== '0',
+    installer: env.SKIFF_CLUSTER_INSTALLER === 'chart' ? 'chart' : 'manifests',
+    keep: env.SKIFF_CLUSTER_KEEP === '1',
+  });
+}

@@ -1,0 +1,10 @@
+/**
+ * The e2e cluster: a real single-node Kubernetes on this machine (kubelet + containerd +
+ * runc, controller-manager, scheduler, kube-proxy, a plain-HTTP registry), with images
+ * built offline from the Dockerfile and Skiff installed into it. `main.ts` is
+ * `npm run cluster`; the e2e tests use startCluster through their global setup.
+ */
+export { type Cluster, type ClusterInfo, startCluster } from './cluster.js';
+export { type ClusterConfig, loadClusterConfig, REGISTRY_PORT_IN_PODS } from './config.js';
+export { ClusterError, type ClusterErrorCode } from './errors.js';
+export { type InstallValues, render, renderManifest } from './install.js';
