@@ -7,4 +7,6 @@ export * from './errors.js';
 export * from './hostconfig.js';
 export * from './manifest.js';
 export * from './protocol.js';
+export * from './references.js';
+export * from './sources.js';
 export * from './workload.js';

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { stringMap } from './common.js';
+import { pullCredentialSchema, sourceSchema } from './sources.js';
 import { type Workload, workloadSchema } from './workload.js';
 
 /**
@@ -41,6 +42,8 @@ export const workloadReportSchema = z.object({
   id: workloadIdSchema,
   uid: z.string(),
   generation: z.number().int(),
+  /** revision is the start request's revision, when it had one (Revision 2). */
+  revision: z.string().max(64).optional(),
   state: workloadStateSchema,
   message: z.string().optional(),
   reason: z.string().optional(),
@@ -100,6 +103,15 @@ export const startRequestSchema = z
     workload: workloadSchema,
     /** baseDir resolves relative file:// images (same machine only; for `skiff ctl` and tests). */
     baseDir: z.string().optional(),
+    /**
+     * revision identifies what runs beside uid and generation: a start of the same generation
+     * with another revision replaces the running one (its ConfigMaps or Secrets changed).
+     */
+    revision: z.string().min(1).max(64).optional(),
+    /** sources are the referenced ConfigMaps and Secrets, resolved by the operator (secret: never logged). */
+    sources: z.array(sourceSchema).max(256).optional(),
+    /** pullCredentials are the credentials of components that name an imagePullSecret, for that pull only. */
+    pullCredentials: z.array(pullCredentialSchema).max(33).optional(),
   })
   .strict();
 
