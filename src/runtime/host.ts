@@ -10,9 +10,23 @@ import type { HostMetrics } from '../telemetry/metrics.js';
 import type { Engine } from './engine/engine.js';
 import { RouteTakenError, SkiffError, WorkloadNotFoundError } from './errors.js';
 import type { HostPlugin } from './plugin.js';
-import type { VolumeResolver } from './volumes.js';
+import { ConfigSources, withConfigLayers } from './sources.js';
+import { projectSources, type VolumeResolver } from './volumes.js';
 import { WorkerSpares } from './worker/spares.js';
-import { RunningWorkload, type StartOptions, virtualHostOf } from './workload.js';
+import {
+  RunningWorkload,
+  type WorkloadDeps,
+  type StartOptions as WorkloadStartOptions,
+  virtualHostOf,
+} from './workload.js';
+
+/** StartOptions tune a start on a host: the workload's options plus what the control protocol brought. */
+export interface StartOptions extends Omit<WorkloadStartOptions, 'volumeResolver'> {
+  /** revision identifies the start beside uid and generation: another revision of a running generation replaces it. */
+  revision?: string | undefined;
+  /** sources resolves the ConfigMaps and Secrets the start brought; called when the start's turn comes. */
+  sources?: (() => Promise<ConfigSources | undefined>) | undefined;
+}
 
 /** WorkloadState is where a workload is in its life on a host. */
 export type WorkloadState = 'Starting' | 'Running' | 'Stopping' | 'Failed';
@@ -22,6 +36,8 @@ export interface WorkloadStatus {
   readonly id: string;
   readonly uid: string;
   readonly generation: number;
+  /** revision is the start's revision, when it had one: with uid and generation, what runs. */
+  readonly revision?: string | undefined;
   readonly state: WorkloadState;
   readonly message?: string | undefined;
   readonly reason?: string | undefined;
@@ -182,9 +198,10 @@ export class Host implements HostApi, HostView {
     if (
       previous?.status.state === 'Running' &&
       previous.status.uid === ref.uid &&
-      previous.status.generation === ref.generation
+      previous.status.generation === ref.generation &&
+      previous.status.revision === options.revision
     ) {
-      return previous.status; // idempotent: same uid and generation
+      return previous.status; // idempotent: same uid, generation and revision
     }
     if (previous?.workload && previous.status.uid === ref.uid && previous.status.generation > ref.generation) {
       // A late or retried start of an older generation must not roll the workload back.
@@ -193,9 +210,10 @@ export class Host implements HostApi, HostView {
         `workload ${id}: generation ${ref.generation} is older than the running generation ${previous.status.generation}`,
       );
     }
-    const base = { id, uid: ref.uid, generation: ref.generation, components: [] };
+    const revision = options.revision === undefined ? {} : { revision: options.revision };
+    const base = { id, uid: ref.uid, generation: ref.generation, ...revision, components: [] };
     const claim = this.#claim(id, virtualHostOf(spec));
-    const workload = new RunningWorkload(spec, ref, {
+    const deps: WorkloadDeps = {
       engine: this.#engine,
       plugins: this.plugins,
       logger: this.logger,
@@ -205,12 +223,20 @@ export class Host implements HostApi, HostView {
       defaultMemoryLimit: this.#defaultMemoryLimit,
       onEvent: (w, e) => this.metrics.instanceEvents.inc({ workload: w, event: e }),
       spawn: () => this.#spares.take(),
-    });
+    };
+    let workload: RunningWorkload | undefined;
     const started = performance.now();
     try {
       if (!previous?.workload) this.#entries.set(id, { status: { ...base, state: 'Starting' } });
       if (claim instanceof RouteTakenError) throw claim;
-      await workload.start(options);
+      // Config layers and configMap/secret volumes come from the sources the start brought.
+      const sources = await options.sources?.();
+      workload = new RunningWorkload(withConfigLayers(spec, sources ?? new ConfigSources()), ref, deps);
+      await workload.start({
+        ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+        pullCredentials: options.pullCredentials,
+        volumeResolver: sources ? projectSources(sources) : undefined,
+      });
     } catch (err) {
       const e = err as Error & { code?: string };
       const status: WorkloadStatus = { ...base, state: 'Failed', message: e.message, reason: reasonOf(e.code) };
@@ -223,6 +249,7 @@ export class Host implements HostApi, HostView {
       if (claim && !(claim instanceof RouteTakenError)) this.#claiming.delete(claim);
     }
     // Swap in the new generation, then stop the old one: requests keep being served.
+    workload = workload!;
     const status: WorkloadStatus = {
       ...base,
       state: 'Running',

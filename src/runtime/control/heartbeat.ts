@@ -25,6 +25,7 @@ export function toReport(status: WorkloadStatus, hosts: readonly string[] = []):
     id: status.id,
     uid: status.uid,
     generation: status.generation,
+    ...(status.revision !== undefined ? { revision: status.revision } : {}),
     state: status.state,
     ...(status.message !== undefined ? { message: status.message } : {}),
     ...(status.reason !== undefined ? { reason: status.reason } : {}),

@@ -25,6 +25,7 @@ import type { HostApi, WorkloadStatus } from '../host.js';
 import type { HostPlugin } from '../plugin.js';
 import { type Incarnation, RouteClaims } from './claims.js';
 import { announcedInterfaces, buildHeartbeat, type HostIdentity, toReport } from './heartbeat.js';
+import { pullCredentialsByComponent, receiveSources } from './sources.js';
 
 /** ControlledHost is what HostControl drives: the HostApi plus the host's id and plugins. */
 export interface ControlledHost extends HostApi {
@@ -70,6 +71,7 @@ type Reply = { ok: true; [key: string]: unknown } | { ok: false; error: Protocol
 interface InFlight {
   uid: string | undefined;
   generation: number;
+  revision: string | undefined;
   promise: Promise<WorkloadReport>;
   /** joinable is false once a stop for the id arrived: a later identical start must run after that stop. */
   joinable: boolean;
@@ -223,9 +225,16 @@ export class HostControl {
     const id = workloadIdOf(workload);
     const uid = workload.metadata.uid;
     const generation = workload.metadata.generation ?? 1;
+    const { revision } = request;
     const pending = this.#inflight.get(id);
     // The same start arriving twice (a retry) joins the one in progress instead of starting twice.
-    if (pending?.joinable && uid !== undefined && pending.uid === uid && pending.generation === generation) {
+    if (
+      pending?.joinable &&
+      uid !== undefined &&
+      pending.uid === uid &&
+      pending.generation === generation &&
+      pending.revision === revision
+    ) {
       return pending.promise;
     }
     // Count starts still in flight too: concurrent starts must not overfill the host. Failed
@@ -242,14 +251,20 @@ export class HostControl {
     }
     const hosts = virtualHostsOf(workload);
     if (uid !== undefined) this.#claims.record({ id, uid, generation }, hosts);
-    const options = request.baseDir === undefined ? {} : { baseDir: request.baseDir };
+    const options = {
+      ...(request.baseDir === undefined ? {} : { baseDir: request.baseDir }),
+      revision,
+      // Fetched when the start's turn comes, so starts and stops of the id keep their order.
+      sources: () => receiveSources(this.#nc, request.sources),
+      pullCredentials: pullCredentialsByComponent(request.pullCredentials),
+    };
     const promise = this.#track(
       this.#host.workloadStart(workload, options).then((status) => {
         this.#claims.record(status, hosts);
         return this.#report(status);
       }),
     );
-    const entry: InFlight = { uid, generation, promise, joinable: true };
+    const entry: InFlight = { uid, generation, revision, promise, joinable: true };
     this.#inflight.set(id, entry);
     const clear = () => {
       if (this.#inflight.get(id) === entry) this.#inflight.delete(id);
