@@ -36,6 +36,9 @@ export interface CallOptions {
   signal?: AbortSignal | undefined;
 }
 
+/** METADATA_LIST_ACCEPT asks for a list of PartialObjectMetadata: names, labels, resourceVersions, no contents. */
+export const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
+
 /** ListResult is every item of a collection and the resourceVersion to watch from. */
 export interface ListResult {
   items: KubeObject[];
@@ -130,14 +133,18 @@ export class Kube {
   async list(
     r: ResourceRef,
     namespace?: string,
-    options: { labelSelector?: string | undefined } & CallOptions = {},
+    options: { labelSelector?: string | undefined; metadataOnly?: boolean | undefined } & CallOptions = {},
   ): Promise<ListResult> {
     const items: KubeObject[] = [];
     let resourceVersion = '';
     let token: string | undefined;
     do {
       const q = query({ limit: this.#pageSize, continue: token, labelSelector: options.labelSelector });
-      const call = { timeoutMs: options.timeoutMs, signal: options.signal };
+      const call = {
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
+      };
       const res = await this.#send('list', r, `${resourcePath(r, namespace)}${q}`, call);
       if (res.status !== 200) throw this.#fail(`list ${r.plural}`, res);
       const page = decode(listSchema, res.text, `list ${r.plural}`);
