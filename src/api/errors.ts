@@ -79,6 +79,11 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.free
     next: 'retry',
     summary: 'a referenced ConfigMap or Secret does not exist (yet)',
   },
+  SKIFF_PULL_SECRET_INVALID: {
+    reason: 'PullSecretInvalid',
+    next: 'retry',
+    summary: 'an imagePullSecret is not a kubernetes.io/dockerconfigjson Secret the operator can read',
+  },
   SKIFF_SOURCE_UNAVAILABLE: {
     reason: 'ConfigUnavailable',
     next: 'retry',

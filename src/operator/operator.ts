@@ -25,6 +25,7 @@ import {
   WorkQueue,
 } from './kube/index.js';
 import { WorkloadController } from './workload/controller.js';
+import { ReferenceWatcher } from './workload/reference-watcher.js';
 
 /** OperatorConfig is the operator's parsed, frozen configuration. */
 export interface OperatorConfig {
@@ -91,6 +92,8 @@ export class Operator {
   readonly #queue: WorkQueue;
   readonly #leader: LeaderElector;
   readonly #workloads: WorkloadController;
+  /** #references follows the ConfigMaps and Secrets Workloads name (metadata only). */
+  readonly #references: ReferenceWatcher;
   readonly #hostObjects: HostObjects;
   readonly #health: HealthServer;
   readonly #control: ControlClient;
@@ -143,6 +146,13 @@ export class Operator {
       logger: deps.logger.child({ component: 'queue' }),
     });
     this.#control = new ControlClient(deps.nc);
+    this.#references = new ReferenceWatcher({
+      kube: deps.kube,
+      namespaces,
+      logger: deps.logger,
+      workloads: this.#informer,
+      enqueue: (key) => this.#queue.add(key),
+    });
     const events = new EventRecorder({
       kube: deps.kube,
       controller: 'skiff-operator',
@@ -160,6 +170,8 @@ export class Operator {
       enqueue: (key) => this.#queue.add(key),
       canSweep: () => this.#informer.synced && this.registry.healthy(),
       draining: () => this.#draining(),
+      references: this.#references,
+      nc: deps.nc,
     });
     this.#hostConfigs = new HostConfigController({
       kube: deps.kube,
@@ -220,7 +232,12 @@ export class Operator {
 
   /** readiness: caches synced, and for the leader, NATS connected. */
   readiness(): Readiness {
-    if (!this.#informer.synced || !this.#hostConfigInformer.synced || !this.#podInformer.synced) {
+    if (
+      !this.#informer.synced ||
+      !this.#hostConfigInformer.synced ||
+      !this.#podInformer.synced ||
+      !this.#references.synced
+    ) {
       return { ready: false, detail: 'caches not synced' };
     }
     if (this.#leading && !this.registry.isConnected) return { ready: false, detail: 'leader without NATS' };
@@ -237,6 +254,7 @@ export class Operator {
     this.#informer.start();
     this.#hostConfigInformer.start();
     this.#podInformer.start();
+    this.#references.start();
     this.#timer = setInterval(() => this.#tick(), 250);
     this.#timer.unref();
     this.#leader.start();
@@ -254,6 +272,7 @@ export class Operator {
     await this.#informer.stop();
     await this.#hostConfigInformer.stop();
     await this.#podInformer.stop();
+    await this.#references.stop();
     await this.#health.stop();
     this.metrics.leader.set(0);
   }

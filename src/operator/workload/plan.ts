@@ -21,6 +21,8 @@ export interface InFlight {
   readonly op: 'start' | 'stop';
   readonly uid: string;
   readonly generation: number;
+  /** revision of the start, when the workload has one. */
+  readonly revision?: string | undefined;
 }
 
 /** Failure is a remembered failed start of one generation on one host. */
@@ -28,6 +30,8 @@ export interface Failure {
   readonly hostId: string;
   readonly uid: string;
   readonly generation: number;
+  /** revision of the failed start, when the workload has one. */
+  readonly revision?: string | undefined;
   readonly code: string;
   readonly message: string;
   readonly attempts: number;
@@ -57,6 +61,19 @@ export interface WorkloadSnapshot {
   /** canSweep: caches synced and NATS healthy — only then may absence mean "stop it". */
   readonly canSweep: boolean;
   readonly now: number;
+  /** revision the replicas should run (references.ts), when the workload names ConfigMaps or Secrets. */
+  readonly revision?: string | undefined;
+  /** blocked holds every start back, e.g. a referenced object is missing (reason ConfigNotFound). */
+  readonly blocked?: { readonly reason: string; readonly message: string } | undefined;
+}
+
+/** isCurrent says whether a report or request is of the generation (and revision, when there is one) wanted now. */
+export function isCurrent(
+  x: { generation: number; revision?: string | undefined },
+  generation: number,
+  revision: string | undefined,
+): boolean {
+  return x.generation === generation && (revision === undefined || x.revision === revision);
 }
 
 /** StopWhy says why a replica is stopped (for logs and Events). */
@@ -138,7 +155,7 @@ function planRunning(
   const maxSurge = rolling?.maxSurge ?? 1;
   const reportOn = new Map(mine.map((r) => [r.hostId, r.report]));
   const startsInFlight = s.inFlight.filter((f) => f.op === 'start' && f.uid === uid);
-  const failures = s.failures.filter((f) => f.uid === uid && f.generation === generation);
+  const failures = s.failures.filter((f) => f.uid === uid && isCurrent(f, generation, s.revision));
   const failureOn = new Map(failures.map((f) => [f.hostId, f]));
   const live = new Set([...s.candidates.map((c) => c.hostId), ...(s.draining ?? [])]);
   const placeable = new Set(s.candidates.map((c) => c.hostId));
@@ -162,9 +179,9 @@ function planRunning(
   let updatesInFlight = startsInFlight.filter((f) => reportOn.has(f.hostId)).length;
   const updateBudget = Math.max(1, maxSurge + maxUnavailable);
   for (const hostId of placement.hosts) {
-    if (busy.has(hostId)) continue;
+    if (busy.has(hostId) || s.blocked) continue;
     const report = reportOn.get(hostId);
-    const upToDate = report && report.generation === generation && report.state !== 'Failed';
+    const upToDate = report && isCurrent(report, generation, s.revision) && report.state !== 'Failed';
     if (upToDate) continue;
     const failure = failureOn.get(hostId);
     if (failure) {
@@ -184,7 +201,7 @@ function planRunning(
   }
 
   // Replicas no longer wanted: stop them once the desired ones can carry the load.
-  const readyDesired = placement.hosts.filter((h) => isReady(reportOn.get(h), generation)).length;
+  const readyDesired = placement.hosts.filter((h) => isReady(reportOn.get(h), generation, s.revision)).length;
   const extras = mine.filter((r) => !desired.has(r.hostId) && r.report.state !== 'Stopping' && !busy.has(r.hostId));
   // maxUnavailable counts against the desired replicas, not against the hosts that fit: with no
   // room for a replacement, a replica on a draining or no-longer-matching host keeps serving.
@@ -224,8 +241,8 @@ function planRunning(
   return { actions, status, requeueAfterMs: requeue, routed };
 }
 
-function isReady(report: WorkloadReport | undefined, generation: number): boolean {
-  return report !== undefined && report.state === 'Running' && report.generation === generation;
+function isReady(report: WorkloadReport | undefined, generation: number, revision: string | undefined): boolean {
+  return report !== undefined && report.state === 'Running' && isCurrent(report, generation, revision);
 }
 
 function buildStatus(
@@ -247,12 +264,13 @@ function buildStatus(
     const starting = starts.some((f) => f.hostId === host);
     // A failed start of this generation is Failed even before the next heartbeat says so;
     // a failed update leaves the older generation serving, so that replica stays Running.
-    const failedHere = failure !== undefined && !starting && (!report || report.generation === generation);
+    const failedHere = failure !== undefined && !starting && (!report || isCurrent(report, generation, s.revision));
     const state = failedHere ? 'Failed' : (report?.state ?? (starting ? 'Starting' : 'Pending'));
     const entry: Placement = {
       host,
       state,
       ...(report ? { generation: report.generation } : starting ? { generation } : {}),
+      ...(report?.revision ? { revision: report.revision } : starting && s.revision ? { revision: s.revision } : {}),
     };
     const reason = failure ? catalogEntry(failure.code).reason : report?.reason;
     const message = failure ? failure.message : report?.message;
@@ -265,10 +283,12 @@ function buildStatus(
   const placed = [...reportOn.values()].filter((r) => r.state !== 'Stopping').length;
   const ready = [...reportOn.values()].filter((r) => r.state === 'Running').length;
   const updated = new Set([
-    ...[...reportOn.entries()].filter(([, r]) => r.generation === generation && r.state !== 'Failed').map(([h]) => h),
-    ...starts.filter((f) => f.generation === generation).map((f) => f.hostId),
+    ...[...reportOn.entries()]
+      .filter(([, r]) => isCurrent(r, generation, s.revision) && r.state !== 'Failed')
+      .map(([h]) => h),
+    ...starts.filter((f) => isCurrent(f, generation, s.revision)).map((f) => f.hostId),
   ]).size;
-  const updatedReady = [...reportOn.values()].filter((r) => isReady(r, generation)).length;
+  const updatedReady = [...reportOn.values()].filter((r) => isReady(r, generation, s.revision)).length;
   const conditions = setConditions(
     w.status?.conditions,
     workloadConditions({
@@ -279,11 +299,13 @@ function buildStatus(
       updatedReady,
       placement,
       failures,
+      blocked: s.blocked,
     }),
     new Date(s.now),
   );
   return {
     observedGeneration: generation,
+    ...(s.revision !== undefined ? { revision: s.revision } : {}),
     replicas: placed,
     readyReplicas: ready,
     updatedReplicas: updated,
@@ -302,6 +324,7 @@ function workloadConditions(x: {
   updatedReady: number;
   placement: ReturnType<typeof schedule>;
   failures: readonly Failure[];
+  blocked?: { readonly reason: string; readonly message: string } | undefined;
 }): ConditionInput[] {
   const g = { observedGeneration: x.generation };
   const latest = [...x.failures].sort((a, b) => b.attempts - a.attempts)[0];
@@ -335,6 +358,14 @@ function workloadConditions(x: {
       message: running,
       ...g,
     };
+  else if (x.blocked)
+    ready = {
+      type: 'Ready',
+      status: 'False',
+      reason: x.blocked.reason,
+      message: `${running}; ${x.blocked.message}`,
+      ...g,
+    };
   else if (failure)
     ready = {
       type: 'Ready',
@@ -365,6 +396,8 @@ function workloadConditions(x: {
         };
   let progressing: ConditionInput;
   if (done) progressing = { type: 'Progressing', status: 'True', reason: 'RolloutComplete', message: running, ...g };
+  else if (x.blocked)
+    progressing = { type: 'Progressing', status: 'False', reason: x.blocked.reason, message: x.blocked.message, ...g };
   else if (failure)
     progressing = {
       type: 'Progressing',
