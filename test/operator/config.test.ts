@@ -232,8 +232,8 @@ describe('operator: ConfigMaps and Secrets', () => {
   it('keeps secret values out of logs, Events, status and skiff ctl output', async () => {
     const events = await stack.cluster.kubectl('get', 'events.events.k8s.io', '-n', stack.namespace, '-o', 'json');
     const workloads = await stack.cluster.kubectl('get', 'wl', '-n', stack.namespace, '-o', 'json');
-    let ctlOut = '';
-    const io = { out: (t: string) => void (ctlOut += t), err: (t: string) => void (ctlOut += t) };
+    const printed: string[] = [];
+    const io = { out: (t: string) => void printed.push(t), err: (t: string) => void printed.push(t) };
     for (const args of [['status'], ['status', '--json'], ['hosts', '--json']]) {
       expect(await ctl(['--nats', stack.nats.url, '--wait-ms', '500', ...args], io)).toBe(0);
     }
@@ -242,9 +242,9 @@ describe('operator: ConfigMaps and Secrets', () => {
       'host output': host.run.output(),
       Events: events.stdout,
       status: workloads.stdout,
-      'skiff ctl': ctlOut,
+      'skiff ctl': printed.join(''),
     };
-    expect(ctlOut).toContain(`${stack.namespace}/sink`);
+    expect(printed.join('')).toContain(`${stack.namespace}/sink`);
     expect(operatorLogs.join('')).toContain('starting on host');
     for (const [where, text] of Object.entries(places)) {
       for (const value of [SECRET, Buffer.from(SECRET).toString('base64'), PULL_PASSWORD]) {
