@@ -232,12 +232,7 @@ export class Operator {
 
   /** readiness: caches synced, and for the leader, NATS connected. */
   readiness(): Readiness {
-    if (
-      !this.#informer.synced ||
-      !this.#hostConfigInformer.synced ||
-      !this.#podInformer.synced ||
-      !this.#references.synced
-    ) {
+    if (!this.#informer.synced || !this.#hostConfigInformer.synced || !this.#podInformer.synced) {
       return { ready: false, detail: 'caches not synced' };
     }
     if (this.#leading && !this.registry.isConnected) return { ready: false, detail: 'leader without NATS' };

@@ -24,12 +24,14 @@ import { candidateFromHeartbeat, type HostCandidate } from '../scheduler/index.j
 import { type Action, type Failure, FINALIZER, type InFlight, isCurrent, plan, WORKLOAD_LABEL } from './plan.js';
 import { buildPayload, StaleReferenceError } from './payload.js';
 import type { ReferenceWatcher } from './reference-watcher.js';
-import { missingMessage, type Resolution, resolve } from './references.js';
+import { missingMessage, type Resolution, referencesOf, resolve } from './references.js';
 import { MANAGED_BY, type RoutedHost, servesHttp, serviceFor, serviceName, slicesFor } from './routing.js';
 
 /** RETRY_BASE_MS and RETRY_MAX_MS bound the backoff between failed starts on one host. */
 export const RETRY_BASE_MS = 100;
 export const RETRY_MAX_MS = 30_000;
+/** UNSYNCED_GRACE_MS is how long a workload naming objects waits for their caches before it says why it waits. */
+const UNSYNCED_GRACE_MS = 10_000;
 /** STOP_GIVE_UP counts failed stops of a deleted workload after which its finalizer goes anyway. */
 const STOP_GIVE_UP = 3;
 
@@ -105,8 +107,9 @@ export class WorkloadController {
       return undefined;
     }
     const workload = parsed?.workload;
-    const resolution = workload ? this.#resolve(workload) : undefined;
-    if (resolution === 'unsynced') return { requeueAfterMs: 500 };
+    const resolved = workload ? this.#resolve(workload) : undefined;
+    if (resolved === 'unsynced') return { requeueAfterMs: 500 };
+    const resolution = resolved?.resolution;
     this.#prune(key, workload, resolution?.revision);
     const draining = this.#o.draining?.() ?? new Set<string>();
     const reports = this.#o.registry.reportsFor(key);
@@ -127,10 +130,7 @@ export class WorkloadController {
       canSweep: this.#o.canSweep(),
       now: this.#now(),
       revision: resolution?.revision,
-      blocked:
-        resolution && resolution.missing.length > 0
-          ? { reason: 'ConfigNotFound', message: missingMessage(workload!.metadata.namespace!, resolution.missing) }
-          : undefined,
+      blocked: resolved?.blocked,
     });
     const extras = await this.#payload(key, obj, workload, resolution, p.actions, log);
     if (extras === 'stale') return { requeueAfterMs: 250 };
@@ -150,12 +150,23 @@ export class WorkloadController {
     return p.requeueAfterMs === undefined ? undefined : { requeueAfterMs: p.requeueAfterMs };
   }
 
-  /** #resolve computes a workload's revision and missing references (waiting until the object caches are synced). */
-  #resolve(w: Workload): Resolution | 'unsynced' {
+  /**
+   * #resolve computes a workload's revision and what holds its starts back: a missing object,
+   * or object caches that have not listed (briefly: wait; for long: say so — the operator may
+   * lack list/watch on configmaps and secrets). A workload naming nothing never waits.
+   */
+  #resolve(w: Workload): { resolution: Resolution; blocked?: { reason: string; message: string } } | 'unsynced' {
     const ns = w.metadata.namespace ?? 'default';
     const watcher = this.#o.references;
-    if (watcher && !watcher.synced) return 'unsynced';
-    return resolve(w.spec, (kind, name) => watcher?.versionOf(ns, kind, name));
+    const resolution = resolve(w.spec, (kind, name) => watcher?.versionOf(ns, kind, name));
+    if (referencesOf(w.spec).length === 0) return { resolution };
+    if (watcher && !watcher.synced) {
+      if (watcher.unsyncedMs() < UNSYNCED_GRACE_MS) return 'unsynced';
+      const message = `ConfigMaps and Secrets of namespace ${ns} are not listed yet (the operator needs get, list and watch on them)`;
+      return { resolution: { ...resolution, revision: undefined }, blocked: { reason: 'ConfigUnavailable', message } };
+    }
+    if (resolution.missing.length === 0) return { resolution };
+    return { resolution, blocked: { reason: 'ConfigNotFound', message: missingMessage(ns, resolution.missing) } };
   }
 
   /**

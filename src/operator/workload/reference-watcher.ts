@@ -26,6 +26,7 @@ export interface ReferenceWatcherOptions {
 export class ReferenceWatcher {
   readonly #o: ReferenceWatcherOptions;
   readonly #informers: Record<RefKind, Informer>;
+  #startedAt: number | undefined;
   /** #named caches, per Workload key and resourceVersion, the objects its spec names (`Kind/name`). */
   readonly #named = new Map<string, { rv: string | undefined; refs: ReadonlySet<string> }>();
 
@@ -46,6 +47,7 @@ export class ReferenceWatcher {
 
   /** start begins listing and watching. */
   start(): void {
+    this.#startedAt ??= Date.now();
     this.#informers.ConfigMap.start();
     this.#informers.Secret.start();
   }
@@ -58,6 +60,11 @@ export class ReferenceWatcher {
   /** synced is true once both kinds have listed. */
   get synced(): boolean {
     return this.#informers.ConfigMap.synced && this.#informers.Secret.synced;
+  }
+
+  /** unsyncedMs is how long the watcher has been started without having listed both kinds (0 once synced). */
+  unsyncedMs(): number {
+    return this.synced || this.#startedAt === undefined ? 0 : Date.now() - this.#startedAt;
   }
 
   /** versionOf is the resourceVersion of `kind` `namespace/name`, undefined when it does not exist. */
