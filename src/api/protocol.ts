@@ -86,6 +86,11 @@ export const heartbeatSchema = z.object({
   interfaces: z.array(z.string().max(256)).max(4096),
   /** httpPort is the port of the host's HTTP server, when it serves HTTP. */
   httpPort: z.number().int().min(1).max(65535).optional(),
+  /**
+   * namespaces are the namespaces whose workloads the host runs (Revision 2); absent: every
+   * namespace (a host started by hand without --namespaces, or from before Revision 2).
+   */
+  namespaces: z.array(z.string().min(1).max(63)).max(1024).optional(),
   /** cordoned is true while the host refuses starts of workloads it does not run yet. */
   cordoned: z.boolean().default(false),
   workloads: z.array(workloadReportSchema),

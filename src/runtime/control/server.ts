@@ -52,12 +52,20 @@ export interface HostControlOptions {
   readonly extraInterfaces?: readonly string[];
   /** cordoned starts the host cordoned (default false). */
   readonly cordoned?: boolean;
+  /** namespaces are the only namespaces whose workloads the host runs (default: every namespace). */
+  readonly namespaces?: readonly string[] | undefined;
 }
 
 /** CapacityError refuses a start for a new workload on a full host. */
 export class CapacityError extends Error {
   override readonly name = 'CapacityError';
   readonly code = 'SKIFF_HOST_FULL';
+}
+
+/** NamespaceNotServedError refuses a start of a workload of a namespace the host does not serve. */
+export class NamespaceNotServedError extends Error {
+  override readonly name = 'NamespaceNotServedError';
+  readonly code = 'SKIFF_NAMESPACE_NOT_SERVED';
 }
 
 /** CordonedError refuses a start for a workload a cordoned host does not run yet. */
@@ -105,6 +113,7 @@ export class HostControl {
       httpPort: options.httpPort,
       labels: { ...(options.labels ?? {}) },
       maxWorkloads: options.maxWorkloads ?? 100,
+      namespaces: options.namespaces ? [...new Set(options.namespaces)].sort() : undefined,
       intervalSeconds: options.heartbeatSeconds ?? 1,
       startedAt: new Date(),
     };
@@ -236,6 +245,15 @@ export class HostControl {
       pending.revision === revision
     ) {
       return pending.promise;
+    }
+    const served = this.#identity.namespaces;
+    const namespace = workload.metadata.namespace ?? 'default';
+    if (served && !served.includes(namespace)) {
+      return Promise.reject(
+        new NamespaceNotServedError(
+          `host ${this.#host.id} does not serve namespace ${namespace} (it serves ${served.join(', ')})`,
+        ),
+      );
     }
     // Count starts still in flight too: concurrent starts must not overfill the host. Failed
     // workloads run nothing and do not count; a cordoned host refuses their retry too.
