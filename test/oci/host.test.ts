@@ -180,12 +180,18 @@ describe('imagePullSecret', () => {
     try {
       await host.workloadStart(workload('oci-own', [{ name: 'web', image }], [HTTP_GRANT]));
       expect((await fetch(`${url}/`)).status).toBe(200);
-      const named = workload(
-        'oci-named',
-        [{ name: 'web', image, imagePullSecret: 'regcred', imagePullPolicy: 'Always' }],
+      // Not even from the pull cache, where the host's own pull left the image (IfNotPresent).
+      const named = workload('oci-named', [{ name: 'web', image, imagePullSecret: 'regcred' }], [HTTP_GRANT]);
+      await expect(host.workloadStart(named)).rejects.toMatchObject({ code: 'SKIFF_OCI_UNAUTHORIZED' });
+      const never = workload(
+        'oci-never',
+        [{ name: 'web', image, imagePullSecret: 'regcred', imagePullPolicy: 'Never' }],
         [HTTP_GRANT],
       );
-      await expect(host.workloadStart(named)).rejects.toMatchObject({ code: 'SKIFF_OCI_UNAUTHORIZED' });
+      await expect(host.workloadStart(never)).rejects.toMatchObject({ code: 'SKIFF_OCI_NOT_PRESENT' });
+      // With its own (valid) credentials the cached image is checked once, then served.
+      const sent = new Map([['web', { registry: registry.host, username: 'puller', password: 'pw-123' }]]);
+      await host.workloadStart(named, { pullCredentials: sent });
     } finally {
       await host.stop();
     }
