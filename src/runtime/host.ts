@@ -212,7 +212,7 @@ export class Host implements HostApi, HostView {
     }
     const revision = options.revision === undefined ? {} : { revision: options.revision };
     const base = { id, uid: ref.uid, generation: ref.generation, ...revision, components: [] };
-    const claim = this.#claim(id, virtualHostOf(spec));
+    let claim: Claim | RouteTakenError | undefined;
     const deps: WorkloadDeps = {
       engine: this.#engine,
       plugins: this.plugins,
@@ -228,10 +228,13 @@ export class Host implements HostApi, HostView {
     const started = performance.now();
     try {
       if (!previous?.workload) this.#entries.set(id, { status: { ...base, state: 'Starting' } });
-      if (claim instanceof RouteTakenError) throw claim;
-      // Config layers and configMap/secret volumes come from the sources the start brought.
+      // Config layers and configMap/secret volumes come from the sources the start brought
+      // (the virtual host too, when a layer sets it).
       const sources = await options.sources?.();
-      workload = new RunningWorkload(withConfigLayers(spec, sources ?? new ConfigSources()), ref, deps);
+      const effective = withConfigLayers(spec, sources ?? new ConfigSources());
+      claim = this.#claim(id, virtualHostOf(effective));
+      if (claim instanceof RouteTakenError) throw claim;
+      workload = new RunningWorkload(effective, ref, deps);
       await workload.start({
         ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
         pullCredentials: options.pullCredentials,
