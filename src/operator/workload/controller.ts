@@ -158,7 +158,7 @@ export class WorkloadController {
   #resolve(w: Workload): { resolution: Resolution; blocked?: { reason: string; message: string } } | 'unsynced' {
     const ns = w.metadata.namespace ?? 'default';
     const watcher = this.#o.references;
-    const resolution = resolve(w.spec, (kind, name) => watcher?.versionOf(ns, kind, name));
+    const resolution = resolve(w, (kind, name) => watcher?.versionOf(ns, kind, name));
     if (referencesOf(w.spec).length === 0) return { resolution };
     if (watcher && !watcher.synced) {
       if (watcher.unsyncedMs() < UNSYNCED_GRACE_MS) return 'unsynced';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { WorkloadSpec } from '../../api/index.js';
+import type { Workload, WorkloadSpec } from '../../api/index.js';
 import { missingMessage, referencesOf, refersTo, resolve } from './references.js';
 
 const spec: WorkloadSpec = {
@@ -22,6 +22,13 @@ const spec: WorkloadSpec = {
   ],
 };
 
+const workload = (s: WorkloadSpec, generation = 1): Workload => ({
+  apiVersion: 'runtime.skiff.dev/v1alpha1',
+  kind: 'Workload',
+  metadata: { name: 'web', namespace: 'team', uid: 'uid-1', generation },
+  spec: s,
+});
+
 describe('references', () => {
   it('lists each object once: optional only if every use allows it, pull-only secrets apart', () => {
     expect(referencesOf(spec)).toEqual([
@@ -34,9 +41,9 @@ describe('references', () => {
     expect(refersTo(spec, 'ConfigMap', 'creds')).toBe(false);
   });
 
-  it('hashes the spec and the contents objects resourceVersions into a revision', () => {
+  it('hashes the spec (uid and generation) and the contents objects resourceVersions into a revision', () => {
     const versions: Record<string, string> = { 'ConfigMap/app': '10', 'Secret/creds': '11', 'Secret/regcred': '12' };
-    const at = (v: Record<string, string>) => resolve(spec, (kind, name) => v[`${kind}/${name}`]);
+    const at = (v: Record<string, string>) => resolve(workload(spec), (kind, name) => v[`${kind}/${name}`]);
     const r1 = at(versions);
     expect(r1.revision).toMatch(/^[0-9a-f]{16}$/);
     expect(r1.missing).toEqual([]);
@@ -44,12 +51,12 @@ describe('references', () => {
     expect(at({ ...versions, 'ConfigMap/app': '13' }).revision, 'a ConfigMap changed').not.toBe(r1.revision);
     expect(at({ ...versions, 'ConfigMap/extra': '1' }).revision, 'an optional one appeared').not.toBe(r1.revision);
     expect(at({ ...versions, 'Secret/regcred': '99' }).revision, 'a pull secret rotated').toBe(r1.revision);
-    const other = resolve({ ...spec, replicas: 2 }, (kind, name) => versions[`${kind}/${name}`]);
-    expect(other.revision, 'the spec changed').not.toBe(r1.revision);
+    const other = resolve(workload(spec, 2), (kind, name) => versions[`${kind}/${name}`]);
+    expect(other.revision, 'the spec changed (a new generation)').not.toBe(r1.revision);
   });
 
   it('lists what is missing, pull secrets included, and names it', () => {
-    const r = resolve(spec, (kind, name) => (kind === 'ConfigMap' && name === 'app' ? '1' : undefined));
+    const r = resolve(workload(spec), (kind, name) => (kind === 'ConfigMap' && name === 'app' ? '1' : undefined));
     expect(r.missing.map((m) => `${m.kind}/${m.name}`)).toEqual(['Secret/creds', 'Secret/regcred']);
     expect(missingMessage('team', r.missing)).toBe('Secret creds, Secret regcred not found in namespace team');
   });
@@ -61,6 +68,6 @@ describe('references', () => {
       hostInterfaces: [],
       volumes: [],
     };
-    expect(resolve(plain, () => undefined)).toMatchObject({ revision: undefined, missing: [] });
+    expect(resolve(workload(plain), () => undefined)).toMatchObject({ revision: undefined, missing: [] });
   });
 });

@@ -2,12 +2,14 @@
  * What a Workload references in its namespace, and the revision that follows from it: pure
  * functions over the spec and the resourceVersions the metadata informers know. A workload
  * that names ConfigMaps or Secrets for its contents (volumes, config layers) has a revision,
- * a hash of its spec and of those objects' resourceVersions; a change to one of them is a new
- * revision, rolled out like a new generation. imagePullSecrets are needed for a pull only:
+ * a hash of its spec (by uid and generation, which the API server moves on every spec change:
+ * an operator upgrade that parses specs differently changes no revision) and of those
+ * objects' resourceVersions; a change to one of them is a new revision, rolled out like a new
+ * generation. imagePullSecrets are needed for a pull only:
  * they must exist, but rotating one restarts nothing.
  */
 import { createHash } from 'node:crypto';
-import type { LayerRef, WorkloadSpec } from '../../api/index.js';
+import type { LayerRef, Workload, WorkloadSpec } from '../../api/index.js';
 import { stableJson } from '../json.js';
 
 /** RefKind is the kind of a referenced object. */
@@ -79,10 +81,10 @@ export const REVISION_LENGTH = 16;
  * object's resourceVersion, undefined when it does not exist), and lists what is missing.
  */
 export function resolve(
-  spec: WorkloadSpec,
+  workload: Workload,
   versionOf: (kind: RefKind, name: string) => string | undefined,
 ): Resolution {
-  const refs = referencesOf(spec);
+  const refs = referencesOf(workload.spec);
   const versions = new Map<string, string | null>();
   const missing: Reference[] = [];
   for (const r of refs) {
@@ -91,8 +93,9 @@ export function resolve(
     if (r.content) versions.set(`${r.kind}/${r.name}`, rv ?? null);
   }
   if (versions.size === 0) return { revision: undefined, versions, missing };
+  const { uid, generation } = workload.metadata;
   const hash = createHash('sha256')
-    .update(stableJson({ spec, objects: [...versions.entries()] }))
+    .update(stableJson({ uid, generation: generation ?? 1, objects: [...versions.entries()] }))
     .digest('hex');
   return { revision: hash.slice(0, REVISION_LENGTH), versions, missing };
 }
