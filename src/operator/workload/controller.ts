@@ -23,15 +23,13 @@ import { ENDPOINTSLICES, SERVICES, WORKLOADS } from '../kube/index.js';
 import { candidateFromHeartbeat, type HostCandidate } from '../scheduler/index.js';
 import { type Action, type Failure, FINALIZER, type InFlight, isCurrent, plan, WORKLOAD_LABEL } from './plan.js';
 import { buildPayload, StaleReferenceError } from './payload.js';
-import type { ReferenceWatcher } from './reference-watcher.js';
-import { missingMessage, type Resolution, referencesOf, resolve } from './references.js';
+import { type ReferenceWatcher, resolveWorkload } from './reference-watcher.js';
+import type { Resolution } from './references.js';
 import { MANAGED_BY, type RoutedHost, servesHttp, serviceFor, serviceName, slicesFor } from './routing.js';
 
 /** RETRY_BASE_MS and RETRY_MAX_MS bound the backoff between failed starts on one host. */
 export const RETRY_BASE_MS = 100;
 export const RETRY_MAX_MS = 30_000;
-/** UNSYNCED_GRACE_MS is how long a workload naming objects waits for their caches before it says why it waits. */
-const UNSYNCED_GRACE_MS = 10_000;
 /** STOP_GIVE_UP counts failed stops of a deleted workload after which its finalizer goes anyway. */
 const STOP_GIVE_UP = 3;
 
@@ -107,7 +105,7 @@ export class WorkloadController {
       return undefined;
     }
     const workload = parsed?.workload;
-    const resolved = workload ? this.#resolve(workload) : undefined;
+    const resolved = workload ? resolveWorkload(this.#o.references, workload) : undefined;
     if (resolved === 'unsynced') return { requeueAfterMs: 500 };
     const resolution = resolved?.resolution;
     this.#prune(key, workload, resolution?.revision);
@@ -148,25 +146,6 @@ export class WorkloadController {
     if (obj && p.status) await this.#writeStatus(obj, p.status);
     if (obj && workload && !obj.metadata.deletionTimestamp) await this.#publish(key, workload, p.routed);
     return p.requeueAfterMs === undefined ? undefined : { requeueAfterMs: p.requeueAfterMs };
-  }
-
-  /**
-   * #resolve computes a workload's revision and what holds its starts back: a missing object,
-   * or object caches that have not listed (briefly: wait; for long: say so — the operator may
-   * lack list/watch on configmaps and secrets). A workload naming nothing never waits.
-   */
-  #resolve(w: Workload): { resolution: Resolution; blocked?: { reason: string; message: string } } | 'unsynced' {
-    const ns = w.metadata.namespace ?? 'default';
-    const watcher = this.#o.references;
-    const resolution = resolve(w, (kind, name) => watcher?.versionOf(ns, kind, name));
-    if (referencesOf(w.spec).length === 0) return { resolution };
-    if (watcher && !watcher.synced) {
-      if (watcher.unsyncedMs() < UNSYNCED_GRACE_MS) return 'unsynced';
-      const message = `ConfigMaps and Secrets of namespace ${ns} are not listed yet (the operator needs get, list and watch on them)`;
-      return { resolution: { ...resolution, revision: undefined }, blocked: { reason: 'ConfigUnavailable', message } };
-    }
-    if (resolution.missing.length === 0) return { resolution };
-    return { resolution, blocked: { reason: 'ConfigNotFound', message: missingMessage(ns, resolution.missing) } };
   }
 
   /**

@@ -5,10 +5,38 @@
  * Secrets costs little. Contents are read with a GET when a start is sent (payload.ts).
  * A change to an object requeues every Workload of its namespace that names it.
  */
-import { workloadSpecSchema } from '../../api/index.js';
+import { type Workload, workloadSpecSchema } from '../../api/index.js';
 import type { Logger } from '../../telemetry/logger.js';
 import { CONFIGMAPS, Informer, type Kube, SECRETS } from '../kube/index.js';
-import { type RefKind, referencesOf } from './references.js';
+import { missingMessage, type RefKind, type Resolution, referencesOf, resolve } from './references.js';
+
+/** UNSYNCED_GRACE_MS is how long a workload naming objects waits for their caches before it says why it waits. */
+export const UNSYNCED_GRACE_MS = 10_000;
+
+/** Resolved is a workload's resolution and, when its starts must wait, why. */
+export interface Resolved {
+  readonly resolution: Resolution;
+  readonly blocked?: { readonly reason: string; readonly message: string } | undefined;
+}
+
+/**
+ * resolveWorkload computes a workload's revision and what holds its starts back: a missing
+ * object, or object caches that have not listed ('unsynced' for a while; after
+ * UNSYNCED_GRACE_MS it says so — the operator may lack list/watch on configmaps and secrets).
+ * A workload naming nothing never waits; without a watcher every named object is missing.
+ */
+export function resolveWorkload(watcher: ReferenceWatcher | undefined, w: Workload): Resolved | 'unsynced' {
+  const ns = w.metadata.namespace ?? 'default';
+  const resolution = resolve(w, (kind, name) => watcher?.versionOf(ns, kind, name));
+  if (referencesOf(w.spec).length === 0) return { resolution };
+  if (watcher && !watcher.synced) {
+    if (watcher.unsyncedMs() < UNSYNCED_GRACE_MS) return 'unsynced';
+    const message = `ConfigMaps and Secrets of namespace ${ns} are not listed yet (the operator needs get, list and watch on them)`;
+    return { resolution: { ...resolution, revision: undefined }, blocked: { reason: 'ConfigUnavailable', message } };
+  }
+  if (resolution.missing.length === 0) return { resolution };
+  return { resolution, blocked: { reason: 'ConfigNotFound', message: missingMessage(ns, resolution.missing) } };
+}
 
 /** ReferenceWatcherOptions are the watcher's collaborators. */
 export interface ReferenceWatcherOptions {
