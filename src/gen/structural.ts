@@ -80,7 +80,10 @@ export function toStructural(node: JsonSchema, path = ''): StructuralSchema {
         for (const [name, child] of Object.entries(value as Record<string, JsonSchema>)) {
           props[name] = toStructural(child, path ? `${path}.${name}` : name);
         }
-        out.properties = props;
+        // The API server drops an empty `properties` (same pruning without it): emitting it
+        // would make the stored CRD differ from every apply, so a second field manager
+        // applying the same file (kubectl after helm, say) gets a conflict on spec.versions.
+        if (Object.keys(props).length > 0) out.properties = props;
         break;
       }
       case 'items':

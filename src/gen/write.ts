@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** GENERATED_DIRS are the folders that hold nothing but generated files. */
-export const GENERATED_DIRS = ['crds'] as const;
+export const GENERATED_DIRS = ['crds', 'charts/skiff/crds'] as const;
 
 /** Drift is one difference between the generated files and the files on disk. */
 export type Drift = { path: string; kind: 'missing' | 'changed' | 'stale'; detail: string };

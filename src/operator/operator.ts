@@ -11,6 +11,7 @@ import { createOperatorMetrics, type OperatorMetrics } from '../telemetry/operat
 import { HealthServer, type Readiness } from './health.js';
 import { HostConfigController } from './hostconfig/controller.js';
 import { DRAIN_ANNOTATION, HOSTCONFIG_LABEL } from './hostconfig/pod.js';
+import { HostPods, podLost } from './hostconfig/pods.js';
 import { HostObjects } from './hosts/objects.js';
 import { HostRegistry, type RegistryChange } from './hosts/registry.js';
 import {
@@ -18,60 +19,16 @@ import {
   HOSTCONFIGS,
   Informer,
   type Kube,
-  type KubeObject,
   LeaderElector,
   PODS,
   WORKLOADS,
   WorkQueue,
 } from './kube/index.js';
+import type { OperatorConfig } from './settings.js';
 import { WorkloadController } from './workload/controller.js';
 import { ReferenceWatcher } from './workload/reference-watcher.js';
 
-/** OperatorConfig is the operator's parsed, frozen configuration. */
-export interface OperatorConfig {
-  /** namespaces to watch; empty watches every namespace. */
-  readonly namespaces: readonly string[];
-  readonly leaseNamespace: string;
-  readonly leaseName: string;
-  /** identity names this operator in the Lease (pod name, or hostname + pid). */
-  readonly identity: string;
-  /** hostNamespace holds Host objects of hosts that run outside pods. */
-  readonly hostNamespace: string;
-  readonly healthPort: number;
-  readonly metricsPort: number;
-  readonly bind: string;
-  readonly missedHeartbeats: number;
-  readonly resyncMs: number;
-  readonly leaseDurationMs: number;
-  readonly renewDeadlineMs: number;
-  readonly retryPeriodMs: number;
-  /** hostImage is the image of host pods when a HostConfig names none (the operator's own). */
-  readonly hostImage: string;
-  /** natsUrl is what host pods connect to when a HostConfig names no NATS (the operator's own). */
-  readonly natsUrl: string;
-  /** hostServiceAccount runs host pods (a ServiceAccount with no permissions), if set. */
-  readonly hostServiceAccount?: string | undefined;
-  /** hostImagePullPolicy of host containers (default IfNotPresent). */
-  readonly hostImagePullPolicy?: string | undefined;
-}
-
-/** DEFAULT_OPERATOR_CONFIG holds the defaults `skiff operator` starts from. */
-export const DEFAULT_OPERATOR_CONFIG: Omit<OperatorConfig, 'identity'> = Object.freeze({
-  namespaces: [],
-  leaseNamespace: 'skiff-system',
-  leaseName: 'skiff-operator',
-  hostNamespace: 'skiff-system',
-  healthPort: 8081,
-  metricsPort: 9465,
-  bind: '0.0.0.0',
-  missedHeartbeats: 3,
-  resyncMs: 5 * 60_000,
-  leaseDurationMs: 15_000,
-  renewDeadlineMs: 10_000,
-  retryPeriodMs: 2_000,
-  hostImage: 'skiff:0.1.0',
-  natsUrl: 'nats://nats:4222',
-});
+export { DEFAULT_OPERATOR_CONFIG, type OperatorConfig } from './settings.js';
 
 const HOST_KEY = 'host:';
 const HC_KEY = 'hc:';
@@ -87,8 +44,7 @@ export class Operator {
   readonly #hostConfigInformer: Informer;
   readonly #podInformer: Informer;
   readonly #hostConfigs: HostConfigController;
-  /** #podUids remembers each host pod's uid, so a deleted pod's later heartbeats are ignored. */
-  readonly #podUids = new Map<string, string>();
+  readonly #hostPods: HostPods;
   readonly #queue: WorkQueue;
   readonly #leader: LeaderElector;
   readonly #workloads: WorkloadController;
@@ -100,6 +56,7 @@ export class Operator {
   #sub: Subscription | undefined;
   #timer: NodeJS.Timeout | undefined;
   #leading = false;
+  #ticks = 0;
   #stopped = false;
   #collected = false;
   readonly #lost: Promise<void>;
@@ -140,6 +97,7 @@ export class Operator {
       logger: deps.logger.child({ informer: 'pods' }),
       onChange: (key) => this.#onPod(key),
     });
+    this.#hostPods = new HostPods(this.#podInformer);
     this.#queue = new WorkQueue({
       resyncMs: config.resyncMs,
       resyncKeys: () => this.#allKeys(),
@@ -169,7 +127,7 @@ export class Operator {
       metrics: this.metrics,
       enqueue: (key) => this.#queue.add(key),
       canSweep: () => this.#informer.synced && this.registry.healthy(),
-      draining: () => this.#draining(),
+      draining: () => this.#hostPods.draining(),
       references: this.#references,
       nc: deps.nc,
     });
@@ -322,29 +280,21 @@ export class Operator {
     } catch {
       return; // a bad heartbeat is dropped
     }
-    if (hb.pod && this.#isDeadPod(hb.pod.namespace, hb.pod.name, hb.pod.uid)) return;
+    if (hb.pod && this.#hostPods.isDead(hb.pod.namespace, hb.pod.name, hb.pod.uid)) return;
     this.#apply(this.registry.observeHeartbeat(hb));
-  }
-
-  /** #isDeadPod: the pod of a heartbeat is gone or terminating (its host is lost, whatever it says). */
-  #isDeadPod(namespace: string, name: string, uid: string): boolean {
-    if (!this.#podInformer.synced) return false;
-    const pod = this.#podInformer.get(`${namespace}/${name}`);
-    if (!pod) return this.#podUids.get(`${namespace}/${name}`) === uid;
-    return pod.metadata.uid !== uid || lost(pod);
   }
 
   /** #onPod: a host pod changed; a deleted, terminating or failed one loses its host at once. */
   #onPod(key: string): void {
-    const pod = this.#podInformer.get(key);
+    const pod = this.#hostPods.seen(key);
+    const namespace = key.slice(0, key.indexOf('/'));
     const name = key.slice(key.indexOf('/') + 1);
-    if (pod?.metadata.uid) this.#podUids.set(key, pod.metadata.uid);
     const owner = pod?.metadata.labels?.[HOSTCONFIG_LABEL];
-    if (owner) this.#queue.add(`${HC_KEY}${key.slice(0, key.indexOf('/'))}/${owner}`);
+    if (owner) this.#queue.add(`${HC_KEY}${namespace}/${owner}`);
     else for (const k of this.#hostConfigInformer.keys()) this.#queue.add(HC_KEY + k);
     const live = this.registry.get(name);
-    if (!live || live.heartbeat.pod?.namespace !== key.slice(0, key.indexOf('/'))) return;
-    if (!pod || lost(pod)) {
+    if (!live || live.heartbeat.pod?.namespace !== namespace) return;
+    if (!pod || podLost(pod)) {
       const change = this.registry.forget(name);
       if (change) {
         this.#logger.warn({ host: name, workloads: change.workloads.length }, 'host pod gone; host lost');
@@ -355,21 +305,11 @@ export class Operator {
     }
   }
 
-  /** #draining lists hosts whose pods are being drained: their replicas move elsewhere. */
-  #draining(): ReadonlySet<string> {
-    const out = new Set<string>();
-    for (const pod of this.#podInformer.list()) {
-      if (pod.metadata.annotations?.[DRAIN_ANNOTATION] !== undefined) out.add(pod.metadata.name);
-    }
-    return out;
-  }
-
   #apply(change: RegistryChange): void {
     this.#queue.add(HOST_KEY + change.hostId);
     // A host pod's HostConfig waits on its host (ready, drained): look at it again.
-    const pod = this.#podInformer.list().find((p) => p.metadata.name === change.hostId);
-    const owner = pod?.metadata.labels?.[HOSTCONFIG_LABEL];
-    if (pod && owner) this.#queue.add(`${HC_KEY}${pod.metadata.namespace}/${owner}`);
+    const owner = this.#hostPods.ownerKey(change.hostId);
+    if (owner) this.#queue.add(HC_KEY + owner);
     for (const id of change.workloads) if (this.#watched(id)) this.#queue.add(id);
     // A host joining or leaving changes where everything may go.
     if (change.type !== 'updated') for (const key of this.#informer.keys()) this.#queue.add(key);
@@ -377,6 +317,7 @@ export class Operator {
   }
 
   #tick(): void {
+    if (++this.#ticks % 8 === 0) this.#countConditions();
     for (const change of this.registry.expire()) {
       this.#logger.warn({ host: change.hostId, workloads: change.workloads.length }, 'host expired');
       this.#apply(change);
@@ -388,6 +329,22 @@ export class Operator {
         this.#logger.warn({ err: (err as Error).message }, 'Host object collection failed');
       });
       for (const key of this.#allKeys()) this.#queue.add(key); // the orphan sweep may run now
+    }
+  }
+
+  /** #countConditions sets skiff_operator_workloads from the cached Workloads' conditions. */
+  #countConditions(): void {
+    const counts = new Map<string, number>();
+    for (const w of this.#informer.list()) {
+      const conditions =
+        (w.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? [];
+      for (const c of conditions)
+        counts.set(`${c.type}\u0000${c.status}`, (counts.get(`${c.type}\u0000${c.status}`) ?? 0) + 1);
+    }
+    this.metrics.workloadsByCondition.reset();
+    for (const [key, n] of counts) {
+      const [condition, status] = key.split('\u0000') as [string, string];
+      this.metrics.workloadsByCondition.set({ condition, status }, n);
     }
   }
 
@@ -415,10 +372,4 @@ export class Operator {
     for (const k of this.#hostConfigInformer.keys()) keys.add(HC_KEY + k);
     return [...keys];
   }
-}
-
-/** lost: a pod whose host cannot be counted on (deleted, terminating, or finished). */
-function lost(pod: KubeObject): boolean {
-  const phase = (pod.status as { phase?: string } | undefined)?.phase;
-  return pod.metadata.deletionTimestamp !== undefined || phase === 'Failed' || phase === 'Succeeded';
 }

@@ -11,6 +11,7 @@ import {
   renderFiles,
   StructuralSchemaError,
   toStructural,
+  valuesJsonSchema,
 } from '../../src/gen/index.js';
 import { ROOT } from './cluster.js';
 
@@ -41,6 +42,39 @@ describe('skiff gen', () => {
         .openAPIV3Schema;
       expect(missingDescriptions(schema)).toEqual(['metadata']);
     }
+  });
+
+  it('writes the chart CRDs identical to crds/, and the chart values schema', () => {
+    const files = renderFiles();
+    for (const crd of generateCrds()) {
+      const name = `${crd.metadata.name}.yaml`;
+      expect(files.get(`charts/skiff/crds/${name}`)).toBe(files.get(`crds/${name}`));
+    }
+    expect(JSON.parse(files.get('charts/skiff/values.schema.json')!)).toEqual(valuesJsonSchema());
+  });
+
+  it('the values schema refuses unknown keys and requires every key values.yaml sets', () => {
+    const schema = valuesJsonSchema() as { additionalProperties: unknown; required: string[]; properties: object };
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required.sort()).toEqual(Object.keys(schema.properties).sort());
+  });
+
+  it('--check without --helm says that deploy/skiff.yaml was not checked', async () => {
+    const out: string[] = [];
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((chunk: string) => out.push(chunk) > 0) as typeof process.stdout.write;
+    try {
+      expect(await run(['--check', '--root', ROOT])).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(out.join('')).toContain('deploy/skiff.yaml not checked: no --helm');
+  });
+
+  it('leaves out an empty properties map, which the API server would drop', () => {
+    const json = z.toJSONSchema(z.object({ e: z.object({}).strict().describe('e') }).describe('root'));
+    const out = toStructural(json as Record<string, unknown>) as { properties: Record<string, object> };
+    expect(out.properties.e).toEqual({ description: 'e', type: 'object' });
   });
 
   it('refuses unions, which are not structural', () => {

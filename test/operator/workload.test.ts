@@ -120,9 +120,25 @@ describe('operator: Workloads onto hosts', () => {
       .items.filter((e: { regarding: { name: string } }) => e.regarding.name === 'broken')
       .map((e: { reason: string }) => e.reason);
     expect(reasons).toContain('InterfaceNotGranted');
-    // Terminal: the host saw one start (the log line "workload failed to start" once).
-    const failures = hosts.map((h) => (h.run.output().match(/workload failed to start/g) ?? []).length);
-    expect(failures.reduce((a, b) => a + b, 0)).toBe(1);
+    // Terminal: more reconciles (metadata changes) send no more starts to any host.
+    const failures = () =>
+      hosts.map((h) => (h.run.output().match(/workload failed to start/g) ?? []).length).reduce((a, b) => a + b, 0);
+    const before = failures();
+    const reconciles = async () => {
+      const t = await (await fetch(`http://127.0.0.1:${op.operator.ports().metrics}/metrics`)).text();
+      return Number(/skiff_operator_reconciles_total\{kind="Workload",result="ok"\} (\d+)/.exec(t)?.[1] ?? 0);
+    };
+    const start = await reconciles();
+    for (const n of [1, 2, 3]) {
+      await stack.cluster.http.send(
+        'PATCH',
+        `/apis/runtime.skiff.dev/v1alpha1/namespaces/${stack.namespace}/workloads/broken`,
+        { metadata: { annotations: { poke: String(n) } } },
+        'application/merge-patch+json',
+      );
+    }
+    await waitFor('three more reconciles', async () => ((await reconciles()) >= start + 3 ? true : undefined));
+    expect(failures()).toBe(before);
   });
 
   it('says what is missing when no host fits', async () => {
@@ -140,6 +156,18 @@ describe('operator: Workloads onto hosts', () => {
     expect(condition(w, 'Scheduled')?.reason).toBe('NoMatchingHosts');
     expect(condition(w, 'Scheduled')?.message).toContain('wasi:blobstore/blobstore@9.9.9');
     expect(condition(w, 'Ready')).toMatchObject({ status: 'False', reason: 'NoMatchingHosts' });
+  });
+
+  it('serves /readyz and metrics: live hosts, workloads by condition, leadership, reconciles', async () => {
+    const { health, metrics } = op.operator.ports();
+    expect((await fetch(`http://127.0.0.1:${health}/readyz`)).status).toBe(200);
+    const text = await waitFor('workload condition counts', async () => {
+      const t = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
+      return /skiff_operator_workloads\{condition="Ready",status="False"\} [1-9]/.test(t) ? t : undefined;
+    });
+    expect(text).toMatch(/skiff_operator_live_hosts 2/);
+    expect(text).toMatch(/skiff_operator_leader 1/);
+    expect(text).toMatch(/skiff_operator_reconciles_total\{kind="Workload",result="ok"\} [1-9]/);
   });
 
   it('writes Host objects that kubectl get hosts shows', async () => {

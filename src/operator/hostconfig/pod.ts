@@ -128,9 +128,9 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
       terminationGracePeriodSeconds: 30,
       securityContext: {
         runAsNonRoot: true,
-        runAsUser: 65532,
-        runAsGroup: 65532,
-        fsGroup: 65532,
+        runAsUser: 1000,
+        runAsGroup: 1000,
+        fsGroup: 1000,
         seccompProfile: { type: 'RuntimeDefault' },
       },
       containers: [container],

@@ -17,15 +17,18 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { OperatorMetrics } from '../../telemetry/operator-metrics.js';
 import { flipped } from '../conditions.js';
 import type { HostRegistry } from '../hosts/registry.js';
-import { sameJson, stableJson } from '../json.js';
+import { sameJson } from '../json.js';
 import type { EventRecorder, Informer, Kube, KubeObject, ReconcileResult } from '../kube/index.js';
-import { ENDPOINTSLICES, SERVICES, WORKLOADS } from '../kube/index.js';
+import { WORKLOADS } from '../kube/index.js';
 import { candidateFromHeartbeat, type HostCandidate } from '../scheduler/index.js';
-import { type Action, type Failure, FINALIZER, type InFlight, isCurrent, plan, WORKLOAD_LABEL } from './plan.js';
+import { invalidStatus, parseWorkload, wireWorkload } from './parse.js';
 import { buildPayload, StaleReferenceError } from './payload.js';
+import { type Action, type Failure, FINALIZER, type InFlight, plan } from './plan.js';
 import { type ReferenceWatcher, resolveWorkload } from './reference-watcher.js';
 import type { Resolution } from './references.js';
-import { MANAGED_BY, type RoutedHost, servesHttp, serviceFor, serviceName, slicesFor } from './routing.js';
+import { RoutePublisher } from './routes.js';
+import { isCurrent } from './status.js';
+import { servesHttp } from './routing.js';
 
 /** RETRY_BASE_MS and RETRY_MAX_MS bound the backoff between failed starts on one host. */
 export const RETRY_BASE_MS = 100;
@@ -65,12 +68,12 @@ export class WorkloadController {
   readonly #failures = new Map<string, Failure[]>();
   readonly #stopFailures = new Map<string, number>();
   readonly #unrouted = new Map<string, Map<string, number>>();
-  /** #routes remembers the last Service/EndpointSlice objects applied per workload. */
-  readonly #routes = new Map<string, string>();
+  readonly #routes: RoutePublisher;
 
   constructor(options: WorkloadControllerOptions) {
     this.#o = options;
     this.#now = options.now ?? Date.now;
+    this.#routes = new RoutePublisher(options.kube, options.registry);
   }
 
   /** inFlightOn counts the starts this operator has sent to a host and not yet seen answered. */
@@ -139,12 +142,12 @@ export class WorkloadController {
         this.#unrouted.set(key, unrouted);
         continue;
       }
-      if (action.type === 'removeFinalizer') await this.#unpublish(key, obj!);
+      if (action.type === 'removeFinalizer') await this.#routes.unpublish(key, obj!);
       await this.#act(key, obj, workload, action, log, extras === 'failed' ? {} : (extras ?? {}));
     }
     if (unrouted.size === 0) this.#unrouted.delete(key);
     if (obj && p.status) await this.#writeStatus(obj, p.status);
-    if (obj && workload && !obj.metadata.deletionTimestamp) await this.#publish(key, workload, p.routed);
+    if (obj && workload && !obj.metadata.deletionTimestamp) await this.#routes.publish(key, workload, p.routed);
     return p.requeueAfterMs === undefined ? undefined : { requeueAfterMs: p.requeueAfterMs };
   }
 
@@ -216,51 +219,6 @@ export class WorkloadController {
         return;
       case 'unroute':
         return;
-    }
-  }
-
-  /** #publish applies the Workload's Service and EndpointSlices when they changed. */
-  async #publish(key: string, w: Workload, routed: readonly string[]): Promise<void> {
-    const name = servesHttp(w) ? serviceName(w) : undefined;
-    if (!name) return;
-    const hosts: RoutedHost[] = [];
-    for (const hostId of routed) {
-      const live = this.#o.registry.get(hostId);
-      const report = live?.reports.get(key);
-      if (live && report) hosts.push({ heartbeat: live.heartbeat, report });
-    }
-    const objects = [serviceFor(w, name), ...slicesFor(w, name, hosts)];
-    const wanted = stableJson(objects);
-    if (this.#routes.get(key) === wanted) return;
-    for (const o of objects) await this.#o.kube.apply(o.kind === 'Service' ? SERVICES : ENDPOINTSLICES, o);
-    // Slices of ports no longer used are emptied, never left pointing at old hosts.
-    const { items } = await this.#o.kube.list(ENDPOINTSLICES, w.metadata.namespace, {
-      labelSelector: `kubernetes.io/service-name=${name}`,
-    });
-    const keep = new Set(objects.map((o) => o.metadata.name));
-    for (const slice of items) {
-      if (slice.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] !== MANAGED_BY) continue;
-      if (!keep.has(slice.metadata.name))
-        await this.#o.kube.delete(ENDPOINTSLICES, slice.metadata.namespace, slice.metadata.name);
-    }
-    this.#routes.set(key, wanted);
-  }
-
-  /** #unpublish deletes the Workload's Service and EndpointSlices (before its finalizer goes). */
-  async #unpublish(key: string, obj: KubeObject): Promise<void> {
-    this.#routes.delete(key);
-    const ns = obj.metadata.namespace!;
-    const { items } = await this.#o.kube.list(ENDPOINTSLICES, ns, {
-      labelSelector: `${WORKLOAD_LABEL}=${obj.metadata.name}`,
-    });
-    for (const slice of items) {
-      if (slice.metadata.labels?.['endpointslice.kubernetes.io/managed-by'] === MANAGED_BY) {
-        await this.#o.kube.delete(ENDPOINTSLICES, ns, slice.metadata.name);
-      }
-    }
-    const svc = await this.#o.kube.get(SERVICES, ns, obj.metadata.name);
-    if (svc?.metadata.ownerReferences?.some((r) => r.uid === obj.metadata.uid)) {
-      await this.#o.kube.delete(SERVICES, ns, obj.metadata.name, { preconditionUid: svc.metadata.uid! });
     }
   }
 
@@ -387,70 +345,4 @@ export class WorkloadController {
       this.#o.events.record(obj, type, c.reason, c.message, 'Reconcile');
     }
   }
-}
-
-/** wireWorkload is the Workload as a start request carries it: identity and spec, nothing else. */
-export function wireWorkload(w: Workload): Workload {
-  const m = w.metadata;
-  return {
-    apiVersion: w.apiVersion,
-    kind: w.kind,
-    metadata: {
-      name: m.name,
-      ...(m.namespace ? { namespace: m.namespace } : {}),
-      ...(m.uid ? { uid: m.uid } : {}),
-      ...(m.generation !== undefined ? { generation: m.generation } : {}),
-      ...(m.labels ? { labels: m.labels } : {}),
-    },
-    spec: w.spec,
-  };
-}
-
-type Parsed = { ok: true; workload: Workload } | { ok: false; message: string };
-
-/** parseWorkload reads a cached object as a Workload; a spec the schema refuses is reported, not thrown. */
-export function parseWorkload(obj: KubeObject): Parsed {
-  const spec = workloadSpecSchema.safeParse(obj.spec);
-  if (!spec.success) {
-    const issues = spec.error.issues.slice(0, 5).map((i) => `spec.${i.path.join('.')}: ${i.message}`);
-    return { ok: false, message: issues.join('; ') };
-  }
-  const m = obj.metadata;
-  const workload: Workload = {
-    apiVersion: 'runtime.skiff.dev/v1alpha1',
-    kind: 'Workload',
-    metadata: {
-      name: m.name,
-      namespace: m.namespace ?? 'default',
-      ...(m.uid ? { uid: m.uid } : {}),
-      ...(m.generation !== undefined ? { generation: m.generation } : {}),
-      ...(m.labels ? { labels: m.labels } : {}),
-    },
-    spec: spec.data,
-    ...(obj.status ? { status: obj.status as WorkloadStatus } : {}),
-  };
-  return { ok: true, workload };
-}
-
-function invalidStatus(obj: KubeObject, message: string, now: number): WorkloadStatus {
-  const generation = obj.metadata.generation ?? 1;
-  const at = new Date(now).toISOString().replace(/\.\d+Z$/, 'Z');
-  const previous = (obj.status as WorkloadStatus | undefined)?.conditions ?? [];
-  const keep = (type: string, status: 'True' | 'False') => {
-    const old = previous.find((c) => c.type === type);
-    return old && old.status === status ? old.lastTransitionTime : at;
-  };
-  const cond = (type: string, status: 'True' | 'False', reason: string) => ({
-    type,
-    status,
-    reason,
-    message,
-    observedGeneration: generation,
-    lastTransitionTime: keep(type, status),
-  });
-  return {
-    ...(obj.status as WorkloadStatus | undefined),
-    observedGeneration: generation,
-    conditions: [cond('Ready', 'False', 'InvalidSpec'), cond('Stalled', 'True', 'InvalidSpec')],
-  };
 }
