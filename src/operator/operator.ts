@@ -110,6 +110,7 @@ export class Operator {
       logger: deps.logger,
       workloads: this.#informer,
       enqueue: (key) => this.#queue.add(key),
+      watchSecrets: config.watchSecrets,
     });
     const events = new EventRecorder({
       kube: deps.kube,

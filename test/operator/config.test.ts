@@ -163,6 +163,22 @@ describe('operator: ConfigMaps and Secrets', () => {
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
   });
 
+  it('rolls a new revision when a referenced Secret changes (polled by name: the operator cannot list Secrets)', async () => {
+    const before = await getWorkload(stack, 'sink');
+    await applyCore('Secret', 'creds', { stringData: { password: `${SECRET}-2` } });
+    await waitFor(
+      'the rotated Secret served',
+      async () => {
+        const x = await getWorkload(stack, 'sink');
+        if (x?.status?.revision === before?.status?.revision) return undefined;
+        const got = await read('sink', '/fs/read?path=/etc/creds/db/password');
+        return got.text === `${SECRET}-2` ? got : undefined;
+      },
+      60_000,
+    );
+    expect((await getWorkload(stack, 'sink'))?.metadata.generation).toBe(before?.metadata.generation);
+  });
+
   it('reports ConfigNotFound naming a missing reference, and heals by itself when it appears', async () => {
     const image = await stack.image('hello-js');
     await applyWorkload(

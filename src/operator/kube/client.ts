@@ -10,7 +10,7 @@ import type { KubeMetrics } from './metrics.js';
 import { apiVersionOf, type KubeObject, objectKey, type ResourceRef, resourcePath, typed } from './resources.js';
 import { decode, kubeObjectSchema, listSchema } from './schema.js';
 import { query, type RawResponse, Transport } from './transport.js';
-import { type WatchEvent, type WatchOptions, watchStream } from './watch.js';
+import { METADATA_ACCEPT, type WatchEvent, type WatchOptions, watchStream } from './watch.js';
 
 /** DEFAULT_FIELD_MANAGER is the field manager of the operator's server-side applies. */
 export const DEFAULT_FIELD_MANAGER = 'skiff-operator';
@@ -115,15 +115,16 @@ export class Kube {
     return typed(r, decode(kubeObjectSchema, text, what) as KubeObject);
   }
 
-  /** get returns the object, or undefined when it does not exist. */
+  /** get returns the object (only its metadata with `metadataOnly`), or undefined when it does not exist. */
   async get(
     r: ResourceRef,
     namespace: string | undefined,
     name: string,
-    options: CallOptions = {},
+    options: CallOptions & { metadataOnly?: boolean | undefined } = {},
   ): Promise<KubeObject | undefined> {
     const path = resourcePath(r, namespaceOf(r, namespace, `get ${r.kind} ${name}`), name);
-    const res = await this.#send('get', r, path, options);
+    const { metadataOnly, ...call } = options;
+    const res = await this.#send('get', r, path, { ...call, accept: metadataOnly ? METADATA_ACCEPT : undefined });
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw this.#fail(`get ${r.kind} ${name}`, res);
     return this.#object(r, res.text, `get ${r.kind} ${name}`);

@@ -51,8 +51,7 @@ export function buildStatus(
     const starting = starts.some((f) => f.hostId === host);
     // A failed start of this generation is Failed even before the next heartbeat says so;
     // a failed update leaves the older generation serving, so that replica stays Running.
-    const failedHere =
-      failure !== undefined && !starting && (!report || isCurrent(report, generation, s.revision));
+    const failedHere = failure !== undefined && !starting && (!report || isCurrent(report, generation, s.revision));
     const state = failedHere ? 'Failed' : (report?.state ?? (starting ? 'Starting' : 'Pending'));
     const entry: Placement = {
       host,
@@ -147,7 +146,13 @@ function workloadConditions(x: {
       ...g,
     };
   else if (x.blocked)
-    ready = { type: 'Ready', status: 'False', reason: x.blocked.reason, message: `${running}; ${x.blocked.message}`, ...g };
+    ready = {
+      type: 'Ready',
+      status: 'False',
+      reason: x.blocked.reason,
+      message: `${running}; ${x.blocked.message}`,
+      ...g,
+    };
   else if (failure)
     ready = {
       type: 'Ready',
