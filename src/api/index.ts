@@ -89,6 +89,32 @@ export {
   workloadStateSchema,
 } from './protocol.js';
 export {
+  CONFIG_KEY,
+  type ConfigMapVolume,
+  configKeySchema,
+  configLayerShape,
+  configMapVolumeSchema,
+  type KeyToPath,
+  keyToPathSchema,
+  type LayerRef,
+  layerRefSchema,
+  MAX_FILE_MODE,
+  objectNameSchema,
+  type SecretVolume,
+  secretVolumeSchema,
+} from './references.js';
+export {
+  INLINE_SOURCES_MAX_BYTES,
+  type PullCredential,
+  pullCredentialSchema,
+  type Source,
+  STORED_SOURCE_MAX_BYTES,
+  type StoredSource,
+  sourceDataSchema,
+  sourceSchema,
+  storedSourceSchema,
+} from './sources.js';
+export {
   type ComponentSpec,
   componentSchema,
   type HostInterface,

@@ -25,6 +25,7 @@ const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port
                   [--metrics-port 9464] [--heartbeat-seconds 1] [--max-workloads 100]
                   [--idle-seconds 60] [--max-threads N] [--transpile-key-file FILE]
                   [--pod-namespace NS --pod-name NAME --pod-uid UID --pod-ip IP] [--allow-file-images DIR]...
+                  [--namespaces NS[,NS]...]
   --bind ADDR              listen on ADDR; default 0.0.0.0, every interface (right in a pod; on a
                            machine of your own, --bind 127.0.0.1 keeps the host private); the
                            metrics port listens there too
@@ -36,6 +37,8 @@ const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port
                            Store skiff-transpiled), signed with the secret in F (at least 32
                            bytes, the same on every host); a host starting a component another
                            host transpiled takes that output instead of running jco
+  --namespaces NS,...      run only workloads of these namespaces (repeatable); others are refused
+                           with SKIFF_NAMESPACE_NOT_SERVED. Default: every namespace
   --allow-file-images DIR  run file:// images found below DIR (repeatable); without it the host
                            refuses file:// images, since start requests come from the network
   --pod-*                  the pod the host runs in (default: SKIFF_POD_NAMESPACE, SKIFF_POD_NAME,
@@ -55,6 +58,18 @@ export function parseLabels(values: readonly string[]): Record<string, string> {
     labels[v.slice(0, eq)] = v.slice(eq + 1);
   }
   return labels;
+}
+
+/** parseNamespaces reads repeated, comma-separated `--namespaces` flags; undefined (every namespace) when none. */
+export function parseNamespaces(values: readonly string[] | undefined): string[] | undefined {
+  if (!values || values.length === 0) return undefined;
+  const names = values.flatMap((v) => v.split(',')).map((n) => n.trim());
+  for (const n of names) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n) || n.length > 63) {
+      throw new UsageError(`--namespaces: ${JSON.stringify(n)} is not a namespace name`);
+    }
+  }
+  return [...new Set(names)].sort();
 }
 
 /** defaultHostId derives a host id from the machine name (the pod name in Kubernetes). */
@@ -116,6 +131,7 @@ export async function run(argv: string[]): Promise<number> {
       'pod-uid': true,
       'pod-ip': true,
       'allow-file-images': true,
+      namespaces: true,
       help: false,
     });
     if (args.flags.has('help')) {
@@ -178,6 +194,7 @@ export async function run(argv: string[]): Promise<number> {
       pod: options.pod,
       httpPort: http.port,
       maxWorkloads: options.maxWorkloads,
+      namespaces: options.namespaces,
       extraInterfaces: [HTTP_INTERFACE],
     });
     await control.start();
@@ -227,6 +244,7 @@ function hostOptions(args: ParsedArgs, podEnv: PodEnv) {
     ...podIdentity(args.flags, podEnv),
     fileImageRoots: args.flags.get('allow-file-images') ?? [],
     transpileKeyFile: args.flags.get('transpile-key-file')?.at(-1),
+    namespaces: parseNamespaces(args.flags.get('namespaces')),
   };
 }
 

@@ -6,7 +6,8 @@
 import type { Workload } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
-import type { RunningWorkload, StartOptions } from './workload.js';
+import type { ConfigSources } from './sources.js';
+import type { RunningWorkload, StartOptions as WorkloadStartOptions } from './workload.js';
 
 /** WorkloadState is where a workload is in its life on a host. */
 export type WorkloadState = 'Starting' | 'Running' | 'Stopping' | 'Failed';
@@ -16,6 +17,8 @@ export interface WorkloadStatus {
   readonly id: string;
   readonly uid: string;
   readonly generation: number;
+  /** revision is the start's revision, when it had one: with uid and generation, what runs. */
+  readonly revision?: string | undefined;
   readonly state: WorkloadState;
   readonly message?: string | undefined;
   readonly reason?: string | undefined;
@@ -62,4 +65,12 @@ export interface ThreadOptions {
   readonly idleTimeoutMs?: number | undefined;
   /** maxContextsPerThread bounds the idle components one thread keeps warm (default 16). */
   readonly maxContextsPerThread?: number | undefined;
+}
+
+/** StartOptions tune a start on a host: the workload's options plus what the control protocol brought. */
+export interface StartOptions extends Omit<WorkloadStartOptions, 'volumeResolver'> {
+  /** revision identifies the start beside uid and generation: another revision of a running generation replaces it. */
+  revision?: string | undefined;
+  /** sources resolves the ConfigMaps and Secrets the start brought; called when the start's turn comes. */
+  sources?: (() => Promise<ConfigSources | undefined>) | undefined;
 }

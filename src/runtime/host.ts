@@ -13,18 +13,20 @@ import type {
   HostApi,
   HostHandler,
   HostView,
+  StartOptions,
   StopOptions,
   ThreadOptions,
   WorkloadState,
   WorkloadStatus,
 } from './host-api.js';
 import type { HostPlugin } from './plugin.js';
-import type { VolumeResolver } from './volumes.js';
+import { ConfigSources, withConfigLayers } from './sources.js';
+import { projectSources, type VolumeResolver } from './volumes.js';
 import { type PoolStats, WorkerPool } from './worker/pool.js';
 import { WorkerSpares } from './worker/spares.js';
-import { RunningWorkload, type StartOptions, virtualHostOf } from './workload.js';
+import { RunningWorkload, virtualHostOf, type WorkloadDeps } from './workload.js';
 
-export type { HostApi, HostHandler, HostView, StopOptions, ThreadOptions, WorkloadState, WorkloadStatus };
+export type { HostApi, HostHandler, HostView, StartOptions, StopOptions, ThreadOptions, WorkloadState, WorkloadStatus };
 
 interface Entry {
   status: WorkloadStatus;
@@ -162,9 +164,10 @@ export class Host implements HostApi, HostView {
     if (
       previous?.status.state === 'Running' &&
       previous.status.uid === ref.uid &&
-      previous.status.generation === ref.generation
+      previous.status.generation === ref.generation &&
+      previous.status.revision === options.revision
     ) {
-      return previous.status; // idempotent: same uid and generation
+      return previous.status; // idempotent: same uid, generation and revision
     }
     if (previous?.workload && previous.status.uid === ref.uid && previous.status.generation > ref.generation) {
       // A late or retried start of an older generation must not roll the workload back.
@@ -173,9 +176,10 @@ export class Host implements HostApi, HostView {
         `workload ${id}: generation ${ref.generation} is older than the running generation ${previous.status.generation}`,
       );
     }
-    const base = { id, uid: ref.uid, generation: ref.generation, components: [] };
-    const claim = this.#claim(id, virtualHostOf(spec));
-    const workload = new RunningWorkload(spec, ref, {
+    const revision = options.revision === undefined ? {} : { revision: options.revision };
+    const base = { id, uid: ref.uid, generation: ref.generation, ...revision, components: [] };
+    let claim: Claim | RouteTakenError | undefined;
+    const deps: WorkloadDeps = {
       engine: this.#engine,
       plugins: this.plugins,
       logger: this.logger,
@@ -187,12 +191,23 @@ export class Host implements HostApi, HostView {
       pool: this.#pool!,
       hostId: this.id,
       probed: this.#probed,
-    });
+    };
+    let workload: RunningWorkload | undefined;
     const started = performance.now();
     try {
       if (!previous?.workload) this.#entries.set(id, { status: { ...base, state: 'Starting' } });
+      // Config layers and configMap/secret volumes come from the sources the start brought
+      // (the virtual host too, when a layer sets it).
+      const sources = await options.sources?.();
+      const effective = withConfigLayers(spec, sources ?? new ConfigSources());
+      claim = this.#claim(id, virtualHostOf(effective));
       if (claim instanceof RouteTakenError) throw claim;
-      await workload.start(options);
+      workload = new RunningWorkload(effective, ref, deps);
+      await workload.start({
+        ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+        pullCredentials: options.pullCredentials,
+        volumeResolver: sources ? projectSources(sources) : undefined,
+      });
     } catch (err) {
       const e = err as Error & { code?: string };
       const status: WorkloadStatus = { ...base, state: 'Failed', message: e.message, reason: reasonOf(e.code) };
@@ -205,6 +220,7 @@ export class Host implements HostApi, HostView {
       if (claim && !(claim instanceof RouteTakenError)) this.#claiming.delete(claim);
     }
     // Swap in the new generation, then stop the old one: requests keep being served.
+    workload = workload!;
     const status: WorkloadStatus = {
       ...base,
       state: 'Running',

@@ -10,10 +10,11 @@ import type { InterfaceShape } from './channel/bridge.js';
 import type { ComponentProgram, HttpRequestData, HttpResponseData, LocalPlugin } from './channel/messages.js';
 import type { Engine } from './engine/engine.js';
 import { ASYNC_IO_IMPORTS, asyncImportNames, shapeOf } from './engine/names.js';
+import type { PullCredentials } from './engine/source.js';
 import { NoExportError, NotGrantedError, SkiffError } from './errors.js';
 import { planGrants } from './grants.js';
 import type { HostPlugin, ImportFragment, PluginBinding, WorkloadRef } from './plugin.js';
-import { materializeVolumes, type MaterializedVolumes, type VolumeResolver } from './volumes.js';
+import { type MaterializedVolumes, materializeVolumes, type VolumeResolver } from './volumes.js';
 import type { WorkerPool } from './worker/pool.js';
 import { ComponentRunner, type RunnerEvent } from './worker/runner.js';
 
@@ -55,6 +56,10 @@ export interface RunningComponent {
 export interface StartOptions {
   /** baseDir resolves relative file:// images (the manifest's folder). */
   baseDir?: string;
+  /** volumeResolver provides this start's configMap and secret volumes (the host's own otherwise). */
+  volumeResolver?: VolumeResolver | undefined;
+  /** pullCredentials are what components naming an imagePullSecret pull with, by component name (nothing else). */
+  pullCredentials?: ReadonlyMap<string, PullCredentials> | undefined;
 }
 
 function exportsInterface(exports: readonly string[], iface: string): boolean {
@@ -84,7 +89,7 @@ export class RunningWorkload {
     try {
       const { spec } = this.spec;
       this.#volumes = await materializeVolumes(this.ref.namespace, spec.volumes, this.#deps.workDir, {
-        resolver: this.#deps.volumeResolver,
+        resolver: options.volumeResolver ?? this.#deps.volumeResolver,
         hostPathRoots: this.#deps.hostPathRoots ?? [],
         prefix: this.ref.uid,
       });
@@ -103,7 +108,9 @@ export class RunningWorkload {
     const label = `workload ${this.id} component "${spec.name}"`;
     const logger = this.#deps.logger.child({ workload: this.id, component: spec.name });
     const { image, digest, imagePullSecret, imagePullPolicy } = spec;
-    const ref = { image, digest, imagePullSecret, imagePullPolicy, baseDir: options.baseDir };
+    // A component naming an imagePullSecret pulls with what the start brought for it, or with nothing.
+    const pullCredentials = imagePullSecret ? options.pullCredentials?.get(spec.name) : undefined;
+    const ref = { image, digest, imagePullSecret, imagePullPolicy, pullCredentials, baseDir: options.baseDir };
     const loaded = await engine.load(ref, this.#abort.signal).catch((err) => {
       throw wrap(err, `component "${spec.name}": `);
     });
@@ -149,7 +156,7 @@ export class RunningWorkload {
       const preopens = (spec.volumeMounts ?? []).map((m) => ({
         guestPath: m.mountPath,
         hostPath: this.#volumes!.dirs.get(m.name)!,
-        readOnly: m.readOnly ?? false,
+        readOnly: (m.readOnly ?? false) || this.#volumes!.readOnly.has(m.name),
       }));
       const httpGrant = this.spec.spec.hostInterfaces.find(
         (h) => h.namespace === 'wasi' && h.package === 'http' && h.interfaces.includes('outgoing-handler'),
