@@ -26,8 +26,11 @@ afterAll(async () => {
 
 describe('many workloads on one host', () => {
   it('holds no instance for a started workload, and checks instantiation once per program', async () => {
-    // One warm context: the first start's instantiation check; the other starts skipped it.
-    expect(t.host.threads()).toMatchObject({ contexts: 1, leased: 0, queued: 0 });
+    // The first start checked that the component instantiates; the others skipped the check,
+    // so at most that one checked instance is warm (until the idle timeout).
+    expect(t.logs.filter((l) => l.msg === 'checked that the component instantiates')).toHaveLength(1);
+    expect(t.host.threads().contexts).toBeLessThanOrEqual(1);
+    expect(t.host.threads()).toMatchObject({ leased: 0, queued: 0 });
     expect(t.host.list().filter((s) => s.state === 'Running')).toHaveLength(N);
   });
 

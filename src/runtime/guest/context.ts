@@ -79,6 +79,7 @@ export class GuestContext {
       ...httpImports(program.outgoingHosts),
       ...this.#bridge.imports(program.shapes),
     };
+    if (program.local.length === 0) return imports;
     const { hostId, workload, component } = program.bind;
     const logger = threadLogger(this.#post, this.#cx).child({
       workload: `${workload.namespace}/${workload.name}`,

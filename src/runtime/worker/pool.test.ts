@@ -98,7 +98,7 @@ describe('ComponentRunner on a WorkerPool', () => {
   });
 
   it('checks instantiation once per program at a start, and leaves no thread leased', async () => {
-    const { pool, runner } = setup();
+    const { pool } = setup();
     const probed = new Set<string>();
     const started = (label: string) =>
       new ComponentRunner({

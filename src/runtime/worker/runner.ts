@@ -86,12 +86,14 @@ export class ComponentRunner implements Tenant {
   async start(): Promise<void> {
     const { probed, probeKey } = this.#options;
     if (probeKey !== undefined && probed?.has(probeKey)) return;
+    const started = performance.now();
     try {
       await this.#call((cx, id) => ({ t: 'probe', cx, id }), 'probe');
     } catch (err) {
       this.#pool.closeContexts(this.key);
       throw err;
     }
+    this.logger.info({ ms: Math.round(performance.now() - started) }, 'checked that the component instantiates');
     if (probeKey !== undefined && probed) {
       if (probed.size >= MAX_PROBED) probed.clear();
       probed.add(probeKey);
