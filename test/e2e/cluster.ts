@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, inject } from 'vitest';
-import { type ClusterInfo, renderManifest } from '../../tools/cluster/index.js';
+import { type ClusterInfo, HOST_SERVICE_ACCOUNT, renderManifest } from '../../tools/cluster/index.js';
 import { run } from '../../tools/cluster/sh.js';
 import { KubeHttp } from '../../tools/testenv/index.js';
 import { ROOT, waitFor } from '../k8s/cluster.js';
@@ -35,7 +35,11 @@ export function connectCluster(): E2e {
   return { info, http, kubectl, close: () => http.close() };
 }
 
-/** createNamespace makes a fresh namespace enforcing Pod Security "restricted" and waits for its default ServiceAccount. */
+/**
+ * createNamespace makes a fresh namespace enforcing Pod Security "restricted", with the
+ * chart's host ServiceAccount (as the chart's README says for HostConfigs in other
+ * namespaces), and waits for its default ServiceAccount.
+ */
 export async function createNamespace(e2e: E2e, prefix: string): Promise<string> {
   const name = `${prefix}-${randomBytes(3).toString('hex')}`;
   const ns = {
@@ -44,6 +48,13 @@ export async function createNamespace(e2e: E2e, prefix: string): Promise<string>
     metadata: { name, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } },
   };
   await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(ns));
+  const sa = {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: { name: HOST_SERVICE_ACCOUNT, namespace: name },
+    automountServiceAccountToken: false,
+  };
+  await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(sa));
   await waitFor(`default ServiceAccount in ${name}`, async () => {
     const res = await e2e.http.send('GET', `/api/v1/namespaces/${name}/serviceaccounts/default`);
     return res.status === 200 ? true : undefined;
@@ -107,10 +118,14 @@ export async function pushComponent(e2e: E2e, file: string, repository: string):
 /** HttpAnswer is a status and body. */
 export type HttpAnswer = Readonly<{ status: number; body: string }>;
 
-/** get sends GET http://ADDRESS:PORT/ with a Host header and resolves with the answer (bounded in time and size). */
+/**
+ * get sends GET http://ADDRESS:PORT/ with a Host header and resolves with the answer (bounded
+ * in time and size). Each request opens its own connection, like `curl` in a loop: a
+ * kept-alive connection to a Service stays with the pod it was first routed to.
+ */
 export function get(address: string, port: number, host: string, path = '/'): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: address, port, path, headers: { host }, timeout: 5_000 }, (res) => {
+    const req = request({ host: address, port, path, headers: { host }, timeout: 5_000, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {

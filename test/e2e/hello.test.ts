@@ -1,8 +1,8 @@
 /**
  * The first end-to-end test on the real cluster: Skiff installed from the Dockerfile's image,
  * a `skiff host` pod, and a Workload whose component was pushed to the cluster's registry,
- * answering HTTP from the host pod, through a Service, and from another pod by the Service's
- * DNS name.
+ * answering HTTP from the host pod, through the Service the operator makes for it, and from a
+ * pod by that Service's DNS name.
  */
 import { describe, expect, it } from 'vitest';
 import { fixturePath } from '../support/fixtures.js';
@@ -49,7 +49,7 @@ describe('Skiff on a real cluster', () => {
     expect(write).toMatch(/Read-only file system/);
   });
 
-  it('serves a Workload pushed to the cluster registry from a host pod, directly and through a Service', async () => {
+  it('serves a Workload pushed to the cluster registry from a host pod, directly and through its Service', async () => {
     const { e2e, ns } = s;
     await startHostPod(e2e, ns, 'host-a');
     const podIp = await readyPodIp(e2e, ns, 'host-a');
@@ -57,21 +57,18 @@ describe('Skiff on a real cluster', () => {
 
     await pushComponent(e2e, await fixturePath('hello-c'), 'e2e/hello-c:1');
     const hostname = `hello.${ns}`;
-    // The host pod reaches the registry as localhost:5000 (see tools/cluster/manifests/host.yaml).
+    // The host pod reaches the registry as localhost:5000 (see tools/cluster/manifests/registry-forwarder.yaml).
     const workload = helloWorkload(ns, 'hello', 'localhost:5000/e2e/hello-c:1', hostname);
     await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(workload));
     await waitWorkload(e2e, ns, 'hello');
 
     expect(await get(podIp, 8080, hostname)).toEqual({ status: 200, body: 'hello from skiff' });
 
-    const service = {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'hello', namespace: ns },
-      spec: { selector: { 'app.kubernetes.io/name': 'skiff-host' }, ports: [{ port: 80, targetPort: 8080 }] },
-    };
-    await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(service));
-    const clusterIp = (await e2e.http.send('GET', `/api/v1/namespaces/${ns}/services/hello`)).body.spec.clusterIP;
+    // The operator gives an HTTP Workload a Service named after it, with an EndpointSlice of its hosts.
+    const clusterIp = await waitFor('the Service hello', async () => {
+      const res = await e2e.http.send('GET', `/api/v1/namespaces/${ns}/services/hello`);
+      return res.status === 200 ? (res.body.spec.clusterIP as string) : undefined;
+    });
     const viaService = await waitFor('an answer through the Service', async () => {
       const answer = await get(clusterIp, 80, hostname);
       return answer.status === 200 ? answer : undefined;
@@ -91,6 +88,10 @@ describe('Skiff on a real cluster', () => {
     expect(fromPod.trim()).toBe('200 hello from skiff');
 
     await e2e.kubectl(['-n', ns, 'delete', 'workload', 'hello']);
+    await waitFor('the Service of hello gone', async () => {
+      const res = await e2e.http.send('GET', `/api/v1/namespaces/${ns}/services/hello`);
+      return res.status === 404 ? true : undefined;
+    });
     const gone = await waitFor('the host to stop serving hello', async () => {
       const answer = await get(podIp, 8080, hostname);
       return answer.status === 404 ? answer : undefined;

@@ -12,6 +12,9 @@ import { run } from './sh.js';
 /** CHART_RELEASE is the release name; Skiff's objects are named after it. */
 export const CHART_RELEASE = 'skiff';
 
+/** HOST_SERVICE_ACCOUNT is the chart's ServiceAccount for host pods; a HostConfig in another namespace needs one there. */
+export const HOST_SERVICE_ACCOUNT = `${CHART_RELEASE}-host`;
+
 /** CHART_NAMESPACE is where the chart is installed. */
 export const CHART_NAMESPACE = 'skiff-system';
 

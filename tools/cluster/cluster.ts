@@ -2,7 +2,7 @@
  * startCluster: the whole bring-up of the e2e cluster (images, certificates, containerd,
  * control plane, registry, node, Skiff) and the handle that tears it down again.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Credentials } from '../testenv/http.js';
@@ -15,7 +15,7 @@ import { containerdPaths, containerdReady, importImage, startContainerd } from '
 import { startControllers, startEtcdAndApiServer } from './control-plane.js';
 import { ClusterError } from './errors.js';
 import { buildImages, type Images } from './images.js';
-import { installDns, installSkiff, type Kubectl } from './install.js';
+import { installDns, installRegistryForwarder, type Kubectl } from './install.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { readSysctls } from './machine.js';
 import { firstHost, guardPodTraffic, machineAddress, namespaces } from './network.js';
@@ -38,8 +38,12 @@ export type ClusterInfo = Readonly<{
   natsUrl: string;
   /** dnsIp is the kube-dns Service address (pods resolve `NAME.NS.svc` through it; this machine does not). */
   dnsIp: string;
-  /** images names the images loaded into the node (skiff is absent when Skiff was not installed). */
-  images: Readonly<{ skiff?: string; nats: string; pause: string; coredns: string }>;
+  /**
+   * images names the images loaded into the node (skiff is absent when Skiff was not
+   * installed); skiffNext is the same image under another name, for tests that change a
+   * HostConfig's image.
+   */
+  images: Readonly<{ skiff?: string; skiffNext?: string; nats: string; pause: string; coredns: string }>;
   stateDir: string;
 }>;
 
@@ -49,11 +53,11 @@ export type Cluster = ClusterInfo & {
   stop: () => Promise<string[]>;
 };
 
-/** NATS_URLS is where pods find the NATS each installer installs. */
-const NATS_URLS = {
-  manifests: 'nats://nats.skiff-system.svc:4222',
-  chart: `nats://${CHART_RELEASE}-nats.${CHART_NAMESPACE}.svc:4222`,
-} as const;
+/** SKIFF_NEXT is a second name of the Skiff image (a HostConfig image change replaces its pods). */
+const SKIFF_NEXT = 'localhost/skiff/skiff:e2e-next';
+
+/** NATS_URL is where pods find the NATS the chart installs. */
+const NATS_URL = `nats://${CHART_RELEASE}-nats.${CHART_NAMESPACE}.svc:4222`;
 
 /** dnsIp is the kube-dns Service's fixed ClusterIP within the service range (x.y.z.10). */
 function dnsIp(serviceCidr: string): string {
@@ -69,7 +73,10 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
   const lockFile = join(config.cacheDir, 'cluster.lock');
   const containerd = containerdPaths(stateDir);
   const kubeProxy = join(config.binDir, 'kube-proxy');
-  const stale = await acquireLock(lockFile, stateDir);
+  const stale = await acquireLock(lockFile, stateDir).catch(async (err: unknown) => {
+    await rm(stateDir, { recursive: true, force: true });
+    throw err;
+  });
   if (stale) {
     log(`cluster: sweeping what a crashed cluster left (${stale.stateDir})`);
     const left = await sweep(
@@ -130,9 +137,9 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
     processes.push(runtime);
     const outcome = await waitUntil(runtime, () => containerdReady(containerd), deadline());
     if (outcome !== 'ready') throw await notReady(runtime, 'answering on its socket', outcome);
-    for (const image of [built.pause, built.nats, built.coredns, ...(built.skiff ? [built.skiff] : [])]) {
+    for (const image of [built.pause, built.nats, built.coredns])
       await importImage(containerd, image.archive, image.ref);
-    }
+    if (built.skiff) await importImage(containerd, built.skiff.archive, built.skiff.ref, [SKIFF_NEXT]);
     step('containerd ready, images imported');
     await guardPodTraffic(config.podCidr);
     const node = {
@@ -151,14 +158,13 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
     step(`node ${config.nodeName} Ready`);
     await installDns(config.repo, kubectl, dns, built.coredns.ref, config.startTimeoutMs);
     step(`cluster DNS at ${dns} ready`);
-    if (config.install && built.skiff && config.installer === 'chart') {
+    if (config.install && built.skiff) {
+      await installRegistryForwarder(config.repo, kubectl, built.skiff.ref, registry.address);
+    }
+    if (config.install && built.skiff) {
       const images = { skiff: built.skiff.ref, nats: built.nats.ref };
       await installChart(config.repo, config.binDir, adminKubeconfig, kubectl, stateDir, images, config.startTimeoutMs);
-      step('Skiff installed with its Helm chart');
-    } else if (config.install && built.skiff) {
-      const values = { skiffImage: built.skiff.ref, natsImage: built.nats.ref, natsUrl: NATS_URLS.manifests };
-      await installSkiff(config.repo, kubectl, values, config.startTimeoutMs);
-      step('Skiff installed from tools/cluster/manifests (NATS and the operator are rolled out)');
+      step('Skiff installed with its Helm chart (NATS and the operator are ready)');
     }
     return {
       kubeconfig: adminKubeconfig,
@@ -166,13 +172,13 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
       registry: registry.address,
       credentials: plane.admin,
       nodeName: config.nodeName,
-      natsUrl: NATS_URLS[config.installer],
+      natsUrl: NATS_URL,
       dnsIp: dns,
       images: {
         pause: built.pause.ref,
         nats: built.nats.ref,
         coredns: built.coredns.ref,
-        ...(built.skiff ? { skiff: built.skiff.ref } : {}),
+        ...(built.skiff ? { skiff: built.skiff.ref, skiffNext: SKIFF_NEXT } : {}),
       },
       stateDir,
       stop,

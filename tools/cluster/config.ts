@@ -24,13 +24,8 @@ export type ClusterConfig = Readonly<{
   bridge: string;
   /** startTimeoutMs bounds each bring-up step (SKIFF_CLUSTER_TIMEOUT_MS). */
   startTimeoutMs: number;
-  /** install says whether to build the Skiff image and install Skiff (SKIFF_CLUSTER_INSTALL=0 skips). */
+  /** install says whether to build the Skiff image and install Skiff with its chart (SKIFF_CLUSTER_INSTALL=0 skips). */
   install: boolean;
-  /**
-   * installer is how Skiff is installed: `manifests` (tools/cluster/manifests) or `chart`
-   * (charts/skiff with helm); SKIFF_CLUSTER_INSTALLER, default manifests.
-   */
-  installer: 'manifests' | 'chart';
   /** keep leaves the state folder (logs, certificates) after teardown (SKIFF_CLUSTER_KEEP=1). */
   keep: boolean;
 }>;
@@ -40,7 +35,7 @@ export const REGISTRY_PORT_IN_PODS = 5000;
 
 /**
  * loadClusterConfig reads SKIFF_CACHE, SKIFF_K8S_BIN_DIR, SKIFF_CLUSTER_TIMEOUT_MS,
- * SKIFF_CLUSTER_INSTALL, SKIFF_CLUSTER_INSTALLER and SKIFF_CLUSTER_KEEP.
+ * SKIFF_CLUSTER_INSTALL and SKIFF_CLUSTER_KEEP.
  */
 export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConfig {
   const cache = env.SKIFF_CACHE || join(homedir(), '.cache', 'skiff');
@@ -55,7 +50,6 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): Cluster
     bridge: 'skiff0',
     startTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 180_000,
     install: env.SKIFF_CLUSTER_INSTALL !== '0',
-    installer: env.SKIFF_CLUSTER_INSTALLER === 'chart' ? 'chart' : 'manifests',
     keep: env.SKIFF_CLUSTER_KEEP === '1',
   });
 }

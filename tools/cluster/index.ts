@@ -4,7 +4,9 @@
  * built offline from the Dockerfile and Skiff installed into it. `main.ts` is
  * `npm run cluster`; the e2e tests use startCluster through their global setup.
  */
+
+export { CHART_NAMESPACE, HOST_SERVICE_ACCOUNT } from './chart.js';
 export { type Cluster, type ClusterInfo, startCluster } from './cluster.js';
 export { type ClusterConfig, loadClusterConfig, REGISTRY_PORT_IN_PODS } from './config.js';
 export { ClusterError, type ClusterErrorCode } from './errors.js';
-export { type InstallValues, render, renderManifest } from './install.js';
+export { render, renderManifest } from './install.js';

@@ -1,7 +1,6 @@
 /**
- * Installing Skiff into the e2e cluster the way a user would with plain manifests: the CRDs
- * from crds/, then tools/cluster/manifests/skiff.yaml (NATS and the operator), and waiting
- * until both Deployments are rolled out.
+ * The e2e cluster's own additions, from tools/cluster/manifests: cluster DNS and the registry
+ * forwarder of host pods (Skiff itself is installed with its chart, see chart.ts).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,9 +24,6 @@ export async function renderManifest(repo: string, name: string, values: Readonl
   return render(await readFile(join(repo, 'tools', 'cluster', 'manifests', name), 'utf8'), values);
 }
 
-/** InstallValues are the addresses and images the manifests refer to. */
-export type InstallValues = Readonly<{ skiffImage: string; natsImage: string; natsUrl: string }>;
-
 /** installDns applies tools/cluster/manifests/dns.yaml (CoreDNS behind the kube-dns Service at `dnsIp`) and waits for it. */
 export async function installDns(
   repo: string,
@@ -44,16 +40,14 @@ export async function installDns(
   );
 }
 
-/** installSkiff applies the CRDs and Skiff's manifests and waits for NATS and the operator. */
-export async function installSkiff(repo: string, kubectl: Kubectl, values: InstallValues, timeoutMs: number) {
-  const seconds = `${Math.ceil(timeoutMs / 1000)}s`;
-  await kubectl(['apply', '--server-side', '-f', join(repo, 'crds')]);
-  await kubectl(['wait', '--for=condition=Established', 'crd', '--all', `--timeout=${seconds}`], timeoutMs + 5_000);
-  await kubectl(['apply', '-f', '-'], 60_000, await renderManifest(repo, 'skiff.yaml', values));
-  for (const d of ['nats', 'skiff-operator']) {
-    await kubectl(
-      ['-n', 'skiff-system', 'rollout', 'status', `deployment/${d}`, `--timeout=${seconds}`],
-      timeoutMs + 5_000,
-    );
-  }
+/**
+ * installRegistryForwarder applies manifests/registry-forwarder.yaml: host pods get a
+ * container serving the cluster registry as localhost:5000 (see that file for why).
+ */
+export async function installRegistryForwarder(repo: string, kubectl: Kubectl, skiffImage: string, registry: string) {
+  await kubectl(
+    ['apply', '-f', '-'],
+    60_000,
+    await renderManifest(repo, 'registry-forwarder.yaml', { skiffImage, registry }),
+  );
 }

@@ -81,10 +81,14 @@ export async function startKubelet(o: NodeOptions): Promise<Managed> {
 
 /** kubeProxyArgs are kube-proxy's flags (without --cleanup). */
 export function kubeProxyArgs(o: NodeOptions, healthPort: number, metricsPort: number): string[] {
-  return [`--kubeconfig=${o.adminKubeconfig}`, `--hostname-override=${o.nodeName}`, '--proxy-mode=iptables']
-    .concat([`--cluster-cidr=${o.podCidr}`, '--conntrack-max-per-core=0', '--conntrack-tcp-timeout-established=0'])
-    .concat(['--conntrack-tcp-timeout-close-wait=0', '--iptables-localhost-nodeports=false'])
-    .concat([`--healthz-bind-address=127.0.0.1:${healthPort}`, `--metrics-bind-address=127.0.0.1:${metricsPort}`]);
+  return (
+    [`--kubeconfig=${o.adminKubeconfig}`, `--hostname-override=${o.nodeName}`, '--proxy-mode=iptables']
+      .concat([`--cluster-cidr=${o.podCidr}`, '--conntrack-max-per-core=0', '--conntrack-tcp-timeout-established=0'])
+      .concat(['--conntrack-tcp-timeout-close-wait=0', '--iptables-localhost-nodeports=false'])
+      .concat([`--healthz-bind-address=127.0.0.1:${healthPort}`, `--metrics-bind-address=127.0.0.1:${metricsPort}`])
+      // v=2 logs each rule sync with its duration: how long a Service change takes to apply.
+      .concat(['--v=2'])
+  );
 }
 
 /** startKubeProxy starts kube-proxy in iptables mode. */

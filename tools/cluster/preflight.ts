@@ -41,11 +41,8 @@ export const CLUSTER_BINARIES = [
 
 /** preflight throws a ClusterError naming what is missing and how to get it. */
 export async function preflight(config: ClusterConfig): Promise<void> {
-  if (config.installer === 'chart' && !(await hasChart(config.repo))) {
-    throw new ClusterError(
-      'SKIFF_CLUSTER_MISSING_TOOL',
-      `SKIFF_CLUSTER_INSTALLER=chart, but ${config.repo} has no charts/skiff`,
-    );
+  if (config.install && !(await hasChart(config.repo))) {
+    throw new ClusterError('SKIFF_CLUSTER_MISSING_TOOL', `${config.repo} has no charts/skiff to install Skiff with`);
   }
   if (process.getuid?.() !== 0) {
     throw new ClusterError('SKIFF_CLUSTER_NOT_ROOT', 'the e2e cluster runs a kubelet and containerd: run it as root');

@@ -4,7 +4,8 @@
  * stops, and a sweep removes what a crash could leave behind (tasks, shims, mounts, network
  * namespaces, the bridge, iptables chains, cgroups, kernel settings). It then checks.
  */
-import { rm } from 'node:fs/promises';
+import { cp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Managed } from '../testenv/process.js';
 import { type ContainerdPaths, killTasks, runningTasks } from './containerd.js';
@@ -66,6 +67,12 @@ export async function teardown(state: TeardownState, log: (line: string) => void
   for (const name of STOP_ORDER.slice(0, 2)) {
     const p = byName(state.processes, name);
     if (p) await stopGracefully(p);
+  }
+  if (state.keep) {
+    // The kubelet removes a pod's logs with the pod: keep a copy for debugging.
+    await cp(join(state.stateDir, 'pod-logs'), join(state.stateDir, 'pod-logs-kept'), { recursive: true }).catch(
+      () => undefined,
+    );
   }
   await drainPods(state, log).catch((err: Error) => log(`teardown: deleting pods failed: ${err.message}`));
   for (const name of STOP_ORDER.slice(2, 4)) {
