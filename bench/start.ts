@@ -3,7 +3,7 @@
  * matters for a host taking a start request), measured in this process: cold with an empty
  * transpile cache, warm with the component already transpiled and compiled, and cold on a
  * second host whose cache is empty but which shares transpile output with the first
- * through a NATS Object Store (docs/adr/0016). It loads the compiled host from dist/
+ * through a NATS Object Store (docs/adr/0017). It loads the compiled host from dist/
  * (`npm run build`), as production does.
  */
 import { mkdtempSync, rmSync } from 'node:fs';

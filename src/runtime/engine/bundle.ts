@@ -1,6 +1,6 @@
 /**
  * Transpile bundles: the files jco made for one component, packed into one signed blob so
- * hosts can share them (docs/adr/0016). The transpiled JS runs with the host's privileges,
+ * hosts can share them (docs/adr/0017). The transpiled JS runs with the host's privileges,
  * so a bundle is accepted only when its HMAC-SHA256 under the hosts' shared key is right
  * (which covers every byte), it names the cache key it was asked for, and its files fill it
  * exactly as its header says. Layout: `SKIFFTB1`, a 4-byte big-endian header length, the JSON header,

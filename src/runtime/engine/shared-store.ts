@@ -1,7 +1,7 @@
 /**
  * Where hosts share transpile output: a TranspileStore holds signed bundles (bundle.ts) by
  * cache key, so a host starting a component another host already transpiled fetches the
- * bundle instead of running jco (docs/adr/0016). natsTranspileStore keeps them in a
+ * bundle instead of running jco (docs/adr/0017). natsTranspileStore keeps them in a
  * JetStream Object Store. Every call is bounded; a store that fails or is slow only costs
  * the host its own transpile.
  */
