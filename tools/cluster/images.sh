@@ -19,7 +19,7 @@
 # tools/k8s/build.sh puts the binaries), SKIFF_DEBIAN_MIRROR (default: the machine's
 # apt source for the release), SKIFF_CA_BUNDLE (the CA certificates npm trusts inside builds,
 # default the machine's), SKIFF_BUILD_NICE (default 10).
-set -euo pipefail
+set -Eeuo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 here="$repo/tools/cluster/images"
@@ -37,10 +37,12 @@ PAUSE_REF="localhost/skiff/pause:1"
 NATS_REF="localhost/skiff/nats:$(dpkg-query -W -f '${Version}' nats-server | tr -c 'A-Za-z0-9_.\n-' '_')"
 SKIFF_REF="localhost/skiff/skiff:dev"
 bin_dir="${SKIFF_K8S_BIN_DIR:-$(bash "$repo/tools/k8s/build.sh" --print)}"
-COREDNS_REF="localhost/skiff/coredns:$("$bin_dir/coredns" -version | head -1 | sed 's/^CoreDNS-//')"
+# sed reads all of the version text: with `head -1` the binary could die of SIGPIPE (exit 141).
+COREDNS_REF="localhost/skiff/coredns:$("$bin_dir/coredns" -version | sed -n '1s/^CoreDNS-//p')"
 nice_cmd=(nice -n "${SKIFF_BUILD_NICE:-10}")
 started=$(date +%s)
 log() { echo "images.sh: $* ($(($(date +%s) - started))s)" >&2; }
+trap 'echo "images.sh: failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 
 mkdir -p "$cache/archives" "$state/containers"
 # Our own storage and settings: nothing touches the machine's podman images or config.

@@ -46,7 +46,8 @@ function runScript(args: readonly string[], env: NodeJS.ProcessEnv, log: (line: 
       if (code === 0) resolve(stdout);
       else {
         const how = signal ? `killed by ${signal}` : `exit ${code}`;
-        reject(new ClusterError('SKIFF_CLUSTER_COMMAND', `images.sh failed (${how}):\n${tail.join('\n')}`));
+        const output = tail.length > 0 ? tail.join('\n') : '(no output)';
+        reject(new ClusterError('SKIFF_CLUSTER_COMMAND', `images.sh failed (${how}):\n${output}`));
       }
     });
   });
