@@ -1,8 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
-// Four projects: everything that runs guests (unit tests, host, protocol, OCI tiers) shares
-// the fixture build in test/setup/global.ts; the Kubernetes tier shares one API server; the
-// end-to-end tier shares one real cluster (test/setup/cluster.ts, tools/cluster).
+/**
+ * The test tiers of DESIGN.md as vitest projects (`vitest run --project NAME`):
+ * - `unit`: tests next to the code that start no other process and need no built guest
+ *   (`npm run test:unit`);
+ * - `integration`: real guests (the fixture build in test/setup/global.ts), real
+ *   nats-server, real hosts and `skiff` processes, OCI registries;
+ * - `k8s`: a real kube-apiserver + etcd (test/setup/kube.ts);
+ * - `operator`: both — the operator against the API server with real hosts;
+ * - `e2e`: a real single-node cluster (kubelet, containerd, runc; test/setup/cluster.ts).
+ */
+const NEEDS_PROCESSES = ['src/**/nats.test.ts', 'src/runtime/engine/inspector.test.ts'];
+
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -10,8 +19,17 @@ export default defineConfig({
       {
         extends: true,
         test: {
-          name: 'host',
-          include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'examples/**/*.test.ts'],
+          name: 'unit',
+          include: ['src/**/*.test.ts'],
+          exclude: [...NEEDS_PROCESSES, '**/node_modules/**'],
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: [...NEEDS_PROCESSES, 'test/**/*.test.ts', 'examples/**/*.test.ts'],
           exclude: ['test/k8s/**', 'test/operator/**', 'test/e2e/**', '**/node_modules/**'],
           testTimeout: 120_000,
           hookTimeout: 600_000,

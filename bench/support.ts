@@ -3,28 +3,20 @@
  * the load generator, and writing results.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { appendFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from '../tools/testenv/ports.js';
+
+export { freePort };
 
 /** root is the checkout. */
 export const root = join(import.meta.dirname, '..');
 /** node is the Node binary running the benchmark (Node 24 from the npm package). */
 export const node = process.execPath;
 
-/** freePort returns a port that was free a moment ago. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
 
 /** startServer spawns a server process and waits (bounded) until `url` answers 200. */
 export async function startServer(
@@ -86,6 +78,32 @@ export async function startServer(
   throw new Error(`${command} did not answer ${url} within ${timeoutMs} ms: ${stderr}`);
 }
 
+/**
+ * groupCpuMs is the CPU time (user + system, ms) used so far by the live processes of a
+ * process group (a server started by startServer leads its own group). Linux only.
+ */
+export function groupCpuMs(pgid: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      // After "pid (comm) ": state ppid pgrp ... utime is field 14 and stime field 15 of the whole line.
+      if (Number(fields[2]) === pgid) ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return ticks * 10; // USER_HZ is 100 on Linux
+}
+
+/** percentile returns the p-th quantile (0..1) of the values (0 for none). */
+export function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
+}
+
 /** LoadResult is what bench/load.mjs reports. */
 export interface LoadResult {
   ok: number;
@@ -106,9 +124,13 @@ export async function load(url: string, seconds: number, connections: number, ex
   return JSON.parse(stdout) as LoadResult;
 }
 
-/** machine describes where the numbers were measured. */
+/** loadAtStart is the machine's 1-minute load average when the benchmark began. */
+const loadAtStart = loadavg()[0]!;
+
+/** machine describes where the numbers were measured, and how busy the machine was. */
 export function machine(): string {
-  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}`;
+  const load = `load average ${loadAtStart.toFixed(1)} at the start, ${loadavg()[0]!.toFixed(1)} at the end (${cpus().length} CPUs shared with other work)`;
+  return `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.versions.node}; ${load}`;
 }
 
 /** record appends a dated section to bench/RESULTS.md. */

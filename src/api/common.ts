@@ -20,6 +20,15 @@ export const dnsLabel = z
   .max(63)
   .regex(DNS_LABEL, 'must be a DNS label: lowercase letters, digits and "-", starting and ending alphanumeric');
 
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** dnsSubdomain is an RFC 1123 subdomain, the name of most Kubernetes objects: at most 253 characters. */
+export const dnsSubdomain = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(DNS_SUBDOMAIN, 'must be a DNS subdomain: lowercase letters, digits, "-" and "."');
+
 /** QUANTITY_PATTERN matches a Kubernetes resource quantity such as `64Mi`, `1G` or `500m`. */
 export const QUANTITY_PATTERN = '^[0-9]+(\\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$';
 

@@ -69,6 +69,26 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.free
     next: 'terminal',
     summary: 'a stop named another incarnation (uid) of the workload than the one running; nothing was stopped',
   },
+  SKIFF_CONFIG_INVALID: {
+    reason: 'ConfigInvalid',
+    next: 'terminal',
+    summary: 'a referenced ConfigMap or Secret cannot be used as asked (a key missing, not UTF-8, wrong Secret type)',
+  },
+  SKIFF_CONFIG_NOT_FOUND: {
+    reason: 'ConfigNotFound',
+    next: 'retry',
+    summary: 'a referenced ConfigMap or Secret does not exist (yet)',
+  },
+  SKIFF_PULL_SECRET_INVALID: {
+    reason: 'PullSecretInvalid',
+    next: 'retry',
+    summary: 'an imagePullSecret is not a kubernetes.io/dockerconfigjson Secret the operator can read',
+  },
+  SKIFF_SOURCE_UNAVAILABLE: {
+    reason: 'ConfigUnavailable',
+    next: 'retry',
+    summary: 'the host could not fetch configuration contents from the NATS Object Store',
+  },
   SKIFF_FETCH_FAILED: { reason: 'FetchFailed', next: 'retry', summary: 'the component could not be downloaded' },
   SKIFF_OCI_NOT_FOUND: { reason: 'FetchFailed', next: 'retry', summary: 'the registry does not have the image (yet)' },
   SKIFF_OCI_NOT_PRESENT: {

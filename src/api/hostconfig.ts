@@ -84,6 +84,19 @@ export const hostConfigSpecSchema = z
       .describe('Compute resources of the host pods.'),
     nodeSelector: stringMap.optional().describe('Node labels host pods must be scheduled on.'),
     tolerations: z.array(tolerationSchema).max(64).optional().describe('Tolerations of the host pods.'),
+    namespaces: z
+      .array(
+        z
+          .string()
+          .max(63)
+          .regex(/^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$/, 'must be a namespace name or *'),
+      )
+      .min(1)
+      .max(256)
+      .optional()
+      .describe(
+        'Namespaces whose Workloads these hosts run. Default: the HostConfig\'s own namespace only; ["*"] shares the hosts with every namespace.',
+      ),
     maxWorkloads: z
       .number()
       .int()

@@ -10,6 +10,7 @@
  */
 import { z } from 'zod';
 import { stringMap } from './common.js';
+import { pullCredentialSchema, sourceSchema } from './sources.js';
 import { type Workload, workloadSchema } from './workload.js';
 
 /**
@@ -41,6 +42,8 @@ export const workloadReportSchema = z.object({
   id: workloadIdSchema,
   uid: z.string(),
   generation: z.number().int(),
+  /** revision is the start request's revision, when it had one (Revision 2). */
+  revision: z.string().max(64).optional(),
   state: workloadStateSchema,
   message: z.string().optional(),
   reason: z.string().optional(),
@@ -83,6 +86,11 @@ export const heartbeatSchema = z.object({
   interfaces: z.array(z.string().max(256)).max(4096),
   /** httpPort is the port of the host's HTTP server, when it serves HTTP. */
   httpPort: z.number().int().min(1).max(65535).optional(),
+  /**
+   * namespaces are the namespaces whose workloads the host runs (Revision 2); absent: every
+   * namespace (a host started by hand without --namespaces, or from before Revision 2).
+   */
+  namespaces: z.array(z.string().min(1).max(63)).max(1024).optional(),
   /** cordoned is true while the host refuses starts of workloads it does not run yet. */
   cordoned: z.boolean().default(false),
   workloads: z.array(workloadReportSchema),
@@ -100,6 +108,15 @@ export const startRequestSchema = z
     workload: workloadSchema,
     /** baseDir resolves relative file:// images (same machine only; for `skiff ctl` and tests). */
     baseDir: z.string().optional(),
+    /**
+     * revision identifies what runs beside uid and generation: a start of the same generation
+     * with another revision replaces the running one (its ConfigMaps or Secrets changed).
+     */
+    revision: z.string().min(1).max(64).optional(),
+    /** sources are the referenced ConfigMaps and Secrets, resolved by the operator (secret: never logged). */
+    sources: z.array(sourceSchema).max(256).optional(),
+    /** pullCredentials are the credentials of components that name an imagePullSecret, for that pull only. */
+    pullCredentials: z.array(pullCredentialSchema).max(33).optional(),
   })
   .strict();
 

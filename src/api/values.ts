@@ -167,6 +167,16 @@ const hostConfigValues = z
       .describe('Image of host pods of HostConfigs that name none; empty means the operator image.'),
     labels: stringMap.describe('Labels of the hosts, matched by Workload hostSelector.'),
     httpPort: z.number().int().min(1).max(65535).describe('Port of the host HTTP server.'),
+    namespaces: z
+      .array(
+        z
+          .string()
+          .max(63)
+          .regex(/^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$/, 'must be a namespace name or *'),
+      )
+      .min(1)
+      .max(256)
+      .describe('Namespaces whose Workloads the hosts run; ["*"] shares them with every namespace.'),
     plugins: z
       .object(Object.fromEntries(PLUGIN_NAMES.map((p) => [p, pluginSettingSchema.optional()])))
       .strict()

@@ -14,6 +14,7 @@ import {
   quantity,
   stringMap,
 } from './common.js';
+import { configLayerShape, configMapVolumeSchema, secretVolumeSchema } from './references.js';
 
 const KEBAB = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
@@ -108,7 +109,10 @@ const componentShape = {
     .describe(
       'When to pull an OCI image: Always resolves the tag at every start, IfNotPresent uses the cache when it has the image, Never only uses the cache. Default: Always for :latest or no tag, IfNotPresent otherwise.',
     ),
-  config: stringMap.optional().describe('Configuration values served to the component through wasi:config/store.'),
+  config: stringMap
+    .optional()
+    .describe('Configuration values served to the component through wasi:config/store (the first layer).'),
+  ...configLayerShape,
   environment: stringMap.optional().describe('Environment variables served through wasi:cli/environment.'),
   args: z.array(z.string().max(4096)).max(256).optional().describe('Arguments served through wasi:cli/environment.'),
   volumeMounts: z
@@ -168,7 +172,10 @@ export const hostInterfaceSchema = z
       .regex(/^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.-]+)?$/, 'must be a semantic version such as 0.2.0-draft')
       .optional()
       .describe('Semantic version of the package, e.g. 0.2.0-draft.'),
-    config: stringMap.optional().describe('Configuration for the capability (e.g. host for wasi:http).'),
+    config: stringMap
+      .optional()
+      .describe('Configuration for the capability (e.g. host for wasi:http); the first layer.'),
+    ...configLayerShape,
   })
   .strict()
   .describe('A WIT package of host capabilities granted to the workload.');
@@ -178,16 +185,8 @@ export const volumeSchema = z
   .object({
     name: dnsLabel.describe('Name of the volume, unique within the workload.'),
     emptyDir: z.object({}).strict().optional().describe('A private, initially empty temporary directory.'),
-    configMap: z
-      .object({ name: dnsLabel.describe('Name of the ConfigMap.') })
-      .strict()
-      .optional()
-      .describe('Files from a ConfigMap, one per key.'),
-    secret: z
-      .object({ secretName: dnsLabel.describe('Name of the Secret.') })
-      .strict()
-      .optional()
-      .describe('Files from a Secret, one per key.'),
+    configMap: configMapVolumeSchema.optional(),
+    secret: secretVolumeSchema.optional(),
     hostPath: z
       .object({
         path: z.string().min(1).regex(/^\//, 'must be an absolute path').describe('Absolute path on the host.'),
@@ -304,6 +303,19 @@ export const workloadSpecSchema = z
         ctx.addIssue({ code: 'custom', path: ['volumes', i, 'name'], message: `duplicate volume name "${v.name}"` });
       }
       volumes.add(v.name);
+      const items = v.configMap?.items ?? v.secret?.items ?? [];
+      const paths = new Set<string>();
+      items.forEach((item, j) => {
+        if (paths.has(item.path)) {
+          const kind = v.configMap ? 'configMap' : 'secret';
+          ctx.addIssue({
+            code: 'custom',
+            path: ['volumes', i, kind, 'items', j, 'path'],
+            message: `duplicate path "${item.path}"`,
+          });
+        }
+        paths.add(item.path);
+      });
       if (volumeKinds(v) !== 1) {
         ctx.addIssue({
           code: 'custom',
@@ -363,6 +375,7 @@ export const placementSchema = z
       .enum(['Pending', 'Starting', 'Running', 'Stopping', 'Failed'])
       .describe('State of the workload on the host.'),
     generation: z.number().int().optional().describe('Generation of the workload the host runs or starts.'),
+    revision: z.string().max(64).optional().describe('Revision of the workload the host runs or starts.'),
     reason: z.string().optional().describe('CamelCase reason of the last failure on this host, if any.'),
     message: z.string().optional().describe('Details, such as why the start failed.'),
   })
@@ -373,6 +386,13 @@ export const placementSchema = z
 export const workloadStatusSchema = z
   .object({
     observedGeneration: z.number().int().optional().describe('The generation this status was computed from.'),
+    revision: z
+      .string()
+      .max(64)
+      .optional()
+      .describe(
+        'Revision the replicas should run when the workload references ConfigMaps or Secrets: a hash of the spec and of the referenced objects (their resourceVersions).',
+      ),
     replicas: z.number().int().min(0).optional().describe('Number of placed replicas.'),
     readyReplicas: z.number().int().min(0).optional().describe('Number of replicas that are running.'),
     updatedReplicas: z
@@ -380,13 +400,8 @@ export const workloadStatusSchema = z
       .int()
       .min(0)
       .optional()
-      .describe('Number of replicas placed with the current generation.'),
-    availableReplicas: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .describe('Number of replicas serving (any generation).'),
+      .describe('Number of replicas placed with the current generation (and revision).'),
+    availableReplicas: z.number().int().min(0).optional().describe('Number of replicas serving (any generation).'),
     selector: z.string().optional().describe('Label selector of the workload hosts (for the scale subresource).'),
     conditions: z
       .array(conditionSchema)

@@ -40,8 +40,9 @@ export async function run(argv: string[]): Promise<number> {
   }
   const config = loadConfig();
   let nc: Awaited<ReturnType<typeof connectNats>> | undefined;
+  let nats: ReturnType<typeof natsSettings>;
   try {
-    const nats = natsSettings(args);
+    nats = natsSettings(args);
     if (nats) nc = await connectNats(nats, { name: 'skiff-dev' });
   } catch (err) {
     process.stderr.write(`skiff dev: ${(err as Error).message}\n`);
@@ -72,7 +73,8 @@ export async function run(argv: string[]): Promise<number> {
     .withFileImageRoots(['/'])
     .withHttpHandler(http);
   if (config.workDir) builder.withWorkDir(config.workDir);
-  for (const plugin of nc ? natsPlugins(nc) : memoryPlugins()) builder.withPlugin(plugin);
+  const threads = nats && { settings: nats, name: 'skiff-dev thread' };
+  for (const plugin of nc ? natsPlugins(nc, { threads }) : memoryPlugins()) builder.withPlugin(plugin);
   if (metricsPort !== 0) builder.withHttpHandler(new AdminHandler({ port: metricsPort }));
   const host = builder.build();
   try {

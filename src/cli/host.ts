@@ -4,11 +4,13 @@
  * start / stop / status / cordon requests until SIGTERM or SIGINT. Capabilities use the NATS
  * backends. In a pod, `--pod-*` flags (or SKIFF_POD_* from the downward API) name it.
  */
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { HOST_ID_PATTERN, type PodIdentity, podIdentitySchema } from '../api/index.js';
 import { NATS_FLAGS, NATS_USAGE, natsSettings } from '../nats/config.js';
 import { connectNats } from '../nats/connection.js';
 import { HostControl } from '../runtime/control/index.js';
+import { natsTranspileStore } from '../runtime/engine/shared-store.js';
 import { HostBuilder } from '../runtime/host.js';
 import { AdminHandler } from '../runtime/http/admin.js';
 import { VirtualHostRouter } from '../runtime/http/routers.js';
@@ -21,10 +23,22 @@ import { loadConfig, type PodEnv } from './config.js';
 
 const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port 8080] [--bind 0.0.0.0]
                   [--metrics-port 9464] [--heartbeat-seconds 1] [--max-workloads 100]
+                  [--idle-seconds 60] [--max-threads N] [--transpile-key-file FILE]
                   [--pod-namespace NS --pod-name NAME --pod-uid UID --pod-ip IP] [--allow-file-images DIR]...
+                  [--namespaces NS[,NS]...]
   --bind ADDR              listen on ADDR; default 0.0.0.0, every interface (right in a pod; on a
                            machine of your own, --bind 127.0.0.1 keeps the host private); the
                            metrics port listens there too
+  --idle-seconds N         an unused workload keeps its instances this long; a thread with
+                           nothing left in it exits after as long (default 60)
+  --max-threads N          workload threads at most (default four per CPU, at least eight); a
+                           thread runs one component at a time
+  --transpile-key-file F   share transpiled components with the other hosts through NATS (Object
+                           Store skiff-transpiled), signed with the secret in F (at least 32
+                           bytes, the same on every host); a host starting a component another
+                           host transpiled takes that output instead of running jco
+  --namespaces NS,...      run only workloads of these namespaces (repeatable); others are refused
+                           with SKIFF_NAMESPACE_NOT_SERVED. Default: every namespace
   --allow-file-images DIR  run file:// images found below DIR (repeatable); without it the host
                            refuses file:// images, since start requests come from the network
   --pod-*                  the pod the host runs in (default: SKIFF_POD_NAMESPACE, SKIFF_POD_NAME,
@@ -44,6 +58,18 @@ export function parseLabels(values: readonly string[]): Record<string, string> {
     labels[v.slice(0, eq)] = v.slice(eq + 1);
   }
   return labels;
+}
+
+/** parseNamespaces reads repeated, comma-separated `--namespaces` flags; undefined (every namespace) when none. */
+export function parseNamespaces(values: readonly string[] | undefined): string[] | undefined {
+  if (!values || values.length === 0) return undefined;
+  const names = values.flatMap((v) => v.split(',')).map((n) => n.trim());
+  for (const n of names) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(n) || n.length > 63) {
+      throw new UsageError(`--namespaces: ${JSON.stringify(n)} is not a namespace name`);
+    }
+  }
+  return [...new Set(names)].sort();
 }
 
 /** defaultHostId derives a host id from the machine name (the pod name in Kubernetes). */
@@ -97,11 +123,15 @@ export async function run(argv: string[]): Promise<number> {
       'metrics-port': true,
       'heartbeat-seconds': true,
       'max-workloads': true,
+      'idle-seconds': true,
+      'max-threads': true,
+      'transpile-key-file': true,
       'pod-namespace': true,
       'pod-name': true,
       'pod-uid': true,
       'pod-ip': true,
       'allow-file-images': true,
+      namespaces: true,
       help: false,
     });
     if (args.flags.has('help')) {
@@ -123,16 +153,29 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write(`skiff host: ${(err as Error).message}\n`);
     return 1;
   }
+  let shared: { store: ReturnType<typeof natsTranspileStore>; secret: Uint8Array } | undefined;
+  if (options.transpileKeyFile) {
+    try {
+      shared = { store: natsTranspileStore(nc), secret: await transpileSecret(options.transpileKeyFile) };
+    } catch (err) {
+      process.stderr.write(`skiff host: --transpile-key-file: ${(err as Error).message}\n`);
+      await nc.close();
+      return 2;
+    }
+  }
   const http = new HttpServerHandler({ port: options.port, hostname: options.bind, router: new VirtualHostRouter() });
   const builder = new HostBuilder()
     .withId(options.id)
     .withLogger(logger)
-    .withEngine({ cacheDir: config.cacheDir })
+    .withEngine({ cacheDir: config.cacheDir, shared })
     .withSource(ociSource({ cacheDir: config.cacheDir, logger }))
     .withFileImageRoots(options.fileImageRoots)
+    .withThreads(options.threads)
     .withHttpHandler(http);
   if (config.workDir) builder.withWorkDir(config.workDir);
-  for (const plugin of natsPlugins(nc)) builder.withPlugin(plugin);
+  // Workload threads open connections of their own for keyvalue and blobstore (ADR 0006).
+  const threads = { settings: options.nats, name: `skiff-host ${options.id} thread` };
+  for (const plugin of natsPlugins(nc, { threads })) builder.withPlugin(plugin);
   const admin =
     options.metricsPort !== 0 ? new AdminHandler({ port: options.metricsPort, hostname: options.bind }) : undefined;
   if (admin) builder.withHttpHandler(admin);
@@ -151,6 +194,7 @@ export async function run(argv: string[]): Promise<number> {
       pod: options.pod,
       httpPort: http.port,
       maxWorkloads: options.maxWorkloads,
+      namespaces: options.namespaces,
       extraInterfaces: [HTTP_INTERFACE],
     });
     await control.start();
@@ -193,7 +237,24 @@ function hostOptions(args: ParsedArgs, podEnv: PodEnv) {
     metricsPort: intFlag(args, 'metrics-port', 9464, 0, 65535),
     heartbeatSeconds: heartbeat,
     maxWorkloads: intFlag(args, 'max-workloads', 100, 1, 100_000),
+    threads: {
+      idleTimeoutMs: intFlag(args, 'idle-seconds', 60, 1, 86_400) * 1000,
+      maxThreads: args.flags.has('max-threads') ? intFlag(args, 'max-threads', 8, 1, 1024) : undefined,
+    },
     ...podIdentity(args.flags, podEnv),
     fileImageRoots: args.flags.get('allow-file-images') ?? [],
+    transpileKeyFile: args.flags.get('transpile-key-file')?.at(-1),
+    namespaces: parseNamespaces(args.flags.get('namespaces')),
   };
+}
+
+/** MIN_SECRET_BYTES is the shortest secret a host accepts for signing shared transpiles. */
+const MIN_SECRET_BYTES = 32;
+
+/** transpileSecret reads the shared signing secret (a trailing newline is not part of it). */
+async function transpileSecret(file: string): Promise<Uint8Array> {
+  let bytes = new Uint8Array(await readFile(file));
+  while (bytes.length > 0 && (bytes.at(-1) === 0x0a || bytes.at(-1) === 0x0d)) bytes = bytes.subarray(0, -1);
+  if (bytes.length < MIN_SECRET_BYTES) throw new Error(`the secret must be at least ${MIN_SECRET_BYTES} bytes`);
+  return bytes;
 }

@@ -18,11 +18,14 @@ const USAGE = `usage: skiff operator --nats URL [--kubeconfig PATH] [--namespace
                       [--health-port 8081] [--metrics-port 9465] [--bind 0.0.0.0]
                       [--missed-heartbeats 3] [--resync-seconds 300]
                       [--host-image IMAGE] [--host-service-account SA] [--host-image-pull-policy P]
+                      [--watch-secrets]
 Watches every namespace unless --namespace is given (repeatable). The Lease and the Host
 objects of hosts outside pods live in --lease-namespace / --host-namespace (default: the
 pod's namespace, else skiff-system). Health: /healthz, /readyz; metrics: /metrics.
 Host pods of a HostConfig that names no image or NATS use --host-image (default skiff:0.1.0;
 the chart passes the operator's own image) and the operator's own --nats URL.
+Secrets that Workloads name are polled with a metadata-only get every 10 s; --watch-secrets
+watches them instead (instant, but the operator then needs list and watch on secrets).
 ${NATS_USAGE}`;
 
 /** run runs `skiff operator` until SIGINT/SIGTERM or a lost Lease; it resolves with the exit code. */
@@ -47,6 +50,7 @@ export async function run(argv: string[]): Promise<number> {
       'host-image': true,
       'host-service-account': true,
       'host-image-pull-policy': true,
+      'watch-secrets': false,
       help: false,
     });
     if (args.flags.has('help')) {
@@ -130,6 +134,7 @@ function operatorConfig(args: ParsedArgs, env: ReturnType<typeof loadOperatorEnv
     natsUrl,
     hostServiceAccount: args.flags.get('host-service-account')?.at(-1),
     hostImagePullPolicy: pullPolicy(args.flags.get('host-image-pull-policy')?.at(-1)),
+    watchSecrets: args.flags.has('watch-secrets'),
   });
 }
 

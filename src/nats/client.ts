@@ -8,6 +8,7 @@ import {
   cordonReplySchema,
   type Heartbeat,
   heartbeatSchema,
+  type StartRequest,
   startReplySchema,
   statusReplySchema,
   stopReplySchema,
@@ -32,6 +33,9 @@ export class ControlError extends Error {
 export interface StopResult {
   readonly absent: boolean;
 }
+
+/** StartExtras are what a start carries beside the Workload (ADR 0007, Revision 2): its revision, sources and pull credentials. */
+export type StartExtras = Pick<StartRequest, 'revision' | 'sources' | 'pullCredentials'>;
 
 /** ControlClientOptions bound how long requests wait. */
 export interface ControlClientOptions {
@@ -81,9 +85,15 @@ export class ControlClient {
     });
   }
 
-  /** start asks `hostId` to run `workload` and resolves with its report once it runs. */
-  async start(hostId: string, workload: Workload, baseDir?: string): Promise<WorkloadReport> {
-    const body = baseDir === undefined ? { workload } : { workload, baseDir };
+  /**
+   * start asks `hostId` to run `workload` and resolves with its report once it runs. `extras`
+   * are sent only when set, so a host from before Revision 2 still takes a start without them.
+   */
+  async start(hostId: string, workload: Workload, baseDir?: string, extras: StartExtras = {}): Promise<WorkloadReport> {
+    const body: StartRequest = { workload, ...(baseDir === undefined ? {} : { baseDir }) };
+    if (extras.revision !== undefined) body.revision = extras.revision;
+    if (extras.sources !== undefined) body.sources = extras.sources;
+    if (extras.pullCredentials !== undefined) body.pullCredentials = extras.pullCredentials;
     const reply = await this.#request(workloadSubject(hostId, 'start'), body, startReplySchema, this.#startTimeoutMs);
     if (!reply.ok) throw new ControlError(reply.error.code, reply.error.message);
     return reply.workload;

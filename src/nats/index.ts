@@ -2,9 +2,10 @@
  * NATS plumbing shared by the host, `skiff ctl` and the operator: connection settings and
  * connecting (`config.ts`, `connection.ts`), every subject string (`subjects.ts`), the codec
  * that parses messages with zod on receive (`codec.ts`), the controller-side client of the
- * control protocol (`client.ts`) and heartbeat expiry (`hosts.ts`).
+ * control protocol (`client.ts`), heartbeat expiry (`hosts.ts`) and sealed configuration
+ * contents in the Object Store (`sources.ts`).
  */
-export { ControlClient, type ControlClientOptions, ControlError, type StopResult } from './client.js';
+export { ControlClient, type ControlClientOptions, ControlError, type StartExtras, type StopResult } from './client.js';
 export { BadMessageError, decode, encode } from './codec.js';
 export { NATS_FLAGS, NATS_USAGE, type NatsSettings, NatsSettingsError, natsSettings } from './config.js';
 export {
@@ -16,4 +17,28 @@ export {
   reconnectDelay,
 } from './connection.js';
 export { DEFAULT_MISSED_HEARTBEATS, type HostChange, type HostEntry, HostTracker } from './hosts.js';
-export * from './subjects.js';
+export {
+  getSealed,
+  putSealed,
+  type Sealed,
+  SOURCE_BUCKET_PREFIX,
+  SOURCE_TTL_MS,
+  SourceStoreError,
+  seal,
+  sourceBucket,
+  unseal,
+} from './sources.js';
+export {
+  HEARTBEATS,
+  HOSTS_PING,
+  type HostVerb,
+  heartbeatSubject,
+  hostAdminSubject,
+  hostAdminSubjects,
+  hostToken,
+  hostWorkloadSubjects,
+  SUBJECT_PREFIX,
+  type WorkloadVerb,
+  workloadLogSubject,
+  workloadSubject,
+} from './subjects.js';

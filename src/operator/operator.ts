@@ -26,6 +26,7 @@ import {
 } from './kube/index.js';
 import type { OperatorConfig } from './settings.js';
 import { WorkloadController } from './workload/controller.js';
+import { ReferenceWatcher } from './workload/reference-watcher.js';
 
 export { DEFAULT_OPERATOR_CONFIG, type OperatorConfig } from './settings.js';
 
@@ -47,6 +48,8 @@ export class Operator {
   readonly #queue: WorkQueue;
   readonly #leader: LeaderElector;
   readonly #workloads: WorkloadController;
+  /** #references follows the ConfigMaps and Secrets Workloads name (metadata only). */
+  readonly #references: ReferenceWatcher;
   readonly #hostObjects: HostObjects;
   readonly #health: HealthServer;
   readonly #control: ControlClient;
@@ -101,6 +104,14 @@ export class Operator {
       logger: deps.logger.child({ component: 'queue' }),
     });
     this.#control = new ControlClient(deps.nc);
+    this.#references = new ReferenceWatcher({
+      kube: deps.kube,
+      namespaces,
+      logger: deps.logger,
+      workloads: this.#informer,
+      enqueue: (key) => this.#queue.add(key),
+      watchSecrets: config.watchSecrets,
+    });
     const events = new EventRecorder({
       kube: deps.kube,
       controller: 'skiff-operator',
@@ -118,6 +129,8 @@ export class Operator {
       enqueue: (key) => this.#queue.add(key),
       canSweep: () => this.#informer.synced && this.registry.healthy(),
       draining: () => this.#hostPods.draining(),
+      references: this.#references,
+      nc: deps.nc,
     });
     this.#hostConfigs = new HostConfigController({
       kube: deps.kube,
@@ -195,6 +208,7 @@ export class Operator {
     this.#informer.start();
     this.#hostConfigInformer.start();
     this.#podInformer.start();
+    this.#references.start();
     this.#timer = setInterval(() => this.#tick(), 250);
     this.#timer.unref();
     this.#leader.start();
@@ -212,6 +226,7 @@ export class Operator {
     await this.#informer.stop();
     await this.#hostConfigInformer.stop();
     await this.#podInformer.stop();
+    await this.#references.stop();
     await this.#health.stop();
     this.metrics.leader.set(0);
   }

@@ -29,6 +29,8 @@ export interface OperatorConfig {
   readonly hostServiceAccount?: string | undefined;
   /** hostImagePullPolicy of host containers (default IfNotPresent). */
   readonly hostImagePullPolicy?: string | undefined;
+  /** watchSecrets follows Secrets Workloads name with an informer (list and watch) instead of polling each (get). */
+  readonly watchSecrets?: boolean | undefined;
 }
 
 /** DEFAULT_OPERATOR_CONFIG holds the defaults `skiff operator` starts from. */

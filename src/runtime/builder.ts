@@ -8,9 +8,10 @@ import { join } from 'node:path';
 import { type Logger, silentLogger } from '../telemetry/logger.js';
 import { createMetrics, type HostMetrics } from '../telemetry/metrics.js';
 import { Engine, type EngineOptions } from './engine/engine.js';
+import type { SharedTranspiles } from './engine/shared-store.js';
 import type { ComponentSource } from './engine/source.js';
 import { SkiffError } from './errors.js';
-import { Host, type HostHandler } from './host.js';
+import { Host, type HostHandler, type ThreadOptions } from './host.js';
 import type { HostPlugin } from './plugin.js';
 import type { VolumeResolver } from './volumes.js';
 
@@ -28,6 +29,7 @@ export class HostBuilder {
   #defaultMemoryLimit: number | undefined = DEFAULT_MEMORY_LIMIT;
   #metrics: HostMetrics | undefined;
   #volumeResolver: VolumeResolver | undefined;
+  #threads: ThreadOptions = {};
 
   /** withId names the host. */
   withId(id: string): this {
@@ -39,8 +41,8 @@ export class HostBuilder {
     this.#logger = logger;
     return this;
   }
-  /** withEngine sets engine options (cache directory). */
-  withEngine(options: { cacheDir?: string }): this {
+  /** withEngine sets engine options: the cache directory, and where hosts share transpile output. */
+  withEngine(options: { cacheDir?: string; shared?: SharedTranspiles | undefined }): this {
     this.#engine = { ...this.#engine, ...options };
     return this;
   }
@@ -92,6 +94,11 @@ export class HostBuilder {
     this.#defaultMemoryLimit = bytes;
     return this;
   }
+  /** withThreads tunes how components share workload threads: the thread bound, the idle timeout, warm components per thread. */
+  withThreads(options: ThreadOptions): this {
+    this.#threads = { ...this.#threads, ...options };
+    return this;
+  }
   /** build creates the Host (not started). */
   build(): Host {
     const engine = new Engine({
@@ -99,6 +106,7 @@ export class HostBuilder {
       logger: this.#logger,
       sources: this.#sources,
       fileRoots: this.#fileImageRoots,
+      shared: this.#engine.shared,
     });
     return new Host({
       id: this.#id,
@@ -112,6 +120,7 @@ export class HostBuilder {
       volumeResolver: this.#volumeResolver,
       hostPathRoots: this.#hostPathRoots,
       defaultMemoryLimit: this.#defaultMemoryLimit,
+      threads: this.#threads,
     });
   }
 }

@@ -9,56 +9,24 @@ import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
 import type { Engine } from './engine/engine.js';
 import { RouteTakenError, SkiffError, WorkloadNotFoundError } from './errors.js';
+import type {
+  HostApi,
+  HostHandler,
+  HostView,
+  StartOptions,
+  StopOptions,
+  ThreadOptions,
+  WorkloadState,
+  WorkloadStatus,
+} from './host-api.js';
 import type { HostPlugin } from './plugin.js';
-import type { VolumeResolver } from './volumes.js';
+import { ConfigSources, withConfigLayers } from './sources.js';
+import { projectSources, type VolumeResolver } from './volumes.js';
+import { type PoolStats, WorkerPool } from './worker/pool.js';
 import { WorkerSpares } from './worker/spares.js';
-import { RunningWorkload, type StartOptions, virtualHostOf } from './workload.js';
+import { RunningWorkload, virtualHostOf, type WorkloadDeps } from './workload.js';
 
-/** WorkloadState is where a workload is in its life on a host. */
-export type WorkloadState = 'Starting' | 'Running' | 'Stopping' | 'Failed';
-
-/** WorkloadStatus is what a host reports about one workload. */
-export interface WorkloadStatus {
-  readonly id: string;
-  readonly uid: string;
-  readonly generation: number;
-  readonly state: WorkloadState;
-  readonly message?: string | undefined;
-  readonly reason?: string | undefined;
-  readonly components: readonly { name: string; digest: string }[];
-}
-
-/** StopOptions are preconditions of a stop. */
-export interface StopOptions {
-  /** uid, when set, must be the uid of the workload the host has; otherwise the stop is refused (SKIFF_UID_MISMATCH). */
-  readonly uid?: string | undefined;
-}
-
-/**
- * HostApi is how callers (the CLI, the control protocol, tests) drive a host. Starts and
- * stops of one workload id run one after the other, in the order they were called.
- */
-export interface HostApi {
-  workloadStart(workload: Workload, options?: StartOptions): Promise<WorkloadStatus>;
-  workloadStop(id: string, options?: StopOptions): Promise<void>;
-  workloadStatus(id: string): WorkloadStatus;
-  list(): WorkloadStatus[];
-}
-
-/** HostView is what a HostHandler sees of its host. */
-export interface HostView {
-  readonly id: string;
-  readonly logger: Logger;
-  readonly metrics: HostMetrics;
-  /** running lists workloads that are Running, oldest first. */
-  running(): RunningWorkload[];
-}
-
-/** HostHandler serves the outside world (HTTP) for the host's workloads. */
-export interface HostHandler {
-  start(host: HostView): Promise<void>;
-  stop(): Promise<void>;
-}
+export type { HostApi, HostHandler, HostView, StartOptions, StopOptions, ThreadOptions, WorkloadState, WorkloadStatus };
 
 interface Entry {
   status: WorkloadStatus;
@@ -87,6 +55,10 @@ export class Host implements HostApi, HostView {
   readonly #defaultMemoryLimit: number | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #spares = new WorkerSpares();
+  readonly #threadOptions: ThreadOptions;
+  #pool: WorkerPool | undefined;
+  /** #probed remembers the programs that instantiated once, so starts of the same program skip the check. */
+  readonly #probed = new Set<string>();
   /** #queues serializes starts and stops of one workload id. */
   readonly #queues = new Map<string, Promise<unknown>>();
   /** #claiming holds the virtual hosts of starts in progress (running workloads' are on their entries). */
@@ -106,6 +78,7 @@ export class Host implements HostApi, HostView {
     volumeResolver?: VolumeResolver | undefined;
     hostPathRoots?: readonly string[];
     defaultMemoryLimit?: number | undefined;
+    threads?: ThreadOptions | undefined;
   }) {
     this.id = options.id;
     this.logger = options.logger;
@@ -118,6 +91,12 @@ export class Host implements HostApi, HostView {
     this.#volumeResolver = options.volumeResolver;
     this.#hostPathRoots = options.hostPathRoots ?? [];
     this.#defaultMemoryLimit = options.defaultMemoryLimit;
+    this.#threadOptions = options.threads ?? {};
+  }
+
+  /** threads describes the host's workload threads now (how many, how many components are warm). */
+  threads(): PoolStats {
+    return this.#pool?.stats() ?? { threads: 0, contexts: 0, leased: 0, queued: 0 };
   }
 
   /** interfaces are the WIT interfaces this host's plugins provide. */
@@ -128,6 +107,7 @@ export class Host implements HostApi, HostView {
   /** start starts the plugins, then the handlers. */
   async start(): Promise<void> {
     for (const p of this.plugins) await p.start?.({ hostId: this.id, logger: this.logger.child({ plugin: p.id }) });
+    this.#pool = new WorkerPool({ ...this.#threadOptions, logger: this.logger, spawn: () => this.#spares.take() });
     for (const h of this.#handlers) await h.start(this);
     this.#spares.warm();
     this.#engine.warm();
@@ -139,6 +119,8 @@ export class Host implements HostApi, HostView {
     for (const h of this.#handlers) await h.stop();
     await Promise.all([...this.#entries.keys()].map((id) => this.workloadStop(id).catch(() => undefined)));
     for (const p of this.plugins) await p.stop?.();
+    await this.#pool?.close();
+    this.#pool = undefined;
     await this.#spares.close();
     await this.#engine.close();
     if (this.#ownsWorkDir) await rm(this.workDir, { recursive: true, force: true });
@@ -182,9 +164,10 @@ export class Host implements HostApi, HostView {
     if (
       previous?.status.state === 'Running' &&
       previous.status.uid === ref.uid &&
-      previous.status.generation === ref.generation
+      previous.status.generation === ref.generation &&
+      previous.status.revision === options.revision
     ) {
-      return previous.status; // idempotent: same uid and generation
+      return previous.status; // idempotent: same uid, generation and revision
     }
     if (previous?.workload && previous.status.uid === ref.uid && previous.status.generation > ref.generation) {
       // A late or retried start of an older generation must not roll the workload back.
@@ -193,9 +176,10 @@ export class Host implements HostApi, HostView {
         `workload ${id}: generation ${ref.generation} is older than the running generation ${previous.status.generation}`,
       );
     }
-    const base = { id, uid: ref.uid, generation: ref.generation, components: [] };
-    const claim = this.#claim(id, virtualHostOf(spec));
-    const workload = new RunningWorkload(spec, ref, {
+    const revision = options.revision === undefined ? {} : { revision: options.revision };
+    const base = { id, uid: ref.uid, generation: ref.generation, ...revision, components: [] };
+    let claim: Claim | RouteTakenError | undefined;
+    const deps: WorkloadDeps = {
       engine: this.#engine,
       plugins: this.plugins,
       logger: this.logger,
@@ -204,13 +188,26 @@ export class Host implements HostApi, HostView {
       hostPathRoots: this.#hostPathRoots,
       defaultMemoryLimit: this.#defaultMemoryLimit,
       onEvent: (w, e) => this.metrics.instanceEvents.inc({ workload: w, event: e }),
-      spawn: () => this.#spares.take(),
-    });
+      pool: this.#pool!,
+      hostId: this.id,
+      probed: this.#probed,
+    };
+    let workload: RunningWorkload | undefined;
     const started = performance.now();
     try {
       if (!previous?.workload) this.#entries.set(id, { status: { ...base, state: 'Starting' } });
+      // Config layers and configMap/secret volumes come from the sources the start brought
+      // (the virtual host too, when a layer sets it).
+      const sources = await options.sources?.();
+      const effective = withConfigLayers(spec, sources ?? new ConfigSources());
+      claim = this.#claim(id, virtualHostOf(effective));
       if (claim instanceof RouteTakenError) throw claim;
-      await workload.start(options);
+      workload = new RunningWorkload(effective, ref, deps);
+      await workload.start({
+        ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
+        pullCredentials: options.pullCredentials,
+        volumeResolver: sources ? projectSources(sources) : undefined,
+      });
     } catch (err) {
       const e = err as Error & { code?: string };
       const status: WorkloadStatus = { ...base, state: 'Failed', message: e.message, reason: reasonOf(e.code) };
@@ -223,6 +220,7 @@ export class Host implements HostApi, HostView {
       if (claim && !(claim instanceof RouteTakenError)) this.#claiming.delete(claim);
     }
     // Swap in the new generation, then stop the old one: requests keep being served.
+    workload = workload!;
     const status: WorkloadStatus = {
       ...base,
       state: 'Running',

@@ -55,6 +55,30 @@ export interface PluginContext {
   readonly logger: Logger;
 }
 
+/**
+ * ThreadPlugin says how a workload thread builds its own copy of a plugin: it imports
+ * `module` (a file URL) and calls its export `factory` with `options` (which must survive
+ * a structured clone) and a ThreadPluginContext; the result is a HostPlugin whose `bind`
+ * serves the components that thread runs. One copy per thread, started on first use and
+ * stopped when the thread ends.
+ */
+export interface ThreadPlugin {
+  readonly module: string;
+  readonly factory: string;
+  readonly options: unknown;
+}
+
+/** ThreadPluginContext is what a plugin copy gets in a workload thread. */
+export interface ThreadPluginContext {
+  /** hostId names the host the thread belongs to. */
+  readonly hostId: string;
+  /** logger writes into the host's log (through the main thread). */
+  readonly logger: Logger;
+}
+
+/** ThreadPluginFactory is the signature of a ThreadPlugin's `factory` export. */
+export type ThreadPluginFactory = (options: never, ctx: ThreadPluginContext) => HostPlugin | Promise<HostPlugin>;
+
 /** HostPlugin provides WIT interfaces to components. */
 export interface HostPlugin {
   /** id names the plugin, conventionally its WIT package (`wasi:keyvalue`). */
@@ -77,10 +101,12 @@ export interface HostPlugin {
    */
   readonly implied?: Readonly<Record<string, readonly string[]>>;
   /**
-   * asyncImports are the functions that may return a Promise, as `iface#func` or
-   * `iface#[method]resource.func`. The engine suspends the guest on them (JSPI).
+   * thread, when set, lets each workload thread build its own copy of this plugin, so a
+   * guest's calls into it need no trip to the main thread (e.g. a NATS backend with a
+   * connection per thread). The main-thread plugin still binds every component; a thread
+   * that cannot build its copy (say, NATS is unreachable when it connects) uses that binding.
    */
-  readonly asyncImports?: readonly string[];
+  readonly thread?: ThreadPlugin;
   /** start is called once when the host starts. */
   start?(ctx: PluginContext): Promise<void> | void;
   /** stop is called once when the host stops. */

@@ -3,18 +3,20 @@
  * → prepare → start a worker. Starting is all-or-nothing: if one component fails, every
  * piece already started is stopped again and the error names the component and reason.
  */
-import type { Worker } from 'node:worker_threads';
 import type { ComponentSpec, Workload } from '../api/index.js';
 import { parseQuantity } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import type { HttpRequestData, HttpResponseData } from './bridge/protocol.js';
+import type { InterfaceShape } from './channel/bridge.js';
+import type { ComponentProgram, HttpRequestData, HttpResponseData, LocalPlugin } from './channel/messages.js';
 import type { Engine } from './engine/engine.js';
-import { ASYNC_IO_IMPORTS, asyncImportNames, type InterfaceShape, shapeOf } from './engine/names.js';
+import { ASYNC_IO_IMPORTS, asyncImportNames, shapeOf } from './engine/names.js';
+import type { PullCredentials } from './engine/source.js';
 import { NoExportError, NotGrantedError, SkiffError } from './errors.js';
 import { planGrants } from './grants.js';
 import type { HostPlugin, ImportFragment, PluginBinding, WorkloadRef } from './plugin.js';
-import { materializeVolumes, type MaterializedVolumes, type VolumeResolver } from './volumes.js';
-import { ComponentRunner } from './worker/runner.js';
+import { type MaterializedVolumes, materializeVolumes, type VolumeResolver } from './volumes.js';
+import type { WorkerPool } from './worker/pool.js';
+import { ComponentRunner, type RunnerEvent } from './worker/runner.js';
 
 /** DEFAULT_TIMEOUT_MS bounds one invocation when the component sets no limit. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -28,9 +30,13 @@ export interface WorkloadDeps {
   logger: Logger;
   workDir: string;
   volumeResolver?: VolumeResolver | undefined;
-  onEvent?: (workload: string, event: 'trap' | 'timeout' | 'crash' | 'restart') => void;
-  /** spawn starts a workload worker (a pre-started spare when there is one). */
-  spawn: () => Worker;
+  onEvent?: (workload: string, event: RunnerEvent) => void;
+  /** pool is the host's workload threads, shared by every component. */
+  pool: WorkerPool;
+  /** probed remembers the programs that instantiated once already (shared by the host). */
+  probed?: Set<string> | undefined;
+  /** hostId names the host (plugin copies in workload threads learn it). */
+  hostId: string;
   /** defaultMemoryLimit caps each instance's memory (bytes) when the component sets no limit. */
   defaultMemoryLimit?: number | undefined;
   /** hostPathRoots are the host directories hostPath volumes may name; none allowed by default. */
@@ -50,6 +56,10 @@ export interface RunningComponent {
 export interface StartOptions {
   /** baseDir resolves relative file:// images (the manifest's folder). */
   baseDir?: string;
+  /** volumeResolver provides this start's configMap and secret volumes (the host's own otherwise). */
+  volumeResolver?: VolumeResolver | undefined;
+  /** pullCredentials are what components naming an imagePullSecret pull with, by component name (nothing else). */
+  pullCredentials?: ReadonlyMap<string, PullCredentials> | undefined;
 }
 
 function exportsInterface(exports: readonly string[], iface: string): boolean {
@@ -79,7 +89,7 @@ export class RunningWorkload {
     try {
       const { spec } = this.spec;
       this.#volumes = await materializeVolumes(this.ref.namespace, spec.volumes, this.#deps.workDir, {
-        resolver: this.#deps.volumeResolver,
+        resolver: options.volumeResolver ?? this.#deps.volumeResolver,
         hostPathRoots: this.#deps.hostPathRoots ?? [],
         prefix: this.ref.uid,
       });
@@ -98,7 +108,9 @@ export class RunningWorkload {
     const label = `workload ${this.id} component "${spec.name}"`;
     const logger = this.#deps.logger.child({ workload: this.id, component: spec.name });
     const { image, digest, imagePullSecret, imagePullPolicy } = spec;
-    const ref = { image, digest, imagePullSecret, imagePullPolicy, baseDir: options.baseDir };
+    // A component naming an imagePullSecret pulls with what the start brought for it, or with nothing.
+    const pullCredentials = imagePullSecret ? options.pullCredentials?.get(spec.name) : undefined;
+    const ref = { image, digest, imagePullSecret, imagePullPolicy, pullCredentials, baseDir: options.baseDir };
     const loaded = await engine.load(ref, this.#abort.signal).catch((err) => {
       throw wrap(err, `component "${spec.name}": `);
     });
@@ -111,6 +123,7 @@ export class RunningWorkload {
     const fragment: ImportFragment = {};
     const shapes: Record<string, InterfaceShape> = {};
     const asyncImports = [...ASYNC_IO_IMPORTS];
+    const local: LocalPlugin[] = [];
     try {
       for (const { plugin, interfaces, grants } of plan.bindings) {
         const binding = await plugin.bind({
@@ -126,6 +139,9 @@ export class RunningWorkload {
           },
         });
         bindings.push(binding);
+        if (plugin.thread) {
+          local.push({ id: plugin.id, thread: plugin.thread, interfaces: [...interfaces], grants: [...grants] });
+        }
         for (const [iface, members] of Object.entries(binding.imports)) {
           if (!interfaces.has(iface)) continue;
           fragment[iface] = members;
@@ -140,26 +156,33 @@ export class RunningWorkload {
       const preopens = (spec.volumeMounts ?? []).map((m) => ({
         guestPath: m.mountPath,
         hostPath: this.#volumes!.dirs.get(m.name)!,
-        readOnly: m.readOnly ?? false,
+        readOnly: (m.readOnly ?? false) || this.#volumes!.readOnly.has(m.name),
       }));
       const httpGrant = this.spec.spec.hostInterfaces.find(
         (h) => h.namespace === 'wasi' && h.package === 'http' && h.interfaces.includes('outgoing-handler'),
       );
+      const program: ComponentProgram = {
+        moduleUrl: prepared.moduleUrl,
+        modules: prepared.modules,
+        shapes,
+        wasi: { env: Object.entries(spec.environment ?? {}), args: spec.args ?? [], preopens },
+        outgoingHosts: (httpGrant?.config?.allowedHosts ?? '').split(',').filter((h) => h.trim() !== ''),
+        maxInstances: spec.limits?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+        label,
+        local,
+        bind: { hostId: this.#deps.hostId, workload: this.ref, component: spec },
+      };
+      // Everything instantiation depends on: starts that share it instantiate once, to check.
+      const { modules: _modules, label: _label, bind: _bind, ...probed } = program;
       runner = new ComponentRunner({
         logger,
         fragment,
+        program,
+        pool: this.#deps.pool,
         timeoutMs: spec.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-        spawn: this.#deps.spawn,
+        probed: this.#deps.probed,
+        probeKey: JSON.stringify({ ...probed, memoryLimit }),
         onEvent: (e) => this.#deps.onEvent?.(this.id, e),
-        init: {
-          moduleUrl: prepared.moduleUrl,
-          modules: prepared.modules,
-          shapes,
-          wasi: { env: Object.entries(spec.environment ?? {}), args: spec.args ?? [], preopens },
-          outgoingHosts: (httpGrant?.config?.allowedHosts ?? '').split(',').filter((h) => h.trim() !== ''),
-          maxInstances: spec.limits?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
-          label,
-        },
       });
       await runner.start();
       return { spec, digest: loaded.digest, exports: loaded.exports, runner, bindings };

@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixturePath } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const bin = join(root, 'bin', 'skiff.js');
@@ -43,15 +44,6 @@ function start(args: string[]) {
   return { child, exited, output: () => out };
 }
 
-async function waitFor<T>(what: string, check: () => T | undefined, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 /** childrenOf lists the pids of a process's children (Linux /proc). */
 function childrenOf(pid: number): number[] {
@@ -70,7 +62,7 @@ function alive(pid: number): boolean {
 
 async function serving(args: string[]) {
   const run = start(['dev', await fixturePath('hello-js'), '--port', '0', '--metrics-port', '0', '--no-watch', ...args]);
-  const url = await waitFor('skiff dev to serve', () => run.output().match(/serving .* on (http:\S+)/)?.[1]);
+  const url = await waitFor('skiff dev to serve', () => run.output().match(/serving .* on (http:\S+)/)?.[1], 60_000);
   const [real] = childrenOf(run.child.pid!);
   expect(real, 'the Node 24 process bin/skiff.js started').toBeDefined();
   return { run, url, real: real! };

@@ -9,6 +9,7 @@ import { VirtualHostRouter } from '../../src/runtime/http/routers.js';
 import { loggingPlugin, memoryLogBackend, memoryPlugins } from '../../src/runtime/plugins/index.js';
 import { fixturePath } from '../support/fixtures.js';
 import { KITCHEN_SINK_GRANTS, startTestHost, type TestHost, workload } from '../support/host.js';
+import { waitFor } from '../support/wait.js';
 
 const logBackend = memoryLogBackend();
 let t: TestHost;
@@ -44,14 +45,6 @@ async function get(vhost: string, path: string, body?: string) {
   return t.request(path, { host: vhost, method: body === undefined ? 'GET' : 'POST', body });
 }
 
-async function eventually<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (ok(v) || Date.now() > deadline) return v;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 beforeAll(async () => {
   wasm = await fixturePath('kitchen-sink');
@@ -145,10 +138,10 @@ describe('wasi:logging', () => {
 describe('wasmcloud:messaging', () => {
   it('delivers subscribed messages to the handler export', async () => {
     await get('a.test', '/msg/publish?subject=orders.new', 'order-1');
-    const stored = await eventually(
-      () => get('a.test', '/kv/get?bucket=inbox&key=orders.new'),
-      (r) => r.status === 200,
-    );
+    const stored = await waitFor('the handled message in the bucket', async () => {
+      const r = await get('a.test', '/kv/get?bucket=inbox&key=orders.new');
+      return r.status === 200 && r;
+    });
     expect(stored.text).toBe('order-1');
   });
 
@@ -192,10 +185,7 @@ describe('WASI core', () => {
 
   it('sends stdout into the workload log', async () => {
     await get('b.test', '/stdout?msg=printed-line');
-    const line = await eventually(
-      async () => t.logs.find((l) => l.msg === 'printed-line'),
-      (l) => l !== undefined,
-    );
+    const line = await waitFor('the printed line in the log', () => t.logs.find((l) => l.msg === 'printed-line'));
     expect(line).toMatchObject({ workload: 'default/b', stream: 'stdout' });
   });
 });

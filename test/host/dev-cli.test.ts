@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { fixturePath } from '../support/fixtures.js';
+import { waitFor } from '../support/wait.js';
 
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'hello', 'workload.yaml');
 
@@ -16,14 +17,6 @@ async function fetchText(url: string): Promise<{ status: number; text: string }>
   return { status: res.status, text: await res.text() };
 }
 
-async function eventually(url: string, ok: (r: { status: number; text: string }) => boolean, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const r = await fetchText(url).catch(() => ({ status: 0, text: '' }));
-    if (ok(r) || Date.now() > deadline) return r;
-    await new Promise((res) => setTimeout(res, 50));
-  }
-}
 
 function tempManifest(): { dir: string; file: string; text: string } {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-dev-'));
@@ -40,7 +33,10 @@ describe('skiff dev', () => {
       const [, url] = await cli.waitFor(/serving hello on (http:\/\/127\.0\.0\.1:\d+\/)/);
       expect(await fetchText(url!)).toEqual({ status: 200, text: 'ahoy, visitor #1' });
       writeFileSync(file, text.replace('greeting: ahoy', 'greeting: howdy'));
-      const reloaded = await eventually(url!, (r) => r.text.startsWith('howdy'));
+      const reloaded = await waitFor('the reloaded workload to answer', async () => {
+        const r = await fetchText(url!);
+        return r.text.startsWith('howdy') && r;
+      }, 30_000);
       expect(reloaded.text).toMatch(/^howdy, visitor #\d+$/);
       // A broken edit is refused and the running version keeps serving.
       writeFileSync(file, text.replace('name: scratch, mountPath', 'name: missing, mountPath'));

@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualHostRouter } from '../../src/runtime/http/routers.js';
 import { memoryPlugins } from '../../src/runtime/plugins/index.js';
-import { waitFor } from '../protocol/helpers.js';
+import { waitFor } from '../support/wait.js';
 import { fixturePath } from '../support/fixtures.js';
 import { startTestHost, type TestHost, workload } from '../support/host.js';
 

@@ -59,8 +59,25 @@ describe('failure isolation', () => {
     expect(t.logs.some((l) => String(l.err).includes('ran longer than 1500 ms and was stopped'))).toBe(true);
     expect(await get('runaway.test', '/hello')).toEqual({ status: 200, text: 'hello from skiff' });
     const metrics = await (await fetch(`${t.adminUrl}/metrics`)).text();
-    expect(metrics).toMatch(/skiff_instance_events_total\{workload="default\/runaway",event="timeout"\} 1/);
-    expect(metrics).toMatch(/skiff_instance_events_total\{workload="default\/runaway",event="restart"\} 1/);
+    expect(metrics).toMatch(/skiff_instance_events_total\{workload="default\/runaway",event="timeout"\} 1\n/);
+    expect(metrics).toMatch(/skiff_instance_events_total\{workload="default\/runaway",event="restart"\} 1\n/);
+  });
+
+  it("never fails another workload's request in flight when a guest times out", async () => {
+    const sink = await fixturePath('kitchen-sink');
+    await t.host.workloadStart(
+      workload(
+        'patient',
+        [{ name: 'sink', image: `file://${sink}` }],
+        [...GRANTS, { namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'], config: { host: 'patient.test' } }],
+      ),
+    );
+    // The patient request is still running when the runaway one is stopped at 1.5 s.
+    const patient = get('patient.test', '/sleep?ms=3000');
+    const loop = await get('runaway.test', '/loop');
+    expect(loop.status).toBe(504);
+    expect((await patient).status).toBe(200);
+    await t.host.workloadStop('default/patient');
   });
 
   it('stops a guest growing past its memory limit and keeps serving', async () => {

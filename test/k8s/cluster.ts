@@ -7,11 +7,13 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { inject } from 'vitest';
 import { parse } from 'yaml';
 import { KubeHttp, loadTestEnvConfig, startTestEnv, type TestEnvInfo } from '../../tools/testenv/index.js';
+import { waitFor } from '../support/wait.js';
+
+export { waitFor };
 
 /** ROOT is the repository root. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -63,24 +65,6 @@ export async function connect(): Promise<Cluster> {
   };
 }
 
-/**
- * waitFor polls `check` until it returns a value other than undefined, or throws after
- * `timeoutMs` with `what` and the last observation.
- */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    await delay(100);
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 /** crdManifests reads the generated CRDs from crds/. */
 export function crdManifests(): { metadata: { name: string } }[] {

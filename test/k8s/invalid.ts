@@ -325,6 +325,50 @@ export const INVALID: InvalidCase[] = [
     },
   },
   {
+    rule: 'configMap item paths stay inside the volume',
+    kind: 'Workload',
+    field: 'spec.volumes[0].configMap.items[0].path',
+    mutate: (s) => {
+      s.volumes = [{ name: 'data', configMap: { name: 'cm', items: [{ key: 'k', path: '../escape' }] } }];
+    },
+  },
+  {
+    rule: 'secret item paths are unique',
+    kind: 'Workload',
+    field: 'spec.volumes[0].secret.items[1]',
+    mutate: (s) => {
+      const items = [
+        { key: 'a', path: 'same' },
+        { key: 'b', path: 'same' },
+      ];
+      s.volumes = [{ name: 'data', secret: { secretName: 's', items } }];
+    },
+  },
+  {
+    rule: 'defaultMode at most 0777',
+    kind: 'Workload',
+    field: 'spec.volumes[0].secret.defaultMode',
+    mutate: (s) => {
+      s.volumes = [{ name: 'data', secret: { secretName: 's', defaultMode: 0o1000 } }];
+    },
+  },
+  {
+    rule: 'configFrom names an object',
+    kind: 'Workload',
+    field: 'spec.components[0].configFrom[0].name',
+    mutate: (s) => {
+      c0(s).configFrom = [{ name: 'Not A Name' }];
+    },
+  },
+  {
+    rule: 'secretFrom entries have a name only and optional',
+    kind: 'Workload',
+    field: 'spec.hostInterfaces[0].secretFrom[0]',
+    mutate: (s) => {
+      hi0(s).secretFrom = [{ name: 's', key: 'x' }];
+    },
+  },
+  {
     rule: 'hostPath path absolute',
     kind: 'Workload',
     field: 'spec.volumes[0].hostPath.path',

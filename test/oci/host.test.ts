@@ -16,7 +16,9 @@ import { type OciSourceOptions, ociSource, parseDockerConfig, parseReference, pu
 import { createLogger } from '../../src/telemetry/logger.js';
 import { fixturePath } from '../support/fixtures.js';
 import { HTTP_GRANT, workload } from '../support/host.js';
-import { freePort, startRegistry, type TestRegistry, waitFor } from './registry.js';
+import { freePort } from '../support/ports.js';
+import { waitFor } from '../support/wait.js';
+import { startRegistry, type TestRegistry } from './registry.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -58,11 +60,9 @@ describe('a workload from an OCI reference', () => {
   it('runs on a host and answers HTTP 200', async () => {
     const { host, url } = await startOciHost();
     try {
-      const started = performance.now();
       await host.workloadStart(
         workload('oci-hello', [{ name: 'web', image, digest: sha256Digest(bytes), imagePullPolicy: 'IfNotPresent' }], [HTTP_GRANT]),
       );
-      console.info(`workload start from ${image} (pull + transpile): ${(performance.now() - started).toFixed(0)} ms`);
       const res = await fetch(`${url}/`);
       expect(res.status).toBe(200);
       expect(await res.text()).toContain('hello from skiff');
@@ -153,6 +153,45 @@ describe('imagePullSecret', () => {
     try {
       await host.workloadStart(workload('oci-private', [{ name: 'web', image, imagePullSecret: 'regcred' }], [HTTP_GRANT]));
       expect((await fetch(`${url}/`)).status).toBe(200);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('pulls with the credentials the start brought for that component, and only for their registry', async () => {
+    const { host, url } = await startOciHost();
+    try {
+      const w = workload('oci-sent', [{ name: 'web', image, imagePullSecret: 'regcred' }], [HTTP_GRANT]);
+      const elsewhere = new Map([['web', { registry: 'other.example:5000', username: 'puller', password: 'pw-123' }]]);
+      await expect(host.workloadStart(w, { pullCredentials: elsewhere })).rejects.toMatchObject({
+        code: 'SKIFF_OCI_UNAUTHORIZED',
+      });
+      const sent = new Map([['web', { registry: registry.host, username: 'puller', password: 'pw-123' }]]);
+      await host.workloadStart(w, { pullCredentials: sent });
+      expect((await fetch(`${url}/`)).status).toBe(200);
+    } finally {
+      await host.stop();
+    }
+  });
+
+  it('never lends the host credentials to a component that names an imagePullSecret', async () => {
+    // The host's own docker config could pull the image; a workload naming a secret must not use it.
+    const { host, url } = await startOciHost({ dockerConfig: secret() });
+    try {
+      await host.workloadStart(workload('oci-own', [{ name: 'web', image }], [HTTP_GRANT]));
+      expect((await fetch(`${url}/`)).status).toBe(200);
+      // Not even from the pull cache, where the host's own pull left the image (IfNotPresent).
+      const named = workload('oci-named', [{ name: 'web', image, imagePullSecret: 'regcred' }], [HTTP_GRANT]);
+      await expect(host.workloadStart(named)).rejects.toMatchObject({ code: 'SKIFF_OCI_UNAUTHORIZED' });
+      const never = workload(
+        'oci-never',
+        [{ name: 'web', image, imagePullSecret: 'regcred', imagePullPolicy: 'Never' }],
+        [HTTP_GRANT],
+      );
+      await expect(host.workloadStart(never)).rejects.toMatchObject({ code: 'SKIFF_OCI_NOT_PRESENT' });
+      // With its own (valid) credentials the cached image is checked once, then served.
+      const sent = new Map([['web', { registry: registry.host, username: 'puller', password: 'pw-123' }]]);
+      await host.workloadStart(named, { pullCredentials: sent });
     } finally {
       await host.stop();
     }

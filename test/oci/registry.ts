@@ -8,9 +8,10 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../support/ports.js';
+import { waitFor } from '../support/wait.js';
 
 /** TestRegistry is a running registry and how to reach it. */
 export interface TestRegistry {
@@ -24,25 +25,7 @@ export interface TestRegistry {
 /** RegistryAuth selects how the registry authenticates. */
 export type RegistryAuth = { kind: 'none' } | { kind: 'basic' | 'token'; user: string; password: string };
 
-/** freePort returns a loopback port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
-/** waitFor polls a condition until it holds or the deadline passes. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** startRegistry starts docker-registry with the given auth and waits until it answers /v2/. */
 export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Promise<TestRegistry> {

@@ -15,8 +15,9 @@ import { connectNats } from '../../src/nats/connection.js';
 import { heartbeatSubject, workloadLogSubject } from '../../src/nats/subjects.js';
 import { type CliRun, runCli } from '../support/cli.js';
 import { fixturePath } from '../support/fixtures.js';
-import { freePort, useNats } from '../support/nats.js';
-import { waitFor } from './helpers.js';
+import { useNats } from '../support/nats.js';
+import { freePort } from '../support/ports.js';
+import { waitFor } from '../support/wait.js';
 
 const nats = useNats();
 let host: CliRun;

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { type ConnectionEvent, connectionEvents, connectNats } from '../../src/nats/connection.js';
 import { useNats } from '../support/nats.js';
-import { waitFor } from './helpers.js';
+import { waitFor } from '../support/wait.js';
 
 const nats = useNats();
 

@@ -7,7 +7,8 @@ import { type Heartbeat, heartbeatSchema } from '../../src/api/index.js';
 import { decode } from '../../src/nats/codec.js';
 import { heartbeatSubject } from '../../src/nats/subjects.js';
 import { useNats } from '../support/nats.js';
-import { type ControlledTestHost, helloWorkload, startControlledHost, waitFor } from './helpers.js';
+import { waitFor } from '../support/wait.js';
+import { type ControlledTestHost, helloWorkload, startControlledHost } from './helpers.js';
 
 const nats = useNats();
 let h: ControlledTestHost;

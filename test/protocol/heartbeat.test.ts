@@ -14,7 +14,8 @@ import { memoryPlugins } from '../../src/runtime/plugins/index.js';
 import { useNats } from '../support/nats.js';
 import { HTTP_INTERFACE } from '../../src/cli/host.js';
 import { HTTP_GRANT } from '../support/host.js';
-import { type ControlledTestHost, helloWorkload, startControlledHost, waitFor } from './helpers.js';
+import { waitFor } from '../support/wait.js';
+import { type ControlledTestHost, helloWorkload, startControlledHost } from './helpers.js';
 
 const nats = useNats();
 

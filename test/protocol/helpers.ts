@@ -52,20 +52,6 @@ export async function startControlledHost(
   };
 }
 
-/** waitFor polls `check` until it returns a value other than undefined/false, or fails after `ms`. */
-export async function waitFor<T>(
-  what: string,
-  check: () => T | undefined | false | Promise<T | undefined | false>,
-  ms = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (let delay = 5; ; delay = Math.min(delay * 2, 100)) {
-    const value = await check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, delay));
-  }
-}
 
 /** helloWorkload is the hello-js guest serving HTTP, with a fixed uid and the given generation. */
 export async function helloWorkload(name: string, generation = 1, uid = `uid-${name}`): Promise<Workload> {

@@ -6,8 +6,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Workload } from '../../src/api/index.js';
+import type { SharedTranspiles } from '../../src/runtime/engine/shared-store.js';
 import type { ComponentSource } from '../../src/runtime/engine/source.js';
-import { type Host, HostBuilder } from '../../src/runtime/host.js';
+import { type Host, HostBuilder, type ThreadOptions } from '../../src/runtime/host.js';
 import { AdminHandler } from '../../src/runtime/http/admin.js';
 import { DevRouter, type Router } from '../../src/runtime/http/routers.js';
 import { HttpServerHandler } from '../../src/runtime/http/server.js';
@@ -28,9 +29,20 @@ export interface TestHost {
 
 const cacheDir = join(tmpdir(), `skiff-test-cache-${process.pid}`);
 
-/** startTestHost builds and starts a host (component `sources`, e.g. OCI, are tried before file:// and https://). */
+/**
+ * startTestHost builds and starts a host (component `sources`, e.g. OCI, are tried before
+ * file:// and https://). `engine` overrides the per-run transpile cache and may share
+ * transpile output.
+ */
 export async function startTestHost(
-  options: { plugins?: HostPlugin[]; router?: Router; sources?: ComponentSource[]; logLevel?: string } = {},
+  options: {
+    plugins?: HostPlugin[];
+    router?: Router;
+    sources?: ComponentSource[];
+    logLevel?: string;
+    engine?: { cacheDir?: string; shared?: SharedTranspiles };
+    threads?: ThreadOptions;
+  } = {},
 ): Promise<TestHost> {
   const http = new HttpServerHandler({ port: 0, router: options.router ?? new DevRouter() });
   const logs: Record<string, unknown>[] = [];
@@ -43,12 +55,13 @@ export async function startTestHost(
   const admin = new AdminHandler({ port: 0 });
   const builder = new HostBuilder()
     .withLogger(createLogger({ level: options.logLevel ?? 'info', destination }))
-    .withEngine({ cacheDir })
+    .withEngine({ cacheDir, ...options.engine })
     .withWorkDir(mkdtempSync(join(tmpdir(), 'skiff-test-work-')))
     // Tests start fixtures from the fixture cache and temp folders.
     .withFileImageRoots(['/'])
     .withHttpHandler(http)
-    .withHttpHandler(admin);
+    .withHttpHandler(admin)
+    .withThreads(options.threads ?? {});
   for (const p of options.plugins ?? []) builder.withPlugin(p);
   for (const source of options.sources ?? []) builder.withSource(source);
   const host = builder.build();

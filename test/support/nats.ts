@@ -6,12 +6,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, Socket } from 'node:net';
+import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
+import { freePort } from './ports.js';
 
 /** NATS_SERVER_BIN is the nats-server binary tests run (override with SKIFF_NATS_SERVER). */
 export const NATS_SERVER_BIN = process.env.SKIFF_NATS_SERVER ?? findBinary();
@@ -54,18 +55,6 @@ function findBinary(): string {
   return 'nats-server';
 }
 
-/** freePort asks the OS for a free loopback port. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 const running = new Set<ChildProcess>();
 process.once('exit', () => {

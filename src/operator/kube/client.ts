@@ -10,7 +10,7 @@ import type { KubeMetrics } from './metrics.js';
 import { apiVersionOf, type KubeObject, objectKey, type ResourceRef, resourcePath, typed } from './resources.js';
 import { decode, kubeObjectSchema, listSchema } from './schema.js';
 import { query, type RawResponse, Transport } from './transport.js';
-import { type WatchEvent, type WatchOptions, watchStream } from './watch.js';
+import { METADATA_ACCEPT, type WatchEvent, type WatchOptions, watchStream } from './watch.js';
 
 /** DEFAULT_FIELD_MANAGER is the field manager of the operator's server-side applies. */
 export const DEFAULT_FIELD_MANAGER = 'skiff-operator';
@@ -35,6 +35,9 @@ export interface CallOptions {
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
 }
+
+/** METADATA_LIST_ACCEPT asks for a list of PartialObjectMetadata: names, labels, resourceVersions, no contents. */
+export const METADATA_LIST_ACCEPT = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1';
 
 /** ListResult is every item of a collection and the resourceVersion to watch from. */
 export interface ListResult {
@@ -112,15 +115,16 @@ export class Kube {
     return typed(r, decode(kubeObjectSchema, text, what) as KubeObject);
   }
 
-  /** get returns the object, or undefined when it does not exist. */
+  /** get returns the object (only its metadata with `metadataOnly`), or undefined when it does not exist. */
   async get(
     r: ResourceRef,
     namespace: string | undefined,
     name: string,
-    options: CallOptions = {},
+    options: CallOptions & { metadataOnly?: boolean | undefined } = {},
   ): Promise<KubeObject | undefined> {
     const path = resourcePath(r, namespaceOf(r, namespace, `get ${r.kind} ${name}`), name);
-    const res = await this.#send('get', r, path, options);
+    const { metadataOnly, ...call } = options;
+    const res = await this.#send('get', r, path, { ...call, accept: metadataOnly ? METADATA_ACCEPT : undefined });
     if (res.status === 404) return undefined;
     if (res.status !== 200) throw this.#fail(`get ${r.kind} ${name}`, res);
     return this.#object(r, res.text, `get ${r.kind} ${name}`);
@@ -130,14 +134,18 @@ export class Kube {
   async list(
     r: ResourceRef,
     namespace?: string,
-    options: { labelSelector?: string | undefined } & CallOptions = {},
+    options: { labelSelector?: string | undefined; metadataOnly?: boolean | undefined } & CallOptions = {},
   ): Promise<ListResult> {
     const items: KubeObject[] = [];
     let resourceVersion = '';
     let token: string | undefined;
     do {
       const q = query({ limit: this.#pageSize, continue: token, labelSelector: options.labelSelector });
-      const call = { timeoutMs: options.timeoutMs, signal: options.signal };
+      const call = {
+        timeoutMs: options.timeoutMs,
+        signal: options.signal,
+        accept: options.metadataOnly ? METADATA_LIST_ACCEPT : undefined,
+      };
       const res = await this.#send('list', r, `${resourcePath(r, namespace)}${q}`, call);
       if (res.status !== 200) throw this.#fail(`list ${r.plural}`, res);
       const page = decode(listSchema, res.text, `list ${r.plural}`);

@@ -20,6 +20,8 @@ export interface InformerOptions {
   /** onChange gets the key (`namespace/name`) of every object added, changed or deleted; throws are logged. */
   onChange: (key: string) => void;
   labelSelector?: string | undefined;
+  /** metadataOnly caches only metadata (PartialObjectMetadata): e.g. Secrets without their data. */
+  metadataOnly?: boolean | undefined;
   backoff?: BackoffOptions | undefined;
   metrics?: KubeMetrics | undefined;
   /** Server-side watch timeout in seconds (default 300; each watch adds up to half of it as jitter). */
@@ -74,6 +76,7 @@ export class Informer<T extends KubeObject = KubeObject> {
           resource: o.resource,
           namespace,
           labelSelector: o.labelSelector,
+          metadataOnly: o.metadataOnly,
           logger: this.#logger,
           backoff: o.backoff ?? {},
           metrics: o.metrics,

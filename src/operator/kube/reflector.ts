@@ -18,6 +18,8 @@ export interface ReflectorOptions {
   resource: ResourceRef;
   namespace: string | undefined;
   labelSelector: string | undefined;
+  /** metadataOnly caches PartialObjectMetadata instead of whole objects. */
+  metadataOnly?: boolean | undefined;
   logger: Logger;
   backoff: BackoffOptions;
   metrics: KubeMetrics | undefined;
@@ -55,7 +57,8 @@ export class Reflector {
   /** relist replaces this scope's part of the cache and notifies every key that differs; returns the list's resourceVersion. */
   async #relist(signal: AbortSignal): Promise<string> {
     const { kube, resource, namespace, labelSelector, cache } = this.#o;
-    const { items, resourceVersion } = await kube.list(resource, namespace, { labelSelector, signal });
+    const metadataOnly = this.#o.metadataOnly;
+    const { items, resourceVersion } = await kube.list(resource, namespace, { labelSelector, metadataOnly, signal });
     this.#o.metrics?.relists.inc({ resource: resource.plural });
     const changed: string[] = [];
     const seen = new Set<string>();
@@ -111,6 +114,7 @@ export class Reflector {
           signal,
           {
             labelSelector: this.#o.labelSelector,
+            metadataOnly: this.#o.metadataOnly,
             timeoutSeconds: jitteredTimeout(this.#o.watchTimeoutSeconds),
             idleMs: this.#o.idleMs,
             onOpen: () => {

@@ -21,6 +21,8 @@ export interface RequestInit {
   contentType?: string | undefined;
   timeoutMs?: number | undefined;
   signal?: AbortSignal | undefined;
+  /** accept overrides `Accept: application/json` (e.g. for metadata-only answers). */
+  accept?: string | undefined;
 }
 
 /** StreamInit says how to read one watch stream. */
@@ -34,6 +36,8 @@ export interface StreamInit {
   onOpen?: () => void;
   /** Called for every line; a throw aborts the stream with that error. */
   onLine: (line: string) => void;
+  /** accept overrides `Accept: application/json` (e.g. for metadata-only events). */
+  accept?: string | undefined;
 }
 
 /** TransportOptions bound every request. */
@@ -145,6 +149,7 @@ export class Transport {
               'content-type': init.contentType ?? 'application/json',
               'content-length': String(Buffer.byteLength(init.body)),
             };
+      if (init.accept) headers.accept = init.accept;
       this.#prepare(method, headers).then(
         ({ options, secure }) => {
           if (settled) return;
@@ -191,7 +196,7 @@ export class Transport {
     await this.#open(
       'GET',
       path,
-      { signal: init.signal },
+      { signal: init.signal, accept: init.accept },
       init.deadlineMs,
       'stream open longer than',
       Math.min(init.idleMs, this.#limits.timeoutMs),

@@ -21,7 +21,12 @@ export interface WatchOptions {
   idleMs?: number;
   /** Called once the server accepted the watch. */
   onOpen?: () => void;
+  /** metadataOnly asks for PartialObjectMetadata objects: no data or spec ever crosses the wire. */
+  metadataOnly?: boolean | undefined;
 }
+
+/** METADATA_ACCEPT asks for PartialObjectMetadata objects (watch events carry one each). */
+export const METADATA_ACCEPT = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1';
 
 /** watchStream performs one watch on `transport`; see Kube.watch. */
 export async function watchStream(
@@ -47,6 +52,7 @@ export async function watchStream(
     idleMs: options.idleMs ?? 150_000,
     deadlineMs: timeoutSeconds * 1000 + 60_000,
     onOpen: options.onOpen,
+    accept: options.metadataOnly ? METADATA_ACCEPT : undefined,
     onLine: (line) => {
       const event = decode(watchEventSchema, line, what);
       if (event.type === 'ERROR') {

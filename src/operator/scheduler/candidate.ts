@@ -16,6 +16,8 @@ export interface HostCandidate {
   /** inFlight counts starts sent to the host and not yet in one of its heartbeats. */
   readonly inFlight: number;
   readonly cordoned: boolean;
+  /** namespaces are the only namespaces whose workloads the host runs; undefined: every namespace. */
+  readonly namespaces?: ReadonlySet<string> | undefined;
   /**
    * routes are virtual hosts claimed on the host by other workloads. From a heartbeat they
    * are every claim on the host, the scheduled workload's own included: `schedule` therefore
@@ -40,6 +42,7 @@ export function candidateFromHeartbeat(hb: Heartbeat, inFlight = 0): HostCandida
     workloads: hb.capacity.workloads,
     inFlight,
     cordoned: hb.cordoned ?? false,
+    ...(hb.namespaces ? { namespaces: new Set(hb.namespaces) } : {}),
     routes: new Set(live.flatMap((w) => w.hosts ?? [])),
     digests: new Set(hb.workloads.flatMap((w) => w.components.map((c) => c.digest))),
     running: new Set(live.map((w) => w.id)),

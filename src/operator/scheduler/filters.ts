@@ -20,6 +20,7 @@ export function requiredInterfaces(workload: Workload): string[] {
 
 /** Rejection is the first filter a host failed. */
 export type Rejection =
+  | { readonly kind: 'namespace' }
   | { readonly kind: 'selector' }
   | { readonly kind: 'interfaces'; readonly missing: readonly string[] }
   | { readonly kind: 'cordoned' }
@@ -29,6 +30,8 @@ export type Rejection =
 /** Demand is what one workload asks of every host, computed once per schedule. */
 export interface Demand {
   readonly id: string;
+  /** namespace is the workload's namespace: a host must serve it. */
+  readonly namespace: string;
   readonly selector: Readonly<Record<string, string>>;
   readonly interfaces: readonly string[];
   readonly routes: readonly string[];
@@ -45,6 +48,7 @@ export function matchesSelector(selector: Readonly<Record<string, string>>, host
  * its routes are not checked (they include the workload's own claims).
  */
 export function reject(demand: Demand, host: HostCandidate, placed: boolean): Rejection | undefined {
+  if (host.namespaces && !host.namespaces.has(demand.namespace)) return { kind: 'namespace' };
   if (!matchesSelector(demand.selector, host)) return { kind: 'selector' };
   const missing = demand.interfaces.filter((i) => !providesInterface(host.interfaces, i));
   if (missing.length > 0) return { kind: 'interfaces', missing };

@@ -20,7 +20,14 @@ const labelsText = (selector: Readonly<Record<string, string>>) =>
 /** unschedulableReason explains why fewer than `replicas` hosts passed the filters. */
 export function unschedulableReason(demand: Demand, replicas: number, verdicts: readonly Verdict[]): ScheduleReason {
   if (verdicts.length === 0) return { reason: 'NoMatchingHosts', message: 'no host is connected' };
-  const selected = verdicts.filter((v) => v.rejection?.kind !== 'selector');
+  const serving = verdicts.filter((v) => v.rejection?.kind !== 'namespace');
+  if (serving.length === 0) {
+    return {
+      reason: 'NoMatchingHosts',
+      message: `no host serves namespace ${demand.namespace} (hosts of a HostConfig serve its namespace and those its spec.namespaces lists)`,
+    };
+  }
+  const selected = serving.filter((v) => v.rejection?.kind !== 'selector');
   const selector = labelsText(demand.selector);
   if (selected.length === 0) {
     return { reason: 'NoMatchingHosts', message: `no host matches hostSelector ${selector}` };

@@ -62,6 +62,7 @@ export function schedule(
   if (replicas <= 0) return { hosts: [], unplaced: 0, reason: { reason: 'NoReplicas', message: 'replicas is 0' } };
   const demand: Demand = {
     id: workloadIdOf(workload),
+    namespace: workload.metadata.namespace ?? 'default',
     selector: workload.spec.hostSelector ?? {},
     interfaces: requiredInterfaces(workload),
     routes: virtualHostsOf(workload),

@@ -11,7 +11,8 @@ import {
   type WorkloadStatus,
   workloadSpecSchema,
 } from '../../api/index.js';
-import type { ControlClient } from '../../nats/index.js';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { ControlClient, StartExtras } from '../../nats/index.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { OperatorMetrics } from '../../telemetry/operator-metrics.js';
 import { flipped } from '../conditions.js';
@@ -21,8 +22,12 @@ import type { EventRecorder, Informer, Kube, KubeObject, ReconcileResult } from 
 import { WORKLOADS } from '../kube/index.js';
 import { candidateFromHeartbeat, type HostCandidate } from '../scheduler/index.js';
 import { invalidStatus, parseWorkload, wireWorkload } from './parse.js';
+import { buildPayload, StaleReferenceError } from './payload.js';
 import { type Action, type Failure, FINALIZER, type InFlight, plan } from './plan.js';
+import { type ReferenceWatcher, resolveWorkload } from './reference-watcher.js';
+import type { Resolution } from './references.js';
 import { RoutePublisher } from './routes.js';
+import { isCurrent } from './status.js';
 import { servesHttp } from './routing.js';
 
 /** RETRY_BASE_MS and RETRY_MAX_MS bound the backoff between failed starts on one host. */
@@ -49,6 +54,10 @@ export interface WorkloadControllerOptions {
   /** draining lists hosts being drained (their pods are being replaced or removed). */
   readonly draining?: () => ReadonlySet<string>;
   readonly now?: () => number;
+  /** references knows the ConfigMaps and Secrets workloads name; without it, naming one holds every start back. */
+  readonly references?: ReferenceWatcher | undefined;
+  /** nc stores contents too large to send inline (the NATS Object Store). */
+  readonly nc?: NatsConnection | undefined;
 }
 
 /** WorkloadController reconciles Workloads onto hosts. */
@@ -99,7 +108,10 @@ export class WorkloadController {
       return undefined;
     }
     const workload = parsed?.workload;
-    this.#prune(key, workload);
+    const resolved = workload ? resolveWorkload(this.#o.references, workload) : undefined;
+    if (resolved === 'unsynced') return { requeueAfterMs: 500 };
+    const resolution = resolved?.resolution;
+    this.#prune(key, workload, resolution?.revision);
     const draining = this.#o.draining?.() ?? new Set<string>();
     const reports = this.#o.registry.reportsFor(key);
     const unrouted = this.#unrouted.get(key) ?? new Map<string, number>();
@@ -118,15 +130,20 @@ export class WorkloadController {
       failures: this.#failures.get(key) ?? [],
       canSweep: this.#o.canSweep(),
       now: this.#now(),
+      revision: resolution?.revision,
+      blocked: resolved?.blocked,
     });
+    const extras = await this.#payload(key, obj, workload, resolution, p.actions, log);
+    if (extras === 'stale') return { requeueAfterMs: 250 };
     for (const action of p.actions) {
+      if (action.type === 'start' && extras === 'failed') continue;
       if (action.type === 'unroute') {
         unrouted.set(action.hostId, this.#now());
         this.#unrouted.set(key, unrouted);
         continue;
       }
       if (action.type === 'removeFinalizer') await this.#routes.unpublish(key, obj!);
-      await this.#act(key, obj, workload, action, log);
+      await this.#act(key, obj, workload, action, log, extras === 'failed' ? {} : (extras ?? {}));
     }
     if (unrouted.size === 0) this.#unrouted.delete(key);
     if (obj && p.status) await this.#writeStatus(obj, p.status);
@@ -134,11 +151,42 @@ export class WorkloadController {
     return p.requeueAfterMs === undefined ? undefined : { requeueAfterMs: p.requeueAfterMs };
   }
 
-  /** #prune forgets failures and stop counts that belong to an older generation or uid. */
-  #prune(key: string, w: Workload | undefined): void {
+  /**
+   * #payload reads what this round's starts carry (sources, pull credentials), once for all
+   * of them. An object that changed meanwhile means another round ('stale'); a pull secret
+   * that is missing or unusable fails those starts like a host would.
+   */
+  async #payload(
+    key: string,
+    obj: KubeObject | undefined,
+    w: Workload | undefined,
+    resolution: Resolution | undefined,
+    actions: readonly Action[],
+    log: Logger,
+  ): Promise<StartExtras | 'stale' | 'failed' | undefined> {
+    const starts = actions.filter((a) => a.type === 'start');
+    if (!w || !resolution || starts.length === 0) return undefined;
+    try {
+      return await buildPayload({ kube: this.#o.kube, nc: this.#o.nc }, w, resolution);
+    } catch (err) {
+      if (err instanceof StaleReferenceError) {
+        log.debug({ err: err.message }, 'referenced objects changed; reconciling again');
+        return 'stale';
+      }
+      const e = err as Error & { code?: string };
+      for (const a of starts) {
+        this.#failed(key, obj!, w, a.hostId, resolution.revision, e.code ?? 'SKIFF_INTERNAL', e.message, log);
+      }
+      this.#o.enqueue(key); // show the failure in status now
+      return 'failed';
+    }
+  }
+
+  /** #prune forgets failures and stop counts that belong to an older generation, revision or uid. */
+  #prune(key: string, w: Workload | undefined, revision: string | undefined): void {
     const list = this.#failures.get(key);
     if (!list) return;
-    const keep = list.filter((f) => f.uid === w?.metadata.uid && f.generation === (w?.metadata.generation ?? 1));
+    const keep = list.filter((f) => f.uid === w?.metadata.uid && isCurrent(f, w?.metadata.generation ?? 1, revision));
     if (keep.length > 0) this.#failures.set(key, keep);
     else this.#failures.delete(key);
   }
@@ -149,6 +197,7 @@ export class WorkloadController {
     w: Workload | undefined,
     action: Action,
     log: Logger,
+    extras: StartExtras,
   ): Promise<void> {
     switch (action.type) {
       case 'addFinalizer':
@@ -163,7 +212,7 @@ export class WorkloadController {
         log.info('stopped everywhere; finalizer removed');
         return;
       case 'start':
-        this.#start(key, obj!, w!, action.hostId, action.update, log);
+        this.#start(key, obj!, w!, action.hostId, action.update, log, extras ?? {});
         return;
       case 'stop':
         this.#stop(key, obj, action.hostId, action.uid, action.why, log);
@@ -173,12 +222,21 @@ export class WorkloadController {
     }
   }
 
-  #start(key: string, obj: KubeObject, w: Workload, hostId: string, update: boolean, log: Logger): void {
+  #start(
+    key: string,
+    obj: KubeObject,
+    w: Workload,
+    hostId: string,
+    update: boolean,
+    log: Logger,
+    extras: StartExtras,
+  ): void {
     const generation = w.metadata.generation ?? 1;
     const uid = w.metadata.uid!;
-    const flight: InFlight = { hostId, op: 'start', uid, generation };
+    const { revision } = extras;
+    const flight: InFlight = { hostId, op: 'start', uid, generation, revision };
     this.#track(key, flight);
-    log.info({ host: hostId, generation, update }, update ? 'updating on host' : 'starting on host');
+    log.info({ host: hostId, generation, revision, update }, update ? 'updating on host' : 'starting on host');
     this.#o.events.record(
       obj,
       'Normal',
@@ -187,7 +245,7 @@ export class WorkloadController {
       'Start',
     );
     this.#o.control
-      .start(hostId, wireWorkload(w))
+      .start(hostId, wireWorkload(w), undefined, extras)
       .then((report: WorkloadReport) => {
         this.#o.metrics.controlRequests.inc({ verb: 'start', result: 'ok' });
         this.#o.registry.observeReport(hostId, report);
@@ -198,28 +256,43 @@ export class WorkloadController {
       })
       .catch((err: Error & { code?: string }) => {
         this.#o.metrics.controlRequests.inc({ verb: 'start', result: 'error' });
-        const code = err.code ?? 'SKIFF_INTERNAL';
-        const previous = (this.#failures.get(key) ?? []).find(
-          (f) => f.hostId === hostId && f.generation === generation,
-        );
-        const attempts = (previous?.attempts ?? 0) + 1;
-        const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1));
-        const failure: Failure = {
-          hostId,
-          uid,
-          generation,
-          code,
-          message: err.message,
-          attempts,
-          retryAt: this.#now() + delay,
-        };
-        const others = (this.#failures.get(key) ?? []).filter((f) => f.hostId !== hostId);
-        this.#failures.set(key, [...others, failure]);
-        const entry = catalogEntry(code);
-        log.warn({ host: hostId, code, next: entry.next, attempts, err: err.message }, 'start failed');
-        this.#o.events.record(obj, 'Warning', entry.reason, `host ${hostId}: ${err.message}`, 'Start');
+        this.#failed(key, obj, w, hostId, revision, err.code ?? 'SKIFF_INTERNAL', err.message, log);
       })
       .finally(() => this.#untrack(key, flight));
+  }
+
+  /** #failed remembers a failed start on a host (backoff per generation and revision) and records a Warning. */
+  #failed(
+    key: string,
+    obj: KubeObject,
+    w: Workload,
+    hostId: string,
+    revision: string | undefined,
+    code: string,
+    message: string,
+    log: Logger,
+  ): void {
+    const generation = w.metadata.generation ?? 1;
+    const previous = (this.#failures.get(key) ?? []).find(
+      (f) => f.hostId === hostId && isCurrent(f, generation, revision),
+    );
+    const attempts = (previous?.attempts ?? 0) + 1;
+    const delay = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** (attempts - 1));
+    const failure: Failure = {
+      hostId,
+      uid: w.metadata.uid!,
+      generation,
+      ...(revision !== undefined ? { revision } : {}),
+      code,
+      message,
+      attempts,
+      retryAt: this.#now() + delay,
+    };
+    const others = (this.#failures.get(key) ?? []).filter((f) => f.hostId !== hostId);
+    this.#failures.set(key, [...others, failure]);
+    const entry = catalogEntry(code);
+    log.warn({ host: hostId, code, next: entry.next, attempts, err: message }, 'start failed');
+    this.#o.events.record(obj, 'Warning', entry.reason, `host ${hostId}: ${message}`, 'Start');
   }
 
   #stop(key: string, obj: KubeObject | undefined, hostId: string, uid: string, why: string, log: Logger): void {

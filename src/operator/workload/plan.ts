@@ -13,7 +13,7 @@ import {
   type WorkloadStatus,
 } from '../../api/index.js';
 import { type HostCandidate, schedule } from '../scheduler/index.js';
-import { buildStatus, isReady } from './status.js';
+import { buildStatus, isCurrent, isReady } from './status.js';
 
 /** InFlight is a request the operator sent to a host and has no answer to yet. */
 export interface InFlight {
@@ -21,6 +21,8 @@ export interface InFlight {
   readonly op: 'start' | 'stop';
   readonly uid: string;
   readonly generation: number;
+  /** revision of the start, when the workload has one. */
+  readonly revision?: string | undefined;
 }
 
 /** Failure is a remembered failed start of one generation on one host. */
@@ -28,6 +30,8 @@ export interface Failure {
   readonly hostId: string;
   readonly uid: string;
   readonly generation: number;
+  /** revision of the failed start, when the workload has one. */
+  readonly revision?: string | undefined;
   readonly code: string;
   readonly message: string;
   readonly attempts: number;
@@ -57,6 +61,10 @@ export interface WorkloadSnapshot {
   /** canSweep: caches synced and NATS healthy — only then may absence mean "stop it". */
   readonly canSweep: boolean;
   readonly now: number;
+  /** revision the replicas should run (references.ts), when the workload names ConfigMaps or Secrets. */
+  readonly revision?: string | undefined;
+  /** blocked holds every start back, e.g. a referenced object is missing (reason ConfigNotFound). */
+  readonly blocked?: { readonly reason: string; readonly message: string } | undefined;
 }
 
 /** StopWhy says why a replica is stopped (for logs and Events). */
@@ -137,7 +145,7 @@ function planRunning(
   const maxSurge = rolling?.maxSurge ?? 1;
   const reportOn = new Map(mine.map((r) => [r.hostId, r.report]));
   const startsInFlight = s.inFlight.filter((f) => f.op === 'start' && f.uid === uid);
-  const failures = s.failures.filter((f) => f.uid === uid && f.generation === generation);
+  const failures = s.failures.filter((f) => f.uid === uid && isCurrent(f, generation, s.revision));
   const failureOn = new Map(failures.map((f) => [f.hostId, f]));
   const live = new Set([...s.candidates.map((c) => c.hostId), ...(s.draining ?? [])]);
   const placeable = new Set(s.candidates.map((c) => c.hostId));
@@ -161,9 +169,9 @@ function planRunning(
   let updatesInFlight = startsInFlight.filter((f) => reportOn.has(f.hostId)).length;
   const updateBudget = Math.max(1, maxSurge + maxUnavailable);
   for (const hostId of placement.hosts) {
-    if (busy.has(hostId)) continue;
+    if (busy.has(hostId) || s.blocked) continue;
     const report = reportOn.get(hostId);
-    const upToDate = report && report.generation === generation && report.state !== 'Failed';
+    const upToDate = report && isCurrent(report, generation, s.revision) && report.state !== 'Failed';
     if (upToDate) continue;
     const failure = failureOn.get(hostId);
     if (failure) {
@@ -183,7 +191,7 @@ function planRunning(
   }
 
   // Replicas no longer wanted: stop them once the desired ones can carry the load.
-  const readyDesired = placement.hosts.filter((h) => isReady(reportOn.get(h), generation)).length;
+  const readyDesired = placement.hosts.filter((h) => isReady(reportOn.get(h), generation, s.revision)).length;
   const extras = mine.filter((r) => !desired.has(r.hostId) && r.report.state !== 'Stopping' && !busy.has(r.hostId));
   // maxUnavailable counts against the desired replicas, not against the hosts that fit: with no
   // room for a replacement, a replica on a draining or no-longer-matching host keeps serving.

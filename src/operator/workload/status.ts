@@ -17,9 +17,18 @@ import type { Failure, InFlight, WorkloadSnapshot } from './plan.js';
 /** WORKLOAD_LABEL is the label key of the scale subresource's selector. */
 export const WORKLOAD_LABEL = 'runtime.skiff.dev/workload';
 
-/** isReady: the report is Running the given generation. */
-export function isReady(report: WorkloadReport | undefined, generation: number): boolean {
-  return report !== undefined && report.state === 'Running' && report.generation === generation;
+/** isCurrent says whether a report or request is of the generation (and revision, when there is one) wanted now. */
+export function isCurrent(
+  x: { generation: number; revision?: string | undefined },
+  generation: number,
+  revision: string | undefined,
+): boolean {
+  return x.generation === generation && (revision === undefined || x.revision === revision);
+}
+
+/** isReady: the report is Running the given generation (and revision, when there is one). */
+export function isReady(report: WorkloadReport | undefined, generation: number, revision?: string): boolean {
+  return report !== undefined && report.state === 'Running' && isCurrent(report, generation, revision);
 }
 
 /** buildStatus computes the Workload's status from what the plan saw and decided. */
@@ -42,12 +51,13 @@ export function buildStatus(
     const starting = starts.some((f) => f.hostId === host);
     // A failed start of this generation is Failed even before the next heartbeat says so;
     // a failed update leaves the older generation serving, so that replica stays Running.
-    const failedHere = failure !== undefined && !starting && (!report || report.generation === generation);
+    const failedHere = failure !== undefined && !starting && (!report || isCurrent(report, generation, s.revision));
     const state = failedHere ? 'Failed' : (report?.state ?? (starting ? 'Starting' : 'Pending'));
     const entry: Placement = {
       host,
       state,
       ...(report ? { generation: report.generation } : starting ? { generation } : {}),
+      ...(report?.revision ? { revision: report.revision } : starting && s.revision ? { revision: s.revision } : {}),
     };
     const reason = failure ? catalogEntry(failure.code).reason : report?.reason;
     const message = failure ? failure.message : report?.message;
@@ -60,10 +70,12 @@ export function buildStatus(
   const placed = [...reportOn.values()].filter((r) => r.state !== 'Stopping').length;
   const ready = [...reportOn.values()].filter((r) => r.state === 'Running').length;
   const updated = new Set([
-    ...[...reportOn.entries()].filter(([, r]) => r.generation === generation && r.state !== 'Failed').map(([h]) => h),
-    ...starts.filter((f) => f.generation === generation).map((f) => f.hostId),
+    ...[...reportOn.entries()]
+      .filter(([, r]) => isCurrent(r, generation, s.revision) && r.state !== 'Failed')
+      .map(([h]) => h),
+    ...starts.filter((f) => isCurrent(f, generation, s.revision)).map((f) => f.hostId),
   ]).size;
-  const updatedReady = [...reportOn.values()].filter((r) => isReady(r, generation)).length;
+  const updatedReady = [...reportOn.values()].filter((r) => isReady(r, generation, s.revision)).length;
   const conditions = setConditions(
     w.status?.conditions,
     workloadConditions({
@@ -74,11 +86,13 @@ export function buildStatus(
       updatedReady,
       placement,
       failures,
+      blocked: s.blocked,
     }),
     new Date(s.now),
   );
   return {
     observedGeneration: generation,
+    ...(s.revision !== undefined ? { revision: s.revision } : {}),
     replicas: placed,
     readyReplicas: ready,
     updatedReplicas: updated,
@@ -97,6 +111,7 @@ function workloadConditions(x: {
   updatedReady: number;
   placement: ScheduleResult;
   failures: readonly Failure[];
+  blocked?: { readonly reason: string; readonly message: string } | undefined;
 }): ConditionInput[] {
   const g = { observedGeneration: x.generation };
   const latest = [...x.failures].sort((a, b) => b.attempts - a.attempts)[0];
@@ -130,6 +145,14 @@ function workloadConditions(x: {
       message: running,
       ...g,
     };
+  else if (x.blocked)
+    ready = {
+      type: 'Ready',
+      status: 'False',
+      reason: x.blocked.reason,
+      message: `${running}; ${x.blocked.message}`,
+      ...g,
+    };
   else if (failure)
     ready = {
       type: 'Ready',
@@ -160,6 +183,8 @@ function workloadConditions(x: {
         };
   let progressing: ConditionInput;
   if (done) progressing = { type: 'Progressing', status: 'True', reason: 'RolloutComplete', message: running, ...g };
+  else if (x.blocked)
+    progressing = { type: 'Progressing', status: 'False', reason: x.blocked.reason, message: x.blocked.message, ...g };
   else if (failure)
     progressing = {
       type: 'Progressing',

@@ -15,6 +15,8 @@ export interface HostIdentity {
   readonly httpPort?: number | undefined;
   readonly labels: Readonly<Record<string, string>>;
   readonly maxWorkloads: number;
+  /** namespaces are the namespaces whose workloads the host runs; undefined: every namespace. */
+  readonly namespaces?: readonly string[] | undefined;
   readonly intervalSeconds: number;
   readonly startedAt: Date;
 }
@@ -25,6 +27,7 @@ export function toReport(status: WorkloadStatus, hosts: readonly string[] = []):
     id: status.id,
     uid: status.uid,
     generation: status.generation,
+    ...(status.revision !== undefined ? { revision: status.revision } : {}),
     state: status.state,
     ...(status.message !== undefined ? { message: status.message } : {}),
     ...(status.reason !== undefined ? { reason: status.reason } : {}),
@@ -81,6 +84,7 @@ export function buildHeartbeat(identity: HostIdentity, state: HeartbeatState): H
     },
     interfaces: [...new Set(state.interfaces)].sort(),
     ...(identity.httpPort ? { httpPort: identity.httpPort } : {}),
+    ...(identity.namespaces ? { namespaces: [...identity.namespaces] } : {}),
     cordoned: state.cordoned,
     workloads: [...state.workloads],
     intervalSeconds: identity.intervalSeconds,

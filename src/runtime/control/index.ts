@@ -2,7 +2,8 @@
  * The host side of the control protocol: HostControl answers start / stop / status and
  * cordon / uncordon requests and pings over NATS for one Host and publishes its heartbeats
  * (`server.ts`), built by `heartbeat.ts`; `claims.ts` remembers the virtual hosts each
- * workload claims. Subjects are in `src/nats/subjects.ts`, messages in `src/api/protocol.ts`.
+ * workload claims; `sources.ts` decodes the ConfigMaps, Secrets and pull credentials a start
+ * brings (fetching sealed ones from the Object Store). Subjects are in `src/nats/subjects.ts`, messages in `src/api/protocol.ts`.
  */
 export { type Incarnation, RouteClaims } from './claims.js';
 export {
@@ -18,4 +19,6 @@ export {
   CordonedError,
   HostControl,
   type HostControlOptions,
+  NamespaceNotServedError,
 } from './server.js';
+export { pullCredentialsByComponent, receiveSources } from './sources.js';

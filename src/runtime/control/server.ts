@@ -25,6 +25,7 @@ import type { HostApi, WorkloadStatus } from '../host.js';
 import type { HostPlugin } from '../plugin.js';
 import { type Incarnation, RouteClaims } from './claims.js';
 import { announcedInterfaces, buildHeartbeat, type HostIdentity, toReport } from './heartbeat.js';
+import { pullCredentialsByComponent, receiveSources } from './sources.js';
 
 /** ControlledHost is what HostControl drives: the HostApi plus the host's id and plugins. */
 export interface ControlledHost extends HostApi {
@@ -51,12 +52,20 @@ export interface HostControlOptions {
   readonly extraInterfaces?: readonly string[];
   /** cordoned starts the host cordoned (default false). */
   readonly cordoned?: boolean;
+  /** namespaces are the only namespaces whose workloads the host runs (default: every namespace). */
+  readonly namespaces?: readonly string[] | undefined;
 }
 
 /** CapacityError refuses a start for a new workload on a full host. */
 export class CapacityError extends Error {
   override readonly name = 'CapacityError';
   readonly code = 'SKIFF_HOST_FULL';
+}
+
+/** NamespaceNotServedError refuses a start of a workload of a namespace the host does not serve. */
+export class NamespaceNotServedError extends Error {
+  override readonly name = 'NamespaceNotServedError';
+  readonly code = 'SKIFF_NAMESPACE_NOT_SERVED';
 }
 
 /** CordonedError refuses a start for a workload a cordoned host does not run yet. */
@@ -70,6 +79,7 @@ type Reply = { ok: true; [key: string]: unknown } | { ok: false; error: Protocol
 interface InFlight {
   uid: string | undefined;
   generation: number;
+  revision: string | undefined;
   promise: Promise<WorkloadReport>;
   /** joinable is false once a stop for the id arrived: a later identical start must run after that stop. */
   joinable: boolean;
@@ -103,6 +113,7 @@ export class HostControl {
       httpPort: options.httpPort,
       labels: { ...(options.labels ?? {}) },
       maxWorkloads: options.maxWorkloads ?? 100,
+      namespaces: options.namespaces ? [...new Set(options.namespaces)].sort() : undefined,
       intervalSeconds: options.heartbeatSeconds ?? 1,
       startedAt: new Date(),
     };
@@ -223,10 +234,26 @@ export class HostControl {
     const id = workloadIdOf(workload);
     const uid = workload.metadata.uid;
     const generation = workload.metadata.generation ?? 1;
+    const { revision } = request;
     const pending = this.#inflight.get(id);
     // The same start arriving twice (a retry) joins the one in progress instead of starting twice.
-    if (pending?.joinable && uid !== undefined && pending.uid === uid && pending.generation === generation) {
+    if (
+      pending?.joinable &&
+      uid !== undefined &&
+      pending.uid === uid &&
+      pending.generation === generation &&
+      pending.revision === revision
+    ) {
       return pending.promise;
+    }
+    const served = this.#identity.namespaces;
+    const namespace = workload.metadata.namespace ?? 'default';
+    if (served && !served.includes(namespace)) {
+      return Promise.reject(
+        new NamespaceNotServedError(
+          `host ${this.#host.id} does not serve namespace ${namespace} (it serves ${served.join(', ')})`,
+        ),
+      );
     }
     // Count starts still in flight too: concurrent starts must not overfill the host. Failed
     // workloads run nothing and do not count; a cordoned host refuses their retry too.
@@ -242,14 +269,20 @@ export class HostControl {
     }
     const hosts = virtualHostsOf(workload);
     if (uid !== undefined) this.#claims.record({ id, uid, generation }, hosts);
-    const options = request.baseDir === undefined ? {} : { baseDir: request.baseDir };
+    const options = {
+      ...(request.baseDir === undefined ? {} : { baseDir: request.baseDir }),
+      revision,
+      // Fetched when the start's turn comes, so starts and stops of the id keep their order.
+      sources: () => receiveSources(this.#nc, request.sources),
+      pullCredentials: pullCredentialsByComponent(request.pullCredentials),
+    };
     const promise = this.#track(
       this.#host.workloadStart(workload, options).then((status) => {
         this.#claims.record(status, hosts);
         return this.#report(status);
       }),
     );
-    const entry: InFlight = { uid, generation, promise, joinable: true };
+    const entry: InFlight = { uid, generation, revision, promise, joinable: true };
     this.#inflight.set(id, entry);
     const clear = () => {
       if (this.#inflight.get(id) === entry) this.#inflight.delete(id);

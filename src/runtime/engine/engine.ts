@@ -8,15 +8,16 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import type { Logger } from '../../telemetry/logger.js';
 import { InvalidComponentError } from '../errors.js';
-import { threadExecArgv, threadModule } from '../threads.js';
+import { openBundle, packBundle } from './bundle.js';
 import { limitMemory } from './bytes.js';
 import { ComponentInspector } from './inspector.js';
 import { type ImportedItem, importedItem } from './names.js';
 import { fileSource } from './file-source.js';
+import type { SharedTranspiles } from './shared-store.js';
 import { type ComponentRef, httpsSource, SourceSet, type ComponentSource } from './source.js';
+import { TranspileWorkers } from './transpiler.js';
 
 /** EngineOptions configures an Engine. */
 export interface EngineOptions {
@@ -26,8 +27,13 @@ export interface EngineOptions {
   sources?: ComponentSource[];
   /** fileRoots are the directories file:// images may come from; none (the default) refuses file:// images. */
   fileRoots?: readonly string[];
+  /** shared, when set, is where hosts share transpile output: fetched before transpiling, filled after. */
+  shared?: SharedTranspiles | undefined;
   logger: Logger;
 }
+
+/** SHARED_FETCH_TIMEOUT_MS bounds fetching a bundle from the shared store before transpiling instead. */
+const SHARED_FETCH_TIMEOUT_MS = 10_000;
 
 /** LoadedComponent is a fetched, checked component with its import list. */
 export interface LoadedComponent {
@@ -58,10 +64,12 @@ export class Engine {
   readonly #transpiling = new Map<string, Promise<string>>();
   readonly #transpiler = new TranspileWorkers();
   readonly #inspector = new ComponentInspector();
+  readonly #shared: SharedTranspiles | undefined;
 
   constructor(options: EngineOptions) {
     this.#cacheDir = options.cacheDir;
     this.#logger = options.logger;
+    this.#shared = options.shared;
     const files = fileSource({ roots: options.fileRoots ?? [] });
     this.#sources = new SourceSet([...(options.sources ?? []), files, httpsSource()]);
   }
@@ -143,6 +151,11 @@ export class Engine {
     } catch {
       // not cached yet
     }
+    const shared = await this.#fromShared(key);
+    if (shared) {
+      await this.#writeDir(dir, shared);
+      return dir;
+    }
     const started = performance.now();
     let out: { files: Record<string, Uint8Array> };
     try {
@@ -159,8 +172,7 @@ export class Engine {
         cause: err,
       });
     }
-    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
-    await mkdir(tmp, { recursive: true });
+    const files: Record<string, Uint8Array> = {};
     for (const [name, content] of Object.entries(out.files)) {
       let data = content;
       if (name === 'component.js') {
@@ -169,8 +181,55 @@ export class Engine {
           new TextDecoder().decode(content).replace('const _debugLog = (...args) => {', 'const _debugLog = () => {};\n  const _unusedDebugLog = (...args) => {'),
         );
       }
-      await writeFile(join(tmp, name === 'component.js' ? 'component.mjs' : name), data);
+      files[name === 'component.js' ? 'component.mjs' : name] = data;
     }
+    await this.#writeDir(dir, files);
+    this.#logger.info(
+      { digest: component.digest, ms: Math.round(performance.now() - started) },
+      'transpiled component',
+    );
+    this.#toShared(key, files);
+    return dir;
+  }
+
+  /** #fromShared fetches and checks the bundle of `key` from the shared store; undefined when absent, slow or refused. */
+  async #fromShared(key: string): Promise<Record<string, Uint8Array> | undefined> {
+    const shared = this.#shared;
+    if (!shared) return undefined;
+    const started = performance.now();
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const slow = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), SHARED_FETCH_TIMEOUT_MS);
+      });
+      const bundle = await Promise.race([shared.store.get(key), slow]);
+      if (!bundle) return undefined;
+      const files = openBundle(key, bundle, shared.secret);
+      this.#logger.info({ key, ms: Math.round(performance.now() - started) }, 'transpiled component taken from the shared store');
+      return files;
+    } catch (err) {
+      this.#logger.warn({ key, err: (err as Error).message }, 'shared transpile unusable; transpiling here');
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** #toShared offers this host's transpile to the other hosts, in the background. */
+  #toShared(key: string, files: Record<string, Uint8Array>): void {
+    const shared = this.#shared;
+    if (!shared) return;
+    void shared.store.put(key, packBundle(key, files, shared.secret)).then(
+      () => this.#logger.info({ key }, 'transpiled component shared'),
+      (err: Error) => this.#logger.warn({ key, err: err.message }, 'could not share the transpiled component'),
+    );
+  }
+
+  /** #writeDir writes a transpile output directory atomically. */
+  async #writeDir(dir: string, files: Record<string, Uint8Array>): Promise<void> {
+    const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
+    await mkdir(tmp, { recursive: true });
+    for (const [name, data] of Object.entries(files)) await writeFile(join(tmp, name), data);
     // Another process may have finished the same transpile first: keep its directory.
     await rename(tmp, dir).catch(async (err) => {
       await rm(tmp, { recursive: true, force: true });
@@ -178,11 +237,6 @@ export class Engine {
         throw err;
       }
     });
-    this.#logger.info(
-      { digest: component.digest, ms: Math.round(performance.now() - started) },
-      'transpiled component',
-    );
-    return dir;
   }
 
   #compile(path: string, memoryLimit: number | undefined): Promise<WebAssembly.Module> {
@@ -206,59 +260,6 @@ export class Engine {
       }
     }
     return module;
-  }
-}
-
-/** TRANSPILE_TIMEOUT_MS bounds one transpile (a 13 MB guest takes about a second). */
-const TRANSPILE_TIMEOUT_MS = 300_000;
-
-const transpileWorkerUrl = threadModule('transpile-worker', import.meta.url);
-
-/** TranspileWorkers keeps one transpile worker started (jco loaded) ahead of the next cold start. */
-class TranspileWorkers {
-  #spare: Worker | undefined;
-
-  #spawn(): Worker {
-    const worker = new Worker(transpileWorkerUrl, {
-      execArgv: threadExecArgv(transpileWorkerUrl),
-    });
-    worker.unref();
-    worker.on('error', () => undefined);
-    return worker;
-  }
-
-  /** warm starts the spare worker if there is none. */
-  warm(): void {
-    this.#spare ??= this.#spawn();
-  }
-
-  /** run transpiles in the spare worker (starting one if needed) and starts the next spare. */
-  run(bytes: Uint8Array, options: Record<string, unknown>): Promise<{ files: Record<string, Uint8Array> }> {
-    const worker = this.#spare ?? this.#spawn();
-    this.#spare = undefined;
-    worker.ref();
-    return new Promise((resolve, reject) => {
-      let settled = false;
-      const finish = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        fn();
-        void worker.terminate();
-        setImmediate(() => this.warm());
-      };
-      worker.once('message', (m: { ok: boolean; files?: Record<string, Uint8Array>; error?: string }) =>
-        finish(() => (m.ok ? resolve({ files: m.files! }) : reject(new Error(m.error)))),
-      );
-      worker.once('error', (err) => finish(() => reject(err)));
-      worker.once('exit', (code) => finish(() => reject(new Error(`transpile worker exited with code ${code}`))));
-      // The bytes passed the checks but are still untrusted: a transpile that never ends is stopped.
-      const timer = setTimeout(
-        () => finish(() => reject(new Error(`transpiling took longer than ${TRANSPILE_TIMEOUT_MS} ms`))),
-        TRANSPILE_TIMEOUT_MS,
-      );
-      worker.postMessage({ bytes, options });
-    });
   }
 }
 

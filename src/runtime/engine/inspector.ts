@@ -1,5 +1,5 @@
 /**
- * ComponentInspector is the main-thread side of the inspect worker (inspect-worker.ts):
+ * ComponentInspector is the main-thread side of the inspect worker (threads/inspect.ts):
  * component bytes from the network are checked, and their names read, on that thread, so a
  * crafted file can cost it time and memory but never stall the workloads this host serves.
  * Jobs run one at a time, each under a deadline; a job past it, or a thread that runs out of
@@ -26,7 +26,7 @@ export interface InspectorOptions {
 
 type Reply = { id: number; ok: true; value: unknown } | { id: number; ok: false; code?: string; message: string };
 
-const workerUrl = threadModule('inspect-worker', import.meta.url);
+const workerUrl = threadModule('threads/inspect', import.meta.url);
 
 /** ComponentInspector checks component bytes on a worker thread, one job at a time. */
 export class ComponentInspector {

@@ -2,6 +2,9 @@
  * Names jco uses for imports: turning JS member names back into WIT names for the list
  * of JSPI async imports, and reading a component's import list from its WIT.
  */
+import type { InterfaceShape } from '../channel/bridge.js';
+
+export type { InterfaceShape };
 
 /** kebab converts a jco JS name (`getMany`, `OutgoingValue`) back to its WIT name (`get-many`, `outgoing-value`). */
 export function kebab(name: string): string {
@@ -10,16 +13,10 @@ export function kebab(name: string): string {
     .replace(/([A-Z])([A-Z][a-z])/g, '$1-$2')
     .toLowerCase();
 }
-
 function isClass(value: unknown): value is new (...args: unknown[]) => unknown {
   return typeof value === 'function' && /^class[\s{]/.test(Function.prototype.toString.call(value));
 }
 
-/** ShapeOfInterface lists the free functions and resource classes of one import fragment entry. */
-export interface InterfaceShape {
-  functions: string[];
-  classes: Record<string, { statics: string[]; methods: string[] }>;
-}
 
 /** shapeOf describes an import fragment entry: its functions and its classes' statics and methods. */
 export function shapeOf(members: Record<string, unknown>): InterfaceShape {

@@ -15,6 +15,20 @@ export interface ComponentRef {
   readonly imagePullPolicy?: 'Always' | 'IfNotPresent' | 'Never' | undefined;
   /** baseDir resolves relative file:// paths (the manifest's folder). */
   readonly baseDir?: string | undefined;
+  /**
+   * pullCredentials are the imagePullSecret's credentials for this pull only, sent with the
+   * start. With `imagePullSecret` set and no credentials the pull is anonymous: a host never
+   * lends its own credentials to a workload that named a secret.
+   */
+  readonly pullCredentials?: PullCredentials | undefined;
+}
+
+/** PullCredentials are a registry's username and password (or identity token) for one pull. */
+export interface PullCredentials {
+  /** registry is the registry host[:port] they are for; any other registry gets none. */
+  readonly registry: string;
+  readonly username: string;
+  readonly password: string;
 }
 
 /** ComponentSource fetches component bytes for the references it handles. */

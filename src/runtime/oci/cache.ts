@@ -89,6 +89,31 @@ export class PullCache {
     return new Uint8Array(await readFile(path));
   }
 
+  /**
+   * accessOf lists who the registry let read a manifest: credential fingerprints
+   * (`accessFingerprint`) and `anonymous`; undefined when nothing was recorded (an older cache).
+   */
+  async accessOf(digest: string): Promise<ReadonlySet<string> | undefined> {
+    try {
+      const record = JSON.parse(await readFile(this.#accessPath(digest), 'utf8')) as { who?: unknown };
+      return Array.isArray(record.who) ? new Set(record.who.filter((w) => typeof w === 'string')) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** recordAccess notes that the registry let `who` read a manifest. */
+  async recordAccess(digest: string, who: string): Promise<void> {
+    const known = (await this.accessOf(digest)) ?? new Set<string>();
+    if (known.has(who)) return;
+    const body = JSON.stringify({ digest, who: [...known, who].slice(-64) });
+    await this.#atomic(this.#accessPath(digest), (tmp) => writeFile(tmp, body));
+  }
+
+  #accessPath(digest: string): string {
+    return join(this.#root, 'access', `${this.blobPath(digest).slice(-64)}.json`);
+  }
+
   /** readTag returns the digest a tag resolved to when last pulled. */
   async readTag(key: string): Promise<string | undefined> {
     try {
@@ -120,6 +145,19 @@ export class PullCache {
       throw err;
     }
   }
+}
+
+/**
+ * accessFingerprint names who pulls, without keeping a secret: `anonymous`, or a sha256 of
+ * the registry, username and password (a credential the cache has seen work, not the credential).
+ */
+export function accessFingerprint(
+  registry: string,
+  credentials: { username: string; password: string } | undefined,
+): string {
+  if (!credentials) return 'anonymous';
+  const h = createHash('sha256').update(`skiff-pull\0${registry}\0${credentials.username}\0${credentials.password}`);
+  return h.digest('hex').slice(0, 32);
 }
 
 /** sha256 returns `sha256:<hex>` of bytes. */

@@ -4,7 +4,7 @@
  * the cache, verifying every blob's sha256 against the digest that named it.
  */
 import type { Credentials } from './auth.js';
-import { PullCache, sha256 } from './cache.js';
+import { accessFingerprint, PullCache, sha256 } from './cache.js';
 import { RegistryClient } from './client.js';
 import { OciNotPresentError, OciRegistryError } from './errors.js';
 import { MANIFEST_ACCEPT, parseManifest } from './layout.js';
@@ -79,6 +79,23 @@ export async function pull(ref: Reference, options: PullOptions): Promise<PullRe
   }
   if (tagKey) await cache.writeTag(tagKey, digest!);
   const manifestDigest = digest!;
+  // A manifest the registry let someone else read (another workload's imagePullSecret, the
+  // host's own credentials) is not served from the cache to this pull until the registry
+  // lets this pull's credentials (or none) read it too.
+  const who = accessFingerprint(ref.registry, options.credentials);
+  if (client || downloaded) await cache.recordAccess(manifestDigest, who);
+  else {
+    const known = await cache.accessOf(manifestDigest);
+    if (known && !known.has(who) && !known.has('anonymous')) {
+      if (policy === 'Never') {
+        throw new OciNotPresentError(
+          `image ${label}: cached for other credentials, and imagePullPolicy Never cannot check these`,
+        );
+      }
+      await registry().headManifest(manifestDigest, MANIFEST_ACCEPT, signal);
+      await cache.recordAccess(manifestDigest, who);
+    }
+  }
 
   // 2. An index points at the wasm manifest; descend once.
   let parsed = parseManifest(manifest, contentType, label);

@@ -1,13 +1,14 @@
 /**
  * `ociSource` plugs OCI registries into the engine's `ComponentSource` seam: it handles
- * every image that is neither a path nor a URL, resolves credentials (the workload's
- * imagePullSecret, else the host's docker config), and pulls through the shared cache.
+ * every image that is neither a path nor a URL, resolves credentials (for a component naming
+ * an imagePullSecret only what the start brought, never the host's own; else the host's docker
+ * config), and pulls through the shared cache.
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../../telemetry/logger.js';
 import type { ComponentRef, ComponentSource } from '../engine/source.js';
-import { credentialsFor, type DockerConfig, readDockerConfig } from './auth.js';
+import { type Credentials, credentialsFor, type DockerConfig, readDockerConfig } from './auth.js';
 import { type PullPolicy, pull } from './pull.js';
 import { looksLikeOciReference, parseReference } from './reference.js';
 
@@ -31,6 +32,34 @@ export interface OciSourceOptions {
 /** OciComponentRef is a ComponentRef that may carry Kubernetes' imagePullPolicy. */
 export type OciComponentRef = ComponentRef & { readonly imagePullPolicy?: PullPolicy | undefined };
 
+/**
+ * secretCredentials are what a component naming an imagePullSecret pulls with: the
+ * credentials the start brought for its registry, else what `pullSecret` knows of the secret,
+ * else none (anonymous). Never the host's own.
+ */
+async function secretCredentials(
+  ref: OciComponentRef,
+  registry: string,
+  options: OciSourceOptions,
+): Promise<Credentials | undefined> {
+  const sent = ref.pullCredentials;
+  if (sent)
+    return sameRegistry(sent.registry, registry) ? { username: sent.username, password: sent.password } : undefined;
+  const known = credentialsFor(await options.pullSecret?.(ref.imagePullSecret!), registry);
+  if (!known) {
+    options.logger?.warn(
+      { image: ref.image, imagePullSecret: ref.imagePullSecret },
+      'no credentials for the imagePullSecret were sent with the start; pulling anonymously',
+    );
+  }
+  return known;
+}
+
+function sameRegistry(a: string, b: string): boolean {
+  const norm = (r: string) => (r === 'index.docker.io' || r === 'registry-1.docker.io' ? 'docker.io' : r.toLowerCase());
+  return norm(a) === norm(b);
+}
+
 /** ociSource returns a ComponentSource that pulls components from OCI registries. */
 export function ociSource(options: OciSourceOptions): ComponentSource {
   let hostConfig: Promise<DockerConfig> | undefined;
@@ -51,17 +80,9 @@ export function ociSource(options: OciSourceOptions): ComponentSource {
     handles: (ref) => looksLikeOciReference(ref.image),
     async fetch(ref: OciComponentRef, signal) {
       const reference = parseReference(ref.image);
-      let config: DockerConfig | undefined;
-      if (ref.imagePullSecret) {
-        config = await options.pullSecret?.(ref.imagePullSecret);
-        if (!config) {
-          options.logger?.warn(
-            { image: ref.image, imagePullSecret: ref.imagePullSecret },
-            'imagePullSecret is not available on this host; using the host credentials',
-          );
-        }
-      }
-      const credentials = credentialsFor(config, reference.registry) ?? credentialsFor(await loadHostConfig(), reference.registry);
+      const credentials = ref.imagePullSecret
+        ? await secretCredentials(ref, reference.registry, options)
+        : credentialsFor(await loadHostConfig(), reference.registry);
       const started = performance.now();
       const result = await pull(reference, {
         cacheDir: options.cacheDir,

@@ -9,7 +9,9 @@
  * (docs/adr/0006-nats-backends.md).
  */
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsSettings } from '../../nats/config.js';
 import type { HostPlugin } from '../plugin.js';
+import { threadModule } from '../threads.js';
 import { blobstorePlugin, memoryBlobstoreBackend } from './blobstore/index.js';
 import { natsBlobstoreBackend } from './blobstore/nats.js';
 import { configPlugin, memoryConfigBackend } from './config/index.js';
@@ -116,14 +118,30 @@ export interface NatsPluginsOptions {
   readonly prefix?: string;
   /** configBucket is the KV bucket of run-time config overrides (default CONFIG_BUCKET). */
   readonly configBucket?: string;
+  /**
+   * threads, when set, lets each workload thread open a NATS connection of its own with
+   * these settings for keyvalue and blobstore, so a guest's call there needs no trip to the
+   * main thread (docs/adr/0006). Without it every call goes through `nc`.
+   */
+  readonly threads?: { readonly settings: NatsSettings; readonly name?: string } | undefined;
 }
+
+const threadPluginUrl = threadModule('threads/nats', import.meta.url).href;
 
 /** natsPlugins returns every capability plugin backed by NATS on the host's connection `nc` (which stays the caller's). */
 export function natsPlugins(nc: NatsConnection, options: NatsPluginsOptions = {}): HostPlugin[] {
-  const { timeoutMs, prefix, configBucket } = options;
+  const { timeoutMs, prefix, configBucket, threads } = options;
+  const thread = (plugin: 'keyvalue' | 'blobstore') =>
+    threads && {
+      thread: {
+        module: threadPluginUrl,
+        factory: 'natsThreadPlugin',
+        options: { plugin, settings: threads.settings, name: threads.name, timeoutMs, prefix },
+      },
+    };
   return [
-    keyvaluePlugin({ backend: natsKeyValueBackend(nc, { timeoutMs, prefix }) }),
-    blobstorePlugin({ backend: natsBlobstoreBackend(nc, { timeoutMs, prefix }) }),
+    { ...keyvaluePlugin({ backend: natsKeyValueBackend(nc, { timeoutMs, prefix }) }), ...thread('keyvalue') },
+    { ...blobstorePlugin({ backend: natsBlobstoreBackend(nc, { timeoutMs, prefix }) }), ...thread('blobstore') },
     configPlugin({ backend: natsConfigBackend(nc, { timeoutMs, bucket: configBucket }) }),
     loggingPlugin({ backend: natsLogBackend(nc) }),
     messagingPlugin({ backend: natsMessagingBackend(nc) }),

@@ -1,6 +1,6 @@
 /**
  * Helpers for the plugin contract suites: a real BindContext for a made-up workload whose
- * logger writes JSON lines into an array, and a way to wait on a condition with a deadline.
+ * logger writes JSON lines into an array, and the plumbing to call what it binds.
  */
 import { Writable } from 'node:stream';
 import type { ComponentSpec, HostInterface } from '../../api/index.js';
@@ -85,14 +85,6 @@ export async function thrown(promise: unknown): Promise<unknown> {
   throw new Error('expected a rejection, got a value');
 }
 
-/** waitFor polls `check` on the event loop until it returns true or `ms` pass. */
-export async function waitFor(check: () => boolean, ms = 2000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 /** bytes encodes a string as UTF-8. */
 export function bytes(text: string): Uint8Array {

@@ -1,85 +1,245 @@
 /**
- * InstancePool keeps up to `max` instances of one component inside a worker. An
- * instance serves one invocation at a time; a trapped instance is discarded and the
- * next invocation gets a fresh one.
+ * WorkerPool shares a bounded set of workload threads among every component on the host.
+ * A thread is leased to one component while that component has calls in flight on it;
+ * between leases it keeps the component contexts it served (their instances stay warm)
+ * until they have been idle for `idleTimeoutMs`, and a thread with nothing open exits.
+ * So an idle workload holds no instance and no thread, and a timeout, which terminates a
+ * thread, only ever fails calls of the component that holds its lease.
+ * When every thread is leased and no more may start, calls wait in one FIFO queue; while
+ * anyone waits, a lease takes no new calls, so a busy component cannot starve the others.
  */
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
+import type { Logger } from '../../telemetry/logger.js';
+import { SkiffError } from '../errors.js';
+import { type Tenant, WorkloadThread } from './thread.js';
 
-/** Instance is what jco's generated `instantiate` resolves with: the component's exports. */
-export type Instance = Record<string, unknown>;
-
-/** InstancePool hands out idle instances, creating them up to a bound. */
-export class InstancePool {
-  readonly #create: () => Promise<Instance>;
-  readonly #max: number;
-  readonly #idle: Instance[] = [];
-  readonly #waiters: { resolve(i: Instance): void; reject(e: unknown): void }[] = [];
-  #live = 0;
-
-  constructor(create: () => Promise<Instance>, max: number) {
-    this.#create = create;
-    this.#max = Math.max(1, max);
-  }
-
-  /** live is the number of instances that exist (idle or busy). */
-  get live(): number {
-    return this.#live;
-  }
-
-  /** warm creates one idle instance if none exists yet (surfacing instantiation errors early). */
-  async warm(): Promise<void> {
-    if (this.#live > 0) return;
-    this.#live++;
-    try {
-      this.#idle.push(await this.#create());
-    } catch (err) {
-      this.#live--;
-      throw err;
-    }
-  }
-
-  /** busy says whether an acquire now would have to wait for an instance to be released. */
-  get busy(): boolean {
-    return this.#idle.length === 0 && this.#live >= this.#max;
-  }
-
-  /** acquire resolves with an instance for exclusive use. */
-  async acquire(): Promise<Instance> {
-    const idle = this.#idle.pop();
-    if (idle) return idle;
-    if (this.#live < this.#max) {
-      this.#live++;
-      try {
-        return await this.#create();
-      } catch (err) {
-        this.#live--;
-        throw err;
-      }
-    }
-    return new Promise((resolve, reject) => this.#waiters.push({ resolve, reject }));
-  }
-
-  /** release returns a healthy instance to the pool. */
-  release(instance: Instance): void {
-    const waiter = this.#waiters.shift();
-    if (waiter) waiter.resolve(instance);
-    else this.#idle.push(instance);
-  }
-
-  /** discard forgets a broken instance; a waiter gets a fresh one. */
-  discard(): void {
-    this.#live--;
-    const waiter = this.#waiters.shift();
-    if (waiter) this.acquire().then(waiter.resolve, waiter.reject);
-  }
+/** PoolOptions configure a WorkerPool. */
+export interface PoolOptions {
+  /** spawn starts a workload thread waiting for its first message. */
+  spawn: () => Worker;
+  logger: Logger;
+  /** maxThreads bounds the workload threads (default DEFAULT_MAX_THREADS). */
+  maxThreads?: number | undefined;
+  /** idleTimeoutMs is how long a component context stays open unused (default DEFAULT_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number | undefined;
+  /** maxContextsPerThread bounds the component contexts one thread keeps open (default DEFAULT_MAX_CONTEXTS). */
+  maxContextsPerThread?: number | undefined;
 }
 
-/** findExport looks up an interface export by its unversioned name (or a plain function export). */
-export function findExport(instance: Instance, iface: string): Record<string, unknown> | undefined {
-  for (const [key, value] of Object.entries(instance)) {
-    const at = key.indexOf('@');
-    if ((at < 0 ? key : key.slice(0, at)) === iface) return value as Record<string, unknown>;
+/** DEFAULT_IDLE_TIMEOUT_MS is how long an unused component keeps its instances (one minute). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+/** DEFAULT_MAX_THREADS is four workload threads per CPU, at least eight. */
+export const DEFAULT_MAX_THREADS = Math.max(8, 4 * availableParallelism());
+/** DEFAULT_MAX_CONTEXTS bounds the idle components a thread keeps warm. */
+export const DEFAULT_MAX_CONTEXTS = 16;
+/**
+ * MAX_PROGRAMS_PER_THREAD retires a thread that has loaded this many different transpiled
+ * modules: JS modules cannot be unloaded, so a thread serving ever new components would
+ * only grow.
+ */
+export const MAX_PROGRAMS_PER_THREAD = 32;
+
+/** Lease is a thread leased to a tenant for one call, and the tenant's context on it. */
+export interface Lease {
+  readonly thread: WorkloadThread;
+  readonly cx: number;
+}
+
+/** PoolStats describe the pool at one moment. */
+export interface PoolStats {
+  /** threads is the number of workload threads alive. */
+  readonly threads: number;
+  /** contexts is the number of component contexts open (components with warm instances). */
+  readonly contexts: number;
+  /** leased is the number of threads running calls. */
+  readonly leased: number;
+  /** queued is the number of calls waiting for a thread. */
+  readonly queued: number;
+}
+
+interface Waiter {
+  readonly tenant: Tenant;
+  resolve(lease: Lease): void;
+  reject(err: Error): void;
+}
+
+/** WorkerPool leases workload threads to components, one component per thread at a time. */
+export class WorkerPool {
+  readonly #spawn: () => Worker;
+  readonly #logger: Logger;
+  readonly #max: number;
+  readonly #idleMs: number;
+  readonly #maxContexts: number;
+  readonly #threads: WorkloadThread[] = [];
+  readonly #queue: Waiter[] = [];
+  /** #holding points each tenant at a thread it holds a lease on (the fast path of a busy component). */
+  readonly #holding = new Map<number, WorkloadThread>();
+  readonly #sweeper: NodeJS.Timeout;
+  #nextCx = 1;
+  #nextCall = 1;
+  #nextTenant = 1;
+  #closed = false;
+
+  constructor(options: PoolOptions) {
+    this.#spawn = options.spawn;
+    this.#logger = options.logger;
+    this.#max = Math.max(1, options.maxThreads ?? DEFAULT_MAX_THREADS);
+    this.#idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    this.#maxContexts = Math.max(1, options.maxContextsPerThread ?? DEFAULT_MAX_CONTEXTS);
+    this.#sweeper = setInterval(() => this.#sweep(), Math.max(50, Math.min(this.#idleMs / 4, 5000)));
+    this.#sweeper.unref();
   }
-  const short = iface.slice(iface.indexOf('/') + 1).replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
-  const value = instance[short];
-  return value && typeof value === 'object' ? (value as Record<string, unknown>) : undefined;
+
+  /** tenantKey returns a new tenant key. */
+  tenantKey(): number {
+    return this.#nextTenant++;
+  }
+
+  /** callId returns a call id unique on the host. */
+  callId(): number {
+    return this.#nextCall++;
+  }
+
+  /** stats describes the pool now. */
+  stats(): PoolStats {
+    const live = this.#threads.filter((t) => !t.dead);
+    return {
+      threads: live.length,
+      contexts: live.reduce((n, t) => n + t.contexts, 0),
+      leased: live.filter((t) => t.holder !== undefined).length,
+      queued: this.#queue.length,
+    };
+  }
+
+  /** acquire leases a thread to `tenant` for one call (waiting if every thread is leased) and opens its context there. */
+  acquire(tenant: Tenant): Promise<Lease> {
+    if (this.#closed) return Promise.reject(new SkiffError('SKIFF_STOPPED', 'the host is stopping'));
+    if (this.#queue.length === 0) {
+      const held = this.#holding.get(tenant.key);
+      if (held && !held.dead && held.holder === tenant.key) return Promise.resolve(this.#lease(held, tenant));
+      const own = this.#threads
+        .filter((t) => !t.dead && t.holder === tenant.key)
+        .sort((a, b) => a.inflight - b.inflight)[0];
+      const thread = own ?? this.#freeThread(tenant.key) ?? this.#newThread();
+      if (thread) return Promise.resolve(this.#lease(thread, tenant));
+    }
+    return new Promise((resolve, reject) => this.#queue.push({ tenant, resolve, reject }));
+  }
+
+  /** release ends one call of the lease holder; the last one frees the thread for the next waiter. */
+  release(thread: WorkloadThread): void {
+    if (thread.dead) return;
+    thread.inflight--;
+    if (thread.inflight > 0) return;
+    if (this.#holding.get(thread.holder!) === thread) this.#holding.delete(thread.holder!);
+    thread.holder = undefined;
+    thread.idleSince = Date.now();
+    if (thread.programs.size >= MAX_PROGRAMS_PER_THREAD) this.#retire(thread);
+    this.#dispatch();
+  }
+
+  /** closeContexts closes the tenant's contexts on every thread (its instances go with them). */
+  closeContexts(tenant: number): void {
+    for (const t of this.#threads) if (!t.dead) t.close(tenant);
+  }
+
+  /** forget fails the tenant's waiting calls with `err` and closes its contexts. */
+  forget(tenant: number, err: Error): void {
+    for (let i = this.#queue.length - 1; i >= 0; i--) {
+      const w = this.#queue[i]!;
+      if (w.tenant.key === tenant) {
+        this.#queue.splice(i, 1);
+        w.reject(err);
+      }
+    }
+    this.closeContexts(tenant);
+  }
+
+  /** held returns the live threads leased to `tenant`. */
+  held(tenant: number): WorkloadThread[] {
+    return this.#threads.filter((t) => !t.dead && t.holder === tenant);
+  }
+
+  /** close fails waiting calls and shuts every thread down (terminating those that do not exit within `graceMs`). */
+  async close(graceMs = 2000): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#sweeper);
+    for (const w of this.#queue.splice(0)) w.reject(new SkiffError('SKIFF_STOPPED', 'the host is stopping'));
+    await Promise.all(this.#threads.splice(0).map((t) => t.shutdown(graceMs)));
+  }
+
+  #lease(thread: WorkloadThread, tenant: Tenant): Lease {
+    thread.holder = tenant.key;
+    thread.inflight++;
+    this.#holding.set(tenant.key, thread);
+    if (thread.lastUsedBy(tenant.key) === undefined && thread.contexts >= this.#maxContexts) {
+      thread.closeLeastRecent(tenant.key);
+    }
+    return { thread, cx: thread.open(tenant, () => this.#nextCx++) };
+  }
+
+  /** #freeThread picks an unleased thread: one where the tenant is warm, else the one with the fewest contexts. */
+  #freeThread(tenant: number): WorkloadThread | undefined {
+    let best: WorkloadThread | undefined;
+    let bestWarm = -1;
+    for (const t of this.#threads) {
+      if (t.dead || t.holder !== undefined) continue;
+      const warm = t.lastUsedBy(tenant) ?? -1;
+      if (!best || warm > bestWarm || (warm === bestWarm && t.contexts < best.contexts)) {
+        best = t;
+        bestWarm = warm;
+      }
+    }
+    return best;
+  }
+
+  #newThread(): WorkloadThread | undefined {
+    if (this.#closed || this.#threads.filter((t) => !t.dead).length >= this.#max) return undefined;
+    const thread = new WorkloadThread(this.#spawn(), this.#logger, (t) => this.#onExit(t));
+    this.#threads.push(thread);
+    return thread;
+  }
+
+  #onExit(thread: WorkloadThread): void {
+    const i = this.#threads.indexOf(thread);
+    if (i >= 0) this.#threads.splice(i, 1);
+    if (thread.holder !== undefined && this.#holding.get(thread.holder) === thread) this.#holding.delete(thread.holder);
+    // A lost thread frees room for a new one.
+    setImmediate(() => this.#dispatch());
+  }
+
+  #dispatch(): void {
+    while (this.#queue.length > 0 && !this.#closed) {
+      const head = this.#queue[0]!;
+      const thread = this.#freeThread(head.tenant.key) ?? this.#newThread();
+      if (!thread) return;
+      // The head's other waiting calls ride the same lease.
+      for (let i = 0; i < this.#queue.length; ) {
+        const w = this.#queue[i]!;
+        if (w.tenant.key !== head.tenant.key) {
+          i++;
+          continue;
+        }
+        this.#queue.splice(i, 1);
+        w.resolve(this.#lease(thread, w.tenant));
+      }
+    }
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const t of [...this.#threads]) {
+      if (t.dead) continue;
+      t.closeIdle(now - this.#idleMs);
+      if (t.holder === undefined && t.contexts === 0 && now - t.idleSince >= this.#idleMs) this.#retire(t);
+    }
+  }
+
+  /** #retire takes a free thread out of the pool and lets it shut down. */
+  #retire(thread: WorkloadThread): void {
+    const i = this.#threads.indexOf(thread);
+    if (i >= 0) this.#threads.splice(i, 1);
+    void thread.shutdown(2000);
+  }
 }

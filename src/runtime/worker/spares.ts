@@ -1,14 +1,14 @@
 /**
- * WorkerSpares keeps one idle workload worker started ahead of time, so starting a
- * component costs an instantiation, not a thread start and module load. A spare is
- * unref'd: it never keeps the process alive.
+ * WorkerSpares keeps one workload thread started ahead of time (its entry module loaded,
+ * no component yet), so the pool growing costs an instantiation, not a thread start. A
+ * spare is unref'd: it never keeps the process alive.
  */
 import { Worker } from 'node:worker_threads';
 import { threadExecArgv, threadModule } from '../threads.js';
 
-const entryUrl = threadModule('entry', import.meta.url);
+const entryUrl = threadModule('../guest/entry', import.meta.url);
 
-/** spawnWorker starts a workload worker waiting for its init message. */
+/** spawnWorker starts a workload thread waiting for its first message. */
 export function spawnWorker(): Worker {
   return new Worker(entryUrl, {
     execArgv: threadExecArgv(entryUrl),

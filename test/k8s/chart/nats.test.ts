@@ -11,7 +11,8 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { natsSettings } from '../../../src/nats/config.js';
 import { connectNats } from '../../../src/nats/connection.js';
-import { freePort, NATS_SERVER_BIN } from '../../support/nats.js';
+import { NATS_SERVER_BIN } from '../../support/nats.js';
+import { freePort } from '../../support/ports.js';
 import { type Manifest, waitFor } from '../cluster.js';
 import { container, find, scratch, template } from './helm.js';
 

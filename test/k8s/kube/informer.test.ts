@@ -11,6 +11,7 @@ import {
   type InformerOptions,
   type Kube,
   type KubeMetrics,
+  SECRETS,
 } from '../../../src/operator/kube/index.js';
 import { silentLogger } from '../../../src/telemetry/logger.js';
 import { type Cluster, connect, createNamespace, waitFor } from '../cluster.js';
@@ -233,5 +234,24 @@ describe('Informer', () => {
     await kube.apply(CONFIGMAPS, cm('sel-a', {}, { app: 'other' }));
     await waitFor('relabelled object leaves the cache', async () => (inf.get(`${ns}/sel-a`) ? undefined : true));
     expect(inf.keys().sort()).toEqual([`${other}/sel-b`]);
+  });
+
+  it('caches metadata only when asked: names and resourceVersions, never data', async () => {
+    const { informer: inf, changes } = informer({ resource: SECRETS, metadataOnly: true });
+    await kube.apply(SECRETS, { metadata: { name: 'meta-a', namespace: ns }, stringData: { token: 'meta-secret' } });
+    await inf.waitForSync(10_000);
+    await waitFor('listed', async () => inf.get(`${ns}/meta-a`));
+    const changed = await kube.apply(SECRETS, {
+      metadata: { name: 'meta-a', namespace: ns },
+      stringData: { token: 'meta-secret-2' },
+    });
+    const seen = await waitFor('watched change', async () => {
+      const o = inf.get(`${ns}/meta-a`);
+      return o?.metadata.resourceVersion === changed.metadata.resourceVersion ? o : undefined;
+    });
+    expect(seen.kind).toBe('PartialObjectMetadata');
+    expect(inf.list().filter((o) => 'data' in o || 'stringData' in o)).toEqual([]);
+    expect(JSON.stringify(inf.list())).not.toContain(Buffer.from('meta-secret').toString('base64'));
+    expect(changes).toContain(`${ns}/meta-a`);
   });
 });

@@ -25,19 +25,6 @@ export interface BlobstorePluginOptions {
   readonly backend: BlobstoreBackend;
 }
 
-const ASYNC_IMPORTS = [
-  ...['create-container', 'get-container', 'delete-container', 'container-exists', 'copy-object', 'move-object'].map(
-    (f) => `${BLOBSTORE}#${f}`,
-  ),
-  ...['info', 'get-data', 'write-data', 'list-objects', 'delete-object', 'delete-objects', 'has-object'].map(
-    (m) => `${CONTAINER}#[method]container.${m}`,
-  ),
-  `${CONTAINER}#[method]container.object-info`,
-  `${CONTAINER}#[method]container.clear`,
-  `${BLOB_TYPES}#[static]outgoing-value.finish`,
-  `${BLOB_TYPES}#[static]incoming-value.incoming-value-consume-sync`,
-];
-
 /** blobstorePlugin returns the HostPlugin providing `wasi:blobstore` over `backend`. */
 export function blobstorePlugin(options: BlobstorePluginOptions): HostPlugin {
   return {
@@ -45,7 +32,6 @@ export function blobstorePlugin(options: BlobstorePluginOptions): HostPlugin {
     versions: ['0.2.0-draft'],
     imports: [BLOBSTORE, CONTAINER, BLOB_TYPES],
     implied: { [BLOBSTORE]: [CONTAINER] },
-    asyncImports: ASYNC_IMPORTS,
     bind: (ctx) => bindBlobstore(ctx, options.backend),
     stop: () => options.backend.close?.(),
   };

@@ -3,7 +3,7 @@
  * reads an object's chunks one at a time, and a collector behind an output stream. All
  * streams are the shared `wasi:io` classes from the shim.
  */
-import { inputStream, outputStream, pollable } from '../../wasi/shim.js';
+import { inputStream, outputStream, pollable } from '../../shared/shim.js';
 import type { Chunks } from './backend.js';
 
 /** WRITE_PERMIT is how many bytes an outgoing-value stream accepts per `check-write`. */

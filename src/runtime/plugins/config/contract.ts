@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HostInterface } from '../../../api/index.js';
+import { waitFor } from '../../../../test/support/wait.js';
 import { bindFor, fn, thrown } from '../testing.js';
 import type { ConfigBackend } from './backend.js';
 import { CONFIG_STORE, configPlugin } from './index.js';
@@ -17,18 +18,6 @@ export type ConfigSetter = (
   value: string | undefined,
 ) => Promise<void> | void;
 
-// eventually retries `check` until it passes or `ms` pass, then fails with its last error.
-async function eventually(check: () => Promise<void>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    try {
-      return await check();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-  }
-}
 
 /** configContract registers the config contract tests for backends made by `makeBackend`. */
 export function configContract(
@@ -75,11 +64,15 @@ export function configContract(
       await set({ namespace: 'ns', workload: 'wl', component: 'web' }, 'greeting', 'hello');
       await set({ namespace: 'ns', workload: 'wl', component: 'web' }, 'extra', 'yes');
       // A remote source propagates changes asynchronously: wait for them with a deadline.
-      await eventually(async () => expect(await fn(b, CONFIG_STORE, 'get')('greeting')).toBe('hello'));
-      await eventually(async () => expect(new Map(await fn(b, CONFIG_STORE, 'getAll')()).get('extra')).toBe('yes'));
+      await waitFor('the new value', async () => (await fn(b, CONFIG_STORE, 'get')('greeting')) === 'hello', 5000);
+      await waitFor(
+        'the added key',
+        async () => new Map(await fn(b, CONFIG_STORE, 'getAll')()).get('extra') === 'yes',
+        5000,
+      );
       expect(await fn(other, CONFIG_STORE, 'get')('greeting')).toBe('ahoy');
       await set({ namespace: 'ns', workload: 'wl', component: 'web' }, 'greeting', undefined);
-      await eventually(async () => expect(await fn(b, CONFIG_STORE, 'get')('greeting')).toBe('ahoy'));
+      await waitFor('the manifest value again', async () => (await fn(b, CONFIG_STORE, 'get')('greeting')) === 'ahoy', 5000);
       expect(await fn(other, CONFIG_STORE, 'get')('greeting')).toBe('ahoy');
     });
 

@@ -27,7 +27,6 @@ export function configPlugin(options: ConfigPluginOptions): HostPlugin {
     id: 'wasi:config',
     versions: ['0.2.0-rc.1'],
     imports: [CONFIG_STORE],
-    asyncImports: [`${CONFIG_STORE}#get`, `${CONFIG_STORE}#get-all`],
     bind: (ctx) => bindConfig(ctx, options.backend),
     stop: () => options.backend.close?.(),
   };

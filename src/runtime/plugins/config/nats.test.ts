@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useNats, useNatsConnections } from '../../../../test/support/nats.js';
+import { waitFor } from '../../../../test/support/wait.js';
 import { bindFor, fn } from '../testing.js';
 import { configContract } from './contract.js';
 import { CONFIG_STORE, configPlugin } from './index.js';
@@ -33,7 +34,7 @@ describe('wasi:config on NATS', () => {
     const kv = await operator.bucket();
     expect((await kv.status()).bucket).toBe(CONFIG_BUCKET);
     await kv.put(configKey(ref, 'mode'), 'canary');
-    await until(async () => (await fn(b, CONFIG_STORE, 'get')('mode')) === 'canary');
+    await waitFor('the override', async () => (await fn(b, CONFIG_STORE, 'get')('mode')) === 'canary', 5000);
     expect(configKey(ref, 'odd.key with spaces')).toBe('shop.web=2Ev2.main.odd=2Ekey=20with=20spaces');
   });
 
@@ -47,11 +48,12 @@ describe('wasi:config on NATS', () => {
       component: { name: 'main' },
     });
     await backend.set(ref, 'level', 'one');
-    await until(async () => (await fn(b, CONFIG_STORE, 'get')('level')) === 'one');
+    await waitFor('the first value', async () => (await fn(b, CONFIG_STORE, 'get')('level')) === 'one', 5000);
     await server().down();
     expect(await fn(b, CONFIG_STORE, 'get')('level')).toBe('one');
     await server().up();
-    await until(
+    await waitFor(
+      'a write after the restart',
       async () =>
         backend.set(ref, 'level', 'two').then(
           () => true,
@@ -59,14 +61,7 @@ describe('wasi:config on NATS', () => {
         ),
       20_000,
     );
-    await until(async () => (await fn(b, CONFIG_STORE, 'get')('level')) === 'two', 20_000);
+    await waitFor('the value written after the restart', async () => (await fn(b, CONFIG_STORE, 'get')('level')) === 'two', 20_000);
   });
 });
 
-async function until(check: () => Promise<boolean>, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -36,13 +36,6 @@ export interface KeyValuePluginOptions {
   readonly pageSize?: number;
 }
 
-const ASYNC_IMPORTS = [
-  `${STORE}#open`,
-  ...['get', 'set', 'delete', 'exists', 'list-keys'].map((m) => `${STORE}#[method]bucket.${m}`),
-  `${ATOMICS}#increment`,
-  ...['get-many', 'set-many', 'delete-many'].map((f) => `${BATCH}#${f}`),
-];
-
 /** keyvaluePlugin returns the HostPlugin providing `wasi:keyvalue` over `backend`. */
 export function keyvaluePlugin(options: KeyValuePluginOptions): HostPlugin {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
@@ -50,7 +43,6 @@ export function keyvaluePlugin(options: KeyValuePluginOptions): HostPlugin {
     id: 'wasi:keyvalue',
     versions: ['0.2.0-draft'],
     imports: [STORE, ATOMICS, BATCH],
-    asyncImports: ASYNC_IMPORTS,
     bind: (ctx) => bindKeyvalue(ctx, options.backend, pageSize),
     stop: () => options.backend.close?.(),
   };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useNats, useNatsConnections } from '../../../../test/support/nats.js';
+import { settles, waitFor } from '../../../../test/support/wait.js';
 import { decodeToken, encodeToken } from '../common.js';
 import { bindFor, bytes, fn, text, thrown } from '../testing.js';
 import { keyvalueContract } from './contract.js';
@@ -66,14 +67,11 @@ describe('wasi:keyvalue on NATS', () => {
       hosts.map((nc) => bindFor(keyvaluePlugin({ backend: natsKeyValueBackend(nc) }), { grants: [GRANT] })),
     );
     const buckets = await Promise.all(bindings.map((b) => fn(b, STORE, 'open')('counters')));
-    const started = performance.now();
     await Promise.all(
       bindings.map((b, i) =>
         Promise.all(Array.from({ length: 1000 }, () => fn(b, ATOMICS, 'increment')(buckets[i], 'hits', 1n))),
       ),
     );
-    const ms = performance.now() - started;
-    console.log(`two-host increment: 2000 increments in ${ms.toFixed(0)} ms`);
     expect(text(await buckets[0].get('hits'))).toBe('2000');
   });
 
@@ -84,74 +82,33 @@ describe('wasi:keyvalue on NATS', () => {
     });
     const bucket = await fn(b, STORE, 'open')('durable');
     for (let i = 0; i < 50; i++) await bucket.set(`before-${i}`, bytes(String(i)));
-    const outcomes: { ok: boolean; ms: number; err?: unknown }[] = [];
+    const outcomes: { ok: boolean; err?: unknown }[] = [];
     let running = true;
     const traffic = (async () => {
       for (let i = 0; running; i++) {
-        const t0 = performance.now();
         try {
-          await bucket.set(`during-${i}`, bytes('x'));
-          outcomes.push({ ok: true, ms: performance.now() - t0 });
+          // Promptly: a call still waiting long after its 1 s timeout fails the test.
+          await settles('a set', bucket.set(`during-${i}`, bytes('x')), 5000);
+          outcomes.push({ ok: true });
         } catch (err) {
-          outcomes.push({ ok: false, ms: performance.now() - t0, err });
+          outcomes.push({ ok: false, err });
         }
         await new Promise((r) => setImmediate(r));
       }
     })();
-    await waitUntil(() => outcomes.filter((o) => o.ok).length > 20);
+    await waitFor('calls to succeed before the outage', () => outcomes.filter((o) => o.ok).length > 20);
     await server().down();
-    await waitUntil(() => outcomes.filter((o) => !o.ok).length >= 5);
+    await waitFor('calls to fail during the outage', () => outcomes.filter((o) => !o.ok).length >= 5);
     await server().up();
     const errorsBefore = outcomes.length;
-    await waitUntil(() => outcomes.slice(errorsBefore).some((o) => o.ok), 20_000);
+    await waitFor('a call to succeed after the restart', () => outcomes.slice(errorsBefore).some((o) => o.ok), 20_000);
     running = false;
     await traffic;
     const failed = outcomes.filter((o) => !o.ok);
     for (const f of failed) expect(f.err).toMatchObject({ tag: 'other', val: expect.any(String) });
-    expect(Math.max(...failed.map((f) => f.ms))).toBeLessThan(1500);
-    console.log(
-      `outage: ${failed.length} calls failed, slowest failure ${Math.max(...failed.map((f) => f.ms)).toFixed(0)} ms`,
-    );
     for (let i = 0; i < 50; i++) expect(text(await bucket.get(`before-${i}`))).toBe(String(i));
     expect(await fn(b, ATOMICS, 'increment')(bucket, 'after', 1n)).toBe(1n);
   });
 
-  it('measures get latency against a raw nats.js KV get', async () => {
-    const nc = await connection();
-    const backend = natsKeyValueBackend(nc);
-    const b = await bindFor(keyvaluePlugin({ backend }), { grants: [GRANT] });
-    const bucket = await fn(b, STORE, 'open')('bench');
-    await bucket.set('key', bytes('value'));
-    const { Kvm } = await import('@nats-io/kv');
-    const raw = await new Kvm(nc).create('skiff_default_bench'); // binds the existing bucket, like the backend
-    const n = 2000;
-    const time = async (op: () => Promise<unknown>) => {
-      for (let i = 0; i < 200; i++) await op();
-      const t0 = performance.now();
-      for (let i = 0; i < n; i++) await op();
-      return ((performance.now() - t0) * 1000) / n;
-    };
-    const rawOp = () => raw.get('key');
-    const pluginOp = () => bucket.get('key');
-    // Alternate and keep each side's best run, so warm-up order does not decide.
-    const [raw1, plugin1, raw2, plugin2] = [
-      await time(rawOp),
-      await time(pluginOp),
-      await time(rawOp),
-      await time(pluginOp),
-    ];
-    const [rawUs, pluginUs] = [Math.min(raw1, raw2), Math.min(plugin1, plugin2)];
-    console.log(
-      `kv get: plugin ${pluginUs.toFixed(1)} µs vs raw nats.js ${rawUs.toFixed(1)} µs (${(pluginUs / rawUs).toFixed(2)}x)`,
-    );
-    expect(text(await bucket.get('key'))).toBe('value');
-  });
 });
 
-async function waitUntil(check: () => boolean, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { HostInterface } from '../../../api/index.js';
-import { bindFor, bytes, fn, type TestBinding, text, thrown, waitFor } from '../testing.js';
+import { waitFor } from '../../../../test/support/wait.js';
+import { bindFor, bytes, fn, type TestBinding, text, thrown } from '../testing.js';
 import type { BrokerMessage, MessagingBackend } from './backend.js';
 import { CONSUMER, HANDLER, messagingPlugin, TYPES } from './index.js';
 
@@ -66,7 +67,7 @@ export function messagingContract(name: string, makeBackend: () => Promise<Messa
       await publish('orders.created', 'one');
       await publish('audit.orders.created', 'two');
       await publish('unrelated', 'three');
-      await waitFor(() => h.got.length === 2);
+      await waitFor('both messages handled', () => h.got.length === 2, 5000);
       expect(h.got.map((m) => [m.subject, text(m.body)])).toEqual([
         ['orders.created', 'one'],
         ['audit.orders.created', 'two'],
@@ -81,9 +82,9 @@ export function messagingContract(name: string, makeBackend: () => Promise<Messa
       });
       await publish('from.grant', 'x');
       await publish('from.component', 'y');
-      await waitFor(() => h.got.length >= 1);
+      await waitFor('the first message handled', () => h.got.length >= 1, 5000);
       await publish('from.component', 'z');
-      await waitFor(() => h.got.length >= 2);
+      await waitFor('the second message handled', () => h.got.length >= 2, 5000);
       expect(h.got.map((m) => text(m.body))).toEqual(['y', 'z']);
     });
 
@@ -111,7 +112,11 @@ export function messagingContract(name: string, makeBackend: () => Promise<Messa
       const b1 = await handler({ name: 'fan', config: { subscriptions: 'jobs', consumer_group: 'broadcast' } });
       const b2 = await handler({ name: 'fan', config: { subscriptions: 'jobs', consumer_group: 'broadcast' } });
       for (let i = 0; i < 10; i++) await publish('jobs', `job-${i}`);
-      await waitFor(() => r1.got.length + r2.got.length === 10 && b1.got.length === 10 && b2.got.length === 10);
+      await waitFor(
+        'every delivery',
+        () => r1.got.length + r2.got.length === 10 && b1.got.length === 10 && b2.got.length === 10,
+        5000,
+      );
       expect(new Set([...r1.got, ...r2.got].map((m) => text(m.body))).size).toBe(10);
     });
 
@@ -120,7 +125,11 @@ export function messagingContract(name: string, makeBackend: () => Promise<Messa
       const h = await handler({ config: { subscriptions: 'work' } });
       await publish('work', 'fail');
       await publish('work', 'ok');
-      await waitFor(() => h.got.length === 2 && h.b.logs.some((l) => l.msg === 'message handler failed'));
+      await waitFor(
+        'the failed handler in the log',
+        () => h.got.length === 2 && h.b.logs.some((l) => l.msg === 'message handler failed'),
+        5000,
+      );
       expect(h.b.logs.find((l) => l.msg === 'message handler failed')).toMatchObject({ err: 'handler refused' });
     });
 
@@ -158,7 +167,7 @@ export function messagingContract(name: string, makeBackend: () => Promise<Messa
       const open = await handler({ name: 'open', config: { subscriptions: 'news' } });
       await closed.b.stop();
       await publish('news', 'after close');
-      await waitFor(() => open.got.length === 1);
+      await waitFor('the message to the open subscription', () => open.got.length === 1, 5000);
       expect(closed.got).toEqual([]);
       await client.stop();
       expect(await thrown(fn(client, CONSUMER, 'publish')({ subject: 'news', body: bytes('') }))).toEqual(

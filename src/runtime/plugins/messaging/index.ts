@@ -50,7 +50,6 @@ export function messagingPlugin(options: MessagingPluginOptions): HostPlugin {
     versions: ['0.2.0'],
     imports: [CONSUMER, TYPES],
     exports: [HANDLER],
-    asyncImports: [`${CONSUMER}#publish`, `${CONSUMER}#request`],
     bind: (ctx) => bindMessaging(ctx, options.backend),
     stop: () => options.backend.close?.(),
   };

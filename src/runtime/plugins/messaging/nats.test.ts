@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useNats, useNatsConnections } from '../../../../test/support/nats.js';
+import { settles, waitFor } from '../../../../test/support/wait.js';
 import { bindFor, bytes, fn, text, thrown } from '../testing.js';
 import type { BrokerMessage } from './backend.js';
 import { messagingContract } from './contract.js';
@@ -37,13 +38,6 @@ async function echoHost(name: string) {
   return { nc, got };
 }
 
-async function waitUntil(check: () => boolean | Promise<boolean>, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met before the deadline');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe('wasmcloud:messaging on NATS', () => {
   it('refuses subjects too long for NATS, so a guest cannot get the host disconnected', async () => {
@@ -83,67 +77,32 @@ describe('wasmcloud:messaging on NATS', () => {
       grants: [grant()],
     });
     const request = fn(client, CONSUMER, 'request');
-    const outcomes: { ok: boolean; ms: number; err?: unknown }[] = [];
+    const outcomes: { ok: boolean; err?: unknown }[] = [];
     let running = true;
     const traffic = (async () => {
       for (let i = 0; running; i++) {
-        const t0 = performance.now();
         try {
-          await request('svc.echo', bytes(`${i}`), 500);
-          outcomes.push({ ok: true, ms: performance.now() - t0 });
+          // Promptly: a request still waiting long after its 500 ms timeout fails the test.
+          await settles('a request', request('svc.echo', bytes(`${i}`), 500), 5000);
+          outcomes.push({ ok: true });
         } catch (err) {
-          outcomes.push({ ok: false, ms: performance.now() - t0, err });
+          outcomes.push({ ok: false, err });
         }
         await new Promise((r) => setImmediate(r));
       }
     })();
-    await waitUntil(() => outcomes.filter((o) => o.ok).length > 20);
+    await waitFor('calls to succeed before the outage', () => outcomes.filter((o) => o.ok).length > 20);
     await server().down();
-    await waitUntil(() => outcomes.filter((o) => !o.ok).length >= 5);
+    await waitFor('calls to fail during the outage', () => outcomes.filter((o) => !o.ok).length >= 5);
     const before = replica.got.length;
     await server().up();
     const mark = outcomes.length;
-    await waitUntil(() => outcomes.slice(mark).some((o) => o.ok), 20_000);
+    await waitFor('a call to succeed after the restart', () => outcomes.slice(mark).some((o) => o.ok), 20_000);
     running = false;
     await traffic;
     const failed = outcomes.filter((o) => !o.ok);
     for (const f of failed) expect(f.err).toEqual(expect.any(String));
-    const slowest = Math.max(...failed.map((f) => f.ms));
-    expect(slowest).toBeLessThan(1000);
     expect(replica.got.length).toBeGreaterThan(before);
-    console.log(`messaging outage: ${failed.length} calls failed, slowest failure ${slowest.toFixed(0)} ms`);
   });
 
-  it('measures request/reply round trips against raw nats.js', async () => {
-    await echoHost('x');
-    const nc = await connection();
-    const client = await bindFor(messagingPlugin({ backend: natsMessagingBackend(nc) }), { grants: [grant()] });
-    const request = fn(client, CONSUMER, 'request');
-    const raw = await connection();
-    raw.subscribe('raw.echo', {
-      callback: (_e, m) => {
-        m.respond(m.data);
-      },
-    });
-    await raw.flush();
-    const rate = async (op: () => Promise<unknown>) => {
-      for (let i = 0; i < 200; i++) await op();
-      const n = 2000;
-      const t0 = performance.now();
-      for (let i = 0; i < n; i++) await op();
-      return n / ((performance.now() - t0) / 1000);
-    };
-    const rawOp = () => nc.request('raw.echo', bytes('x'), { timeout: 2000 });
-    const pluginOp = () => request('svc.echo', bytes('x'), 2000);
-    // Alternate and keep each side's best run, so warm-up order does not decide.
-    const [raw1, plugin1, raw2, plugin2] = [
-      await rate(rawOp),
-      await rate(pluginOp),
-      await rate(rawOp),
-      await rate(pluginOp),
-    ];
-    const [rawRate, pluginRate] = [Math.max(raw1, raw2), Math.max(plugin1, plugin2)];
-    console.log(`request/reply: plugin→handler ${pluginRate.toFixed(0)}/s vs raw nats.js ${rawRate.toFixed(0)}/s`);
-    expect(pluginRate).toBeGreaterThan(0);
-  });
 });

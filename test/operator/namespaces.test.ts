@@ -1,0 +1,97 @@
+/**
+ * Hosts serve their HostConfig's namespace unless it shares them, end to end: real API
+ * server, NATS and `skiff host` processes run from the host pods' own command lines
+ * (LocalKubelet). A Workload of another namespace is not placed there until the HostConfig
+ * lists its namespace (or `*`).
+ */
+import { networkInterfaces } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNamespace, resourcePath } from '../k8s/cluster.js';
+import { LocalKubelet } from './kubelet.js';
+import {
+  applyWorkload,
+  condition,
+  helloWorkload,
+  type InProcessOperator,
+  type Manifest,
+  type Stack,
+  startOperator,
+  startStack,
+  waitFor,
+} from './stack.js';
+
+let stack: Stack;
+let other: string;
+let kubelet: LocalKubelet;
+let op: InProcessOperator;
+const ip = Object.values(networkInterfaces())
+  .flat()
+  .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+
+beforeAll(async () => {
+  stack = await startStack('opns');
+  other = await createNamespace(stack.cluster, 'opns-other');
+  if (!ip) throw new Error('this machine has no non-loopback IPv4 address for pod IPs');
+  kubelet = new LocalKubelet(stack, ip);
+  kubelet.start();
+  op = await startOperator(stack, 'ns-op', {
+    natsUrl: stack.nats.url,
+    hostImage: 'skiff:test',
+    namespaces: [stack.namespace, other],
+  });
+});
+
+afterAll(async () => {
+  await op?.stop();
+  await kubelet?.stop();
+  await stack?.stop();
+});
+
+async function applyHostConfig(spec: Manifest): Promise<void> {
+  const body = {
+    apiVersion: 'runtime.skiff.dev/v1alpha1',
+    kind: 'HostConfig',
+    metadata: { name: 'hosts', namespace: stack.namespace },
+    spec,
+  };
+  const path = `${resourcePath('hostconfigs', stack.namespace, 'hosts')}?fieldManager=kubectl&force=true`;
+  const res = await stack.cluster.http.send('PATCH', path, body, 'application/apply-patch+yaml');
+  if (res.status >= 300) throw new Error(`apply HostConfig failed (${res.status}): ${res.text}`);
+}
+
+async function workloadIn(namespace: string, name: string): Promise<Manifest | undefined> {
+  const res = await stack.cluster.http.send('GET', resourcePath('workloads', namespace, name));
+  return res.status === 200 ? (res.body as Manifest) : undefined;
+}
+
+const readyIn = (namespace: string, name: string) =>
+  waitFor(
+    `${namespace}/${name} Ready`,
+    async () => {
+      const w = await workloadIn(namespace, name);
+      return condition(w, 'Ready')?.status === 'True' ? w : undefined;
+    },
+    120_000,
+  );
+
+describe('namespaces served by HostConfig hosts', () => {
+  it("runs its own namespace's Workloads and no other namespace's", async () => {
+    await applyHostConfig({ replicas: 1 });
+    const image = await stack.image('hello-js');
+    await applyWorkload(stack, helloWorkload(stack.namespace, 'mine', image));
+    await applyWorkload(stack, helloWorkload(other, 'theirs', image));
+    await readyIn(stack.namespace, 'mine');
+    const theirs = await waitFor('theirs unschedulable', async () => {
+      const w = await workloadIn(other, 'theirs');
+      return condition(w, 'Scheduled')?.status === 'False' ? w : undefined;
+    });
+    expect(condition(theirs, 'Ready')).toMatchObject({ status: 'False', reason: 'NoMatchingHosts' });
+    expect(condition(theirs, 'Ready')?.message).toContain(`no host serves namespace ${other}`);
+  });
+
+  it('runs another namespace once the HostConfig shares its hosts with it', async () => {
+    await applyHostConfig({ replicas: 1, namespaces: [stack.namespace, other] });
+    const w = await readyIn(other, 'theirs');
+    expect(w.status.placements[0]).toMatchObject({ state: 'Running' });
+  });
+});
