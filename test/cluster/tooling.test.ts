@@ -101,4 +101,15 @@ describe('cluster tooling', () => {
     expect(await acquireLock(file, '/tmp/c')).toEqual({ pid: holder.pid, stateDir: '/tmp/b' });
     expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ pid: process.pid, stateDir: '/tmp/c' });
   });
+
+  it('waits for a live holder to stop before taking the lock', async () => {
+    const file = join(await tempDir(), 'cluster.lock');
+    const holder = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 500)'], { stdio: 'ignore' });
+    await writeFile(file, JSON.stringify({ pid: holder.pid, stateDir: '/tmp/b' }));
+    const lines: string[] = [];
+    const stale = await acquireLock(file, '/tmp/c', 30_000, (line) => lines.push(line));
+    expect(stale).toEqual({ pid: holder.pid, stateDir: '/tmp/b' });
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({ pid: process.pid, stateDir: '/tmp/c' });
+  });
 });

@@ -73,7 +73,7 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
   const lockFile = join(config.cacheDir, 'cluster.lock');
   const containerd = containerdPaths(stateDir);
   const kubeProxy = join(config.binDir, 'kube-proxy');
-  const stale = await acquireLock(lockFile, stateDir).catch(async (err: unknown) => {
+  const stale = await acquireLock(lockFile, stateDir, config.lockWaitMs, log).catch(async (err: unknown) => {
     await rm(stateDir, { recursive: true, force: true });
     throw err;
   });

@@ -26,6 +26,8 @@ export type ClusterConfig = Readonly<{
   startTimeoutMs: number;
   /** install says whether to build the Skiff image and install Skiff with its chart (SKIFF_CLUSTER_INSTALL=0 skips). */
   install: boolean;
+  /** lockWaitMs is how long a start waits for another cluster on the machine to stop (SKIFF_CLUSTER_LOCK_WAIT_MS). */
+  lockWaitMs: number;
   /** keep leaves the state folder (logs, certificates) after teardown (SKIFF_CLUSTER_KEEP=1). */
   keep: boolean;
 }>;
@@ -35,11 +37,12 @@ export const REGISTRY_PORT_IN_PODS = 5000;
 
 /**
  * loadClusterConfig reads SKIFF_CACHE, SKIFF_K8S_BIN_DIR, SKIFF_CLUSTER_TIMEOUT_MS,
- * SKIFF_CLUSTER_INSTALL and SKIFF_CLUSTER_KEEP.
+ * SKIFF_CLUSTER_INSTALL, SKIFF_CLUSTER_LOCK_WAIT_MS (default 15 min) and SKIFF_CLUSTER_KEEP.
  */
 export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): ClusterConfig {
   const cache = env.SKIFF_CACHE || join(homedir(), '.cache', 'skiff');
   const timeout = Number(env.SKIFF_CLUSTER_TIMEOUT_MS || 180_000);
+  const lockWait = Number(env.SKIFF_CLUSTER_LOCK_WAIT_MS || 900_000);
   return Object.freeze({
     repo: fileURLToPath(new URL('../..', import.meta.url)),
     binDir: env.SKIFF_K8S_BIN_DIR || join(cache, 'k8s', K8S_VERSION, 'bin'),
@@ -50,6 +53,7 @@ export function loadClusterConfig(env: NodeJS.ProcessEnv = process.env): Cluster
     bridge: 'skiff0',
     startTimeoutMs: Number.isFinite(timeout) && timeout > 0 ? timeout : 180_000,
     install: env.SKIFF_CLUSTER_INSTALL !== '0',
+    lockWaitMs: Number.isFinite(lockWait) && lockWait >= 0 ? lockWait : 900_000,
     keep: env.SKIFF_CLUSTER_KEEP === '1',
   });
 }
