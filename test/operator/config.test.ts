@@ -17,8 +17,8 @@ import { Operator } from '../../src/operator/operator.js';
 import { parseReference, pushComponent } from '../../src/runtime/oci/index.js';
 import { createLogger } from '../../src/telemetry/logger.js';
 import { startRegistry, type TestRegistry } from '../oci/registry.js';
-import { KITCHEN_SINK_GRANTS } from '../support/host.js';
 import { fixturePath } from '../support/fixtures.js';
+import { KITCHEN_SINK_GRANTS } from '../support/host.js';
 import {
   applyWorkload,
   condition,

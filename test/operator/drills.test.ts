@@ -4,7 +4,7 @@
  * and deleted at once.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTcpProxy, type TcpProxy } from '../support/proxy.js';
+import { kubeFor, serverAddress, TcpProxy } from '../k8s/kube/proxy.js';
 import {
   applyWorkload,
   condition,
@@ -20,7 +20,6 @@ import {
   startStack,
   waitFor,
   waitReady,
-  writeKubeconfigCopy,
 } from './stack.js';
 
 let stack: Stack;
@@ -110,9 +109,9 @@ describe('operator drills', () => {
 
   it('the watch cut: a change made while the operator cannot reach the API server is reconciled', async () => {
     await op.stop();
-    const proxy: TcpProxy = await startTcpProxy(new URL(serverOf(stack)).port);
-    const kubeconfig = await writeKubeconfigCopy(stack.cluster.info.kubeconfig, `https://127.0.0.1:${proxy.port}`);
-    const cut = await startOperatorWithKubeconfig(kubeconfig);
+    const proxy = new TcpProxy(serverAddress(stack.cluster.info.credentials.server));
+    await proxy.start();
+    const cut = await startOperator(stack, 'cut-op', {}, kubeFor(stack.cluster.info.kubeconfig, proxy.port));
     try {
       await waitFor(
         'the cut operator to lead and know every host',
@@ -120,10 +119,10 @@ describe('operator drills', () => {
         30_000,
       );
       await waitReady(stack, 'steady');
-      await proxy.cut();
+      await proxy.pause();
       const image = await stack.image('hello-js');
       await applyWorkload(stack, helloWorkload(stack.namespace, 'steady', image, { replicas: 1 }));
-      await proxy.restore();
+      await proxy.resume();
       await waitFor(
         'steady scaled to 1 through the restored watch',
         async () => {
@@ -137,7 +136,7 @@ describe('operator drills', () => {
       expect((await servingOn('steady')).length).toBe(1);
     } finally {
       await cut.stop();
-      await proxy.stop();
+      await proxy.pause();
       op = await startOperator(stack, 'drill-op');
     }
   });
@@ -172,28 +171,6 @@ describe('operator drills', () => {
       60_000,
     );
   });
-
-  async function startOperatorWithKubeconfig(kubeconfig: string): Promise<InProcessOperator> {
-    const { connectNats } = await import('../../src/nats/connection.js');
-    const { Kube } = await import('../../src/operator/kube/index.js');
-    const { Operator } = await import('../../src/operator/operator.js');
-    const { createLogger } = await import('../../src/telemetry/logger.js');
-    const { operatorConfig } = await import('./stack.js');
-    const nc = await connectNats({ servers: [stack.nats.url] }, { name: 'cut-operator' });
-    const operator = new Operator(operatorConfig(stack, 'cut-op'), {
-      kube: Kube.load({ kubeconfig }),
-      nc,
-      logger: createLogger({ level: process.env.SKIFF_TEST_LOG ?? 'silent' }),
-    });
-    await operator.start();
-    return {
-      operator,
-      stop: async () => {
-        await operator.stop();
-        await nc.close();
-      },
-    };
-  }
 });
 
 describe('leader election between two operator processes', () => {
@@ -252,7 +229,3 @@ describe('leader election between two operator processes', () => {
     }
   });
 });
-
-function serverOf(s: Stack): string {
-  return s.cluster.info.credentials.server;
-}

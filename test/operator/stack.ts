@@ -4,7 +4,7 @@
  * processes that heartbeat every second, and operators — in-process or as `skiff operator`
  * processes. Nothing here is a stand-in for Skiff code.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectNats } from '../../src/nats/connection.js';
@@ -137,15 +137,15 @@ export interface InProcessOperator {
   stop(): Promise<void>;
 }
 
-/** startOperator runs an Operator in the test process. */
+/** startOperator runs an Operator in the test process (through `kube` when given, e.g. via a proxy). */
 export async function startOperator(
   stack: Stack,
   identity = 'op-1',
   over: Partial<OperatorConfig> = {},
+  kube: Kube = Kube.load({ kubeconfig: stack.cluster.info.kubeconfig }),
 ): Promise<InProcessOperator> {
   const nc = await connectNats({ servers: [stack.nats.url] }, { name: `test-operator ${identity}` });
   const logger = createLogger({ level: process.env.SKIFF_TEST_LOG ?? 'silent' });
-  const kube = Kube.load({ kubeconfig: stack.cluster.info.kubeconfig });
   const operator = new Operator(operatorConfig(stack, identity, over), { kube, nc, logger });
   await operator.start();
   return {
@@ -231,12 +231,4 @@ export async function waitReady(stack: Stack, name: string, ms = 60_000): Promis
     },
     ms,
   );
-}
-
-/** writeKubeconfigCopy writes a kubeconfig whose server is `server` (for cutting the watch). */
-export async function writeKubeconfigCopy(kubeconfig: string, server: string): Promise<string> {
-  const text = await readFile(kubeconfig, 'utf8');
-  const path = join(tmpdir(), `skiff-kubeconfig-${process.pid}-${Date.now()}`);
-  await writeFile(path, text.replace(/server: .*/, `server: ${server}`));
-  return path;
 }
