@@ -4,11 +4,11 @@
  * heartbeats, a Service and EndpointSlice per HTTP Workload, replacement without a failed
  * request, a deleted pod's host lost at once, scale down by drain.
  */
-import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourcePath } from '../k8s/cluster.js';
-import { LocalKubelet } from './kubelet.js';
+import { LocalKubelet, podIp } from './kubelet.js';
 import {
+  applyHostConfig,
   applyWorkload,
   condition,
   deleteWorkload,
@@ -27,13 +27,11 @@ import {
 let stack: Stack;
 let kubelet: LocalKubelet;
 let op: InProcessOperator;
-const ip = Object.values(networkInterfaces())
-  .flat()
-  .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+let ip: string;
 
 beforeAll(async () => {
   stack = await startStack('ophc');
-  if (!ip) throw new Error('this machine has no non-loopback IPv4 address for pod IPs');
+  ip = podIp();
   kubelet = new LocalKubelet(stack, ip);
   kubelet.start();
   op = await startOperator(stack, 'hc-op', { natsUrl: stack.nats.url, hostImage: 'skiff:test' });
@@ -50,22 +48,6 @@ const pods = async () =>
   ((await api(`/api/v1/namespaces/${stack.namespace}/pods?labelSelector=runtime.skiff.dev/hostconfig=hosts`)).items ??
     []) as Manifest[];
 const hostConfig = () => api(resourcePath('hostconfigs', stack.namespace, 'hosts'));
-
-async function applyHostConfig(spec: Manifest): Promise<void> {
-  const body = {
-    apiVersion: 'runtime.skiff.dev/v1alpha1',
-    kind: 'HostConfig',
-    metadata: { name: 'hosts', namespace: stack.namespace },
-    spec,
-  };
-  const res = await stack.cluster.http.send(
-    'PATCH',
-    `${resourcePath('hostconfigs', stack.namespace, 'hosts')}?fieldManager=kubectl&force=true&fieldValidation=Strict`,
-    body,
-    'application/apply-patch+yaml',
-  );
-  if (res.status >= 300) throw new Error(`apply HostConfig failed (${res.status}): ${res.text}`);
-}
 
 async function hostConfigReady(replicas: number): Promise<Manifest> {
   return waitFor(
@@ -98,7 +80,7 @@ async function endpoints(name: string): Promise<string[]> {
 
 describe('HostConfig → host pods', () => {
   it('creates restricted host pods that become Hosts', async () => {
-    await applyHostConfig({ replicas: 2, labels: { tier: 'web' } });
+    await applyHostConfig(stack, { replicas: 2, labels: { tier: 'web' } });
     const hc = await hostConfigReady(2);
     expect(hc.status.selector).toBe('runtime.skiff.dev/hostconfig=hosts');
     const list = await pods();
@@ -172,7 +154,7 @@ describe('HostConfig → host pods', () => {
         else failures.push(`${ep} → ${res.status} ${res.text.slice(0, 80)}`);
       }
     })();
-    await applyHostConfig({ replicas: 2, labels: { tier: 'web', rev: '2' } });
+    await applyHostConfig(stack, { replicas: 2, labels: { tier: 'web', rev: '2' } });
     await waitFor(
       'every pod replaced',
       async () => {
@@ -193,7 +175,7 @@ describe('HostConfig → host pods', () => {
   });
 
   it('loses the host of a deleted pod at once and reschedules its replica', async () => {
-    await applyHostConfig({ replicas: 3, labels: { tier: 'web', rev: '2' } });
+    await applyHostConfig(stack, { replicas: 3, labels: { tier: 'web', rev: '2' } });
     await hostConfigReady(3);
     const w = await waitReady(stack, 'web');
     const victim = w.status.placements[0].host as string;

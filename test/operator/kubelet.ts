@@ -5,6 +5,7 @@
  * reports the pod Running with its IP, and on deletion sends SIGTERM, waits for the exit and
  * removes the pod — the kubelet's contract, with real hosts. The real-kubelet tier is `e2e`.
  */
+import { networkInterfaces } from 'node:os';
 import { type CliRun, runCli } from '../support/cli.js';
 import type { Manifest, Stack } from './stack.js';
 
@@ -13,6 +14,15 @@ interface Running {
   run: CliRun;
   httpPort?: number;
   terminating?: boolean;
+}
+
+/** podIp is this machine's first non-loopback IPv4 address: what LocalKubelet reports as pod IPs. */
+export function podIp(): string {
+  const ip = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+  if (!ip) throw new Error('this machine has no non-loopback IPv4 address for pod IPs');
+  return ip;
 }
 
 /** LocalKubelet runs host pods of one namespace as local processes. */

@@ -4,11 +4,11 @@
  * (LocalKubelet). A Workload of another namespace is not placed there until the HostConfig
  * lists its namespace (or `*`).
  */
-import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createNamespace, resourcePath } from '../k8s/cluster.js';
-import { LocalKubelet } from './kubelet.js';
+import { LocalKubelet, podIp } from './kubelet.js';
 import {
+  applyHostConfig,
   applyWorkload,
   condition,
   helloWorkload,
@@ -24,14 +24,12 @@ let stack: Stack;
 let other: string;
 let kubelet: LocalKubelet;
 let op: InProcessOperator;
-const ip = Object.values(networkInterfaces())
-  .flat()
-  .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+let ip: string;
 
 beforeAll(async () => {
   stack = await startStack('opns');
   other = await createNamespace(stack.cluster, 'opns-other');
-  if (!ip) throw new Error('this machine has no non-loopback IPv4 address for pod IPs');
+  ip = podIp();
   kubelet = new LocalKubelet(stack, ip);
   kubelet.start();
   op = await startOperator(stack, 'ns-op', {
@@ -46,18 +44,6 @@ afterAll(async () => {
   await kubelet?.stop();
   await stack?.stop();
 });
-
-async function applyHostConfig(spec: Manifest): Promise<void> {
-  const body = {
-    apiVersion: 'runtime.skiff.dev/v1alpha1',
-    kind: 'HostConfig',
-    metadata: { name: 'hosts', namespace: stack.namespace },
-    spec,
-  };
-  const path = `${resourcePath('hostconfigs', stack.namespace, 'hosts')}?fieldManager=kubectl&force=true`;
-  const res = await stack.cluster.http.send('PATCH', path, body, 'application/apply-patch+yaml');
-  if (res.status >= 300) throw new Error(`apply HostConfig failed (${res.status}): ${res.text}`);
-}
 
 async function workloadIn(namespace: string, name: string): Promise<Manifest | undefined> {
   const res = await stack.cluster.http.send('GET', resourcePath('workloads', namespace, name));
@@ -76,7 +62,7 @@ const readyIn = (namespace: string, name: string) =>
 
 describe('namespaces served by HostConfig hosts', () => {
   it("runs its own namespace's Workloads and no other namespace's", async () => {
-    await applyHostConfig({ replicas: 1 });
+    await applyHostConfig(stack, { replicas: 1 });
     const image = await stack.image('hello-js');
     await applyWorkload(stack, helloWorkload(stack.namespace, 'mine', image));
     await applyWorkload(stack, helloWorkload(other, 'theirs', image));
@@ -90,7 +76,7 @@ describe('namespaces served by HostConfig hosts', () => {
   });
 
   it('runs another namespace once the HostConfig shares its hosts with it', async () => {
-    await applyHostConfig({ replicas: 1, namespaces: [stack.namespace, other] });
+    await applyHostConfig(stack, { replicas: 1, namespaces: [stack.namespace, other] });
     const w = await readyIn(other, 'theirs');
     expect(w.status.placements[0]).toMatchObject({ state: 'Running' });
   });

@@ -232,3 +232,20 @@ export async function waitReady(stack: Stack, name: string, ms = 60_000): Promis
     ms,
   );
 }
+
+/** applyHostConfig server-side-applies the HostConfig `hosts` in the stack's namespace. */
+export async function applyHostConfig(stack: Stack, spec: Manifest): Promise<void> {
+  const body = {
+    apiVersion: 'runtime.skiff.dev/v1alpha1',
+    kind: 'HostConfig',
+    metadata: { name: 'hosts', namespace: stack.namespace },
+    spec,
+  };
+  const res = await stack.cluster.http.send(
+    'PATCH',
+    `${resourcePath('hostconfigs', stack.namespace, 'hosts')}?fieldManager=kubectl&force=true&fieldValidation=Strict`,
+    body,
+    'application/apply-patch+yaml',
+  );
+  if (res.status >= 300) throw new Error(`apply HostConfig failed (${res.status}): ${res.text}`);
+}
