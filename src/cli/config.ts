@@ -4,6 +4,7 @@
  */
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { type TracingSettings, tracingSettings } from '../telemetry/tracing/config.js';
 
 /** CliConfig is the environment-derived configuration of the skiff CLI. */
 export interface CliConfig {
@@ -42,4 +43,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
       ip: env.SKIFF_POD_IP || undefined,
     }),
   });
+}
+
+/**
+ * loadTracing reads the standard OTEL_* variables (see telemetry/tracing/config.ts):
+ * undefined when tracing is off; throws a TracingConfigError for a value it cannot use.
+ */
+export function loadTracing(serviceName: string, env: NodeJS.ProcessEnv = process.env): TracingSettings | undefined {
+  return tracingSettings(env, serviceName);
 }

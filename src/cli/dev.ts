@@ -14,8 +14,10 @@ import { NATS_FLAGS, natsSettings } from '../nats/config.js';
 import { connectNats } from '../nats/connection.js';
 import { memoryPlugins, natsPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
+import type { TracingSettings } from '../telemetry/tracing/config.js';
+import { createTracing } from '../telemetry/tracing/provider.js';
 import { intFlag, parseArgs, UsageError } from './args.js';
-import { loadConfig } from './config.js';
+import { loadConfig, loadTracing } from './config.js';
 import { loadManifest } from './manifest.js';
 
 const USAGE = 'usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch] [--nats URL]\n';
@@ -25,6 +27,7 @@ export async function run(argv: string[]): Promise<number> {
   let args: ReturnType<typeof parseArgs>;
   let port: number;
   let metricsPort: number;
+  let tracingConfig: TracingSettings | undefined;
   try {
     args = parseArgs(argv, { ...NATS_FLAGS, port: true, 'metrics-port': true, host: true, 'no-watch': false, help: false });
     if (args.flags.has('help')) {
@@ -34,6 +37,7 @@ export async function run(argv: string[]): Promise<number> {
     if (args.positionals.length !== 1) throw new UsageError('expected exactly one FILE (a Workload manifest or a .wasm)');
     port = intFlag(args, 'port', 8080, 0, 65535);
     metricsPort = intFlag(args, 'metrics-port', 9464, 0, 65535);
+    tracingConfig = loadTracing('skiff-dev');
   } catch (err) {
     process.stderr.write(`skiff dev: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -72,6 +76,8 @@ export async function run(argv: string[]): Promise<number> {
     .withHostPathRoots(['/'])
     .withFileImageRoots(['/'])
     .withHttpHandler(http);
+  const tracing = tracingConfig && createTracing(tracingConfig, { logger });
+  builder.withTracing(tracing);
   if (config.workDir) builder.withWorkDir(config.workDir);
   const threads = nats && { settings: nats, name: 'skiff-dev thread' };
   for (const plugin of nc ? natsPlugins(nc, { threads }) : memoryPlugins()) builder.withPlugin(plugin);
@@ -89,6 +95,7 @@ export async function run(argv: string[]): Promise<number> {
         : '';
     process.stderr.write(`skiff dev: cannot start the host: ${e.message}${hint}\n`);
     await host.stop().catch(() => undefined);
+    await tracing?.shutdown().catch(() => undefined);
     return 1;
   }
   let generation = 1;
@@ -103,6 +110,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     process.stderr.write(`skiff dev: workload failed to start: ${(err as Error).message}\n`);
     await host.stop();
+    await tracing?.shutdown().catch(() => undefined);
     return 1;
   }
   process.stderr.write(`skiff dev: serving ${manifest.workload.metadata.name} on http://127.0.0.1:${http.port}/\n`);
@@ -131,6 +139,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   watcher?.close();
   await host.stop();
+  await tracing?.shutdown().catch(() => undefined);
   await nc?.drain();
   return 0;
 }

@@ -18,8 +18,10 @@ import { HttpServerHandler } from '../runtime/http/server.js';
 import { ociSource } from '../runtime/oci/index.js';
 import { natsPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
+import type { TracingSettings } from '../telemetry/tracing/config.js';
+import { createTracing } from '../telemetry/tracing/provider.js';
 import { intFlag, type ParsedArgs, parseArgs, UsageError } from './args.js';
-import { loadConfig, type PodEnv } from './config.js';
+import { loadConfig, loadTracing, type PodEnv } from './config.js';
 
 const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port 8080] [--bind 0.0.0.0]
                   [--metrics-port 9464] [--heartbeat-seconds 1] [--max-workloads 100]
@@ -113,6 +115,7 @@ export async function run(argv: string[]): Promise<number> {
   let args: ParsedArgs;
   let options: ReturnType<typeof hostOptions>;
   let config: ReturnType<typeof loadConfig>;
+  let tracingConfig: TracingSettings | undefined;
   try {
     args = parseArgs(argv, {
       ...NATS_FLAGS,
@@ -139,6 +142,7 @@ export async function run(argv: string[]): Promise<number> {
       return 0;
     }
     config = loadConfig();
+    tracingConfig = loadTracing('skiff-host');
     options = hostOptions(args, config.pod);
   } catch (err) {
     process.stderr.write(`skiff host: ${(err as Error).message}\n${USAGE}`);
@@ -172,6 +176,9 @@ export async function run(argv: string[]): Promise<number> {
     .withFileImageRoots(options.fileImageRoots)
     .withThreads(options.threads)
     .withHttpHandler(http);
+  // OTEL_EXPORTER_OTLP_ENDPOINT (and friends) turn on a span per request, exported over OTLP/HTTP.
+  const tracing = tracingConfig && createTracing(tracingConfig, { logger });
+  builder.withTracing(tracing);
   if (config.workDir) builder.withWorkDir(config.workDir);
   // Workload threads open connections of their own for keyvalue and blobstore (ADR 0006).
   const threads = { settings: options.nats, name: `skiff-host ${options.id} thread` };
@@ -201,6 +208,7 @@ export async function run(argv: string[]): Promise<number> {
   } catch (err) {
     process.stderr.write(`skiff host: cannot start: ${(err as Error).message}\n`);
     await host.stop().catch(() => undefined);
+    await tracing?.shutdown().catch(() => undefined);
     await nc.close();
     return 1;
   }
@@ -215,6 +223,7 @@ export async function run(argv: string[]): Promise<number> {
   logger.info('shutting down');
   await control.stop();
   await host.stop();
+  await tracing?.shutdown().catch(() => undefined);
   await nc.drain().catch(() => undefined);
   return 0;
 }

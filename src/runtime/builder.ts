@@ -1,6 +1,7 @@
 /**
  * HostBuilder assembles a Host from an engine configuration, plugins, handlers and a logger.
  */
+import type { Tracing } from '../telemetry/tracing/provider.js';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
@@ -30,6 +31,7 @@ export class HostBuilder {
   #metrics: HostMetrics | undefined;
   #volumeResolver: VolumeResolver | undefined;
   #threads: ThreadOptions = {};
+  #tracing: Tracing | undefined;
 
   /** withId names the host. */
   withId(id: string): this {
@@ -99,6 +101,12 @@ export class HostBuilder {
     this.#threads = { ...this.#threads, ...options };
     return this;
   }
+  /** withTracing traces requests: a server span each, child spans for plugin calls and outgoing HTTP. */
+  withTracing(tracing: Tracing | undefined): this {
+    this.#tracing = tracing;
+    return this;
+  }
+
   /** build creates the Host (not started). */
   build(): Host {
     const engine = new Engine({
@@ -121,6 +129,7 @@ export class HostBuilder {
       hostPathRoots: this.#hostPathRoots,
       defaultMemoryLimit: this.#defaultMemoryLimit,
       threads: this.#threads,
+      tracing: this.#tracing,
     });
   }
 }

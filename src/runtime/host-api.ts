@@ -4,6 +4,7 @@
  * the per-host workload report, and the thread-sharing settings.
  */
 import type { Workload } from '../api/index.js';
+import type { Tracing } from '../telemetry/tracing/provider.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
 import type { ConfigSources } from './sources.js';
@@ -47,6 +48,8 @@ export interface HostView {
   readonly id: string;
   readonly logger: Logger;
   readonly metrics: HostMetrics;
+  /** tracing, when the host traces, is its tracer and span export. */
+  readonly tracing?: Tracing | undefined;
   /** running lists workloads that are Running, oldest first. */
   running(): RunningWorkload[];
 }

@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import { reasonOf, type Workload } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
+import type { Tracing } from '../telemetry/tracing/provider.js';
 import type { Engine } from './engine/engine.js';
 import { RouteTakenError, SkiffError, WorkloadNotFoundError } from './errors.js';
 import type {
@@ -44,6 +45,7 @@ export class Host implements HostApi, HostView {
   readonly id: string;
   readonly logger: Logger;
   readonly metrics: HostMetrics;
+  readonly tracing: Tracing | undefined;
   readonly plugins: readonly HostPlugin[];
   readonly #engine: Engine;
   readonly #handlers: readonly HostHandler[];
@@ -79,7 +81,9 @@ export class Host implements HostApi, HostView {
     hostPathRoots?: readonly string[];
     defaultMemoryLimit?: number | undefined;
     threads?: ThreadOptions | undefined;
+    tracing?: Tracing | undefined;
   }) {
+    this.tracing = options.tracing;
     this.id = options.id;
     this.logger = options.logger;
     this.metrics = options.metrics;
@@ -191,6 +195,7 @@ export class Host implements HostApi, HostView {
       pool: this.#pool!,
       hostId: this.id,
       probed: this.#probed,
+      tracing: this.tracing,
     };
     let workload: RunningWorkload | undefined;
     const started = performance.now();

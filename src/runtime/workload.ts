@@ -6,6 +6,7 @@
 import type { ComponentSpec, Workload } from '../api/index.js';
 import { parseQuantity } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { Tracing } from '../telemetry/tracing/provider.js';
 import type { InterfaceShape } from './channel/bridge.js';
 import type { ComponentProgram, HttpRequestData, HttpResponseData, LocalPlugin } from './channel/messages.js';
 import type { Engine } from './engine/engine.js';
@@ -41,6 +42,8 @@ export interface WorkloadDeps {
   defaultMemoryLimit?: number | undefined;
   /** hostPathRoots are the host directories hostPath volumes may name; none allowed by default. */
   hostPathRoots?: readonly string[] | undefined;
+  /** tracing, when the host traces, receives the spans workload threads collect. */
+  tracing?: Tracing | undefined;
 }
 
 /** RunningComponent is one started component of a workload. */
@@ -171,6 +174,7 @@ export class RunningWorkload {
         label,
         local,
         bind: { hostId: this.#deps.hostId, workload: this.ref, component: spec },
+        traced: this.#deps.tracing !== undefined,
       };
       // Everything instantiation depends on: starts that share it instantiate once, to check.
       const { modules: _modules, label: _label, bind: _bind, ...probed } = program;
@@ -183,6 +187,7 @@ export class RunningWorkload {
         probed: this.#deps.probed,
         probeKey: JSON.stringify({ ...probed, memoryLimit }),
         onEvent: (e) => this.#deps.onEvent?.(this.id, e),
+        tracing: this.#deps.tracing,
       });
       await runner.start();
       return { spec, digest: loaded.digest, exports: loaded.exports, runner, bindings };

@@ -15,11 +15,14 @@ export interface HandleRef {
   readonly cls?: string;
 }
 
-/** RpcCall is a worker asking the main thread to run a plugin function. */
+/**
+ * RpcCall is a worker asking the main thread to run a plugin function; `tp` is the
+ * traceparent of the call's span when it is traced (the plugin runs under it).
+ */
 export type RpcCall =
-  | { t: 'rpc'; id: number; op: 'call'; iface: string; name: string; args: unknown[] }
-  | { t: 'rpc'; id: number; op: 'static'; iface: string; cls: string; name: string; args: unknown[] }
-  | { t: 'rpc'; id: number; op: 'method'; handle: number; name: string; args: unknown[] }
+  | { t: 'rpc'; id: number; op: 'call'; iface: string; name: string; args: unknown[]; tp?: string }
+  | { t: 'rpc'; id: number; op: 'static'; iface: string; cls: string; name: string; args: unknown[]; tp?: string }
+  | { t: 'rpc'; id: number; op: 'method'; handle: number; name: string; args: unknown[]; tp?: string }
   | { t: 'rpc'; id: 0; op: 'new'; iface: string; cls: string; handle: number; args: unknown[] }
   | { t: 'rpc'; id: 0; op: 'drop'; handle: number }
   | { t: 'rpc'; id: number; op: 'stream-write'; handle: number; bytes: Uint8Array };

@@ -9,6 +9,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { ComponentSpec, HostInterface } from '../../api/index.js';
 import type { ThreadPlugin, WorkloadRef } from '../plugin.js';
+import type { SpanRecord } from '../../telemetry/tracing/records.js';
 import type { InterfaceShape } from './bridge.js';
 
 /** HttpRequestData is an incoming HTTP request, buffered. */
@@ -18,6 +19,8 @@ export interface HttpRequestData {
   url: string;
   headers: [string, string][];
   body: Uint8Array;
+  /** traceparent, when the host traces, is the request's server span: the guest's spans are its children. */
+  traceparent?: string | undefined;
 }
 
 /** HttpResponseData is a guest's complete response. */
@@ -50,6 +53,8 @@ export interface ComponentProgram {
   bind: { hostId: string; workload: WorkloadRef; component: ComponentSpec };
   /** label names the workload and component in errors. */
   label: string;
+  /** traced says the host traces: calls that bring a traceparent get a span per plugin call. */
+  traced?: boolean | undefined;
 }
 
 /** LocalPlugin is a plugin a workload thread builds a copy of, and what this component was granted of it. */
@@ -64,7 +69,7 @@ export interface LocalPlugin {
 /** CallMessage is a unit of work for a component context; `id` is unique on the host. */
 export type CallMessage =
   | { t: 'http'; cx: number; id: number; req: HttpRequestData }
-  | { t: 'invoke'; cx: number; id: number; iface: string; fn: string; args: unknown[] }
+  | { t: 'invoke'; cx: number; id: number; iface: string; fn: string; args: unknown[]; traceparent?: string | undefined }
   | { t: 'probe'; cx: number; id: number };
 
 /** ToWorker is every message the main thread sends a workload thread. */
@@ -85,4 +90,6 @@ export type FromWorker =
   | { t: 'done'; id: number; value: unknown }
   | { t: 'failed'; id: number; error: string; code: string }
   | { t: 'instance-discarded'; cx: number; reason: string }
+  /** spans are what a traced call collected (plugin calls, outgoing HTTP, the guest's own), sent when it ends. */
+  | { t: 'spans'; cx: number; spans: SpanRecord[] }
   | { t: 'closed'; cx: number };

@@ -6,7 +6,9 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import { HANDLE_KEY, type HandleRef, type InterfaceShape, type RpcCall, type RpcReply } from '../channel/bridge.js';
+import { formatTraceparent } from '../../telemetry/tracing/records.js';
 import { inputStream, outputStream, pollable } from '../shared/shim.js';
+import type { ThreadScope } from './trace.js';
 
 /** ImportFragment maps unversioned interface names to the functions and classes a guest imports. */
 type ImportFragment = Record<string, Record<string, unknown>>;
@@ -40,9 +42,12 @@ export class BridgeClient {
   });
   #nextCall = 1;
   #nextHandle = -1;
+  readonly #scope: ThreadScope | undefined;
 
-  constructor(port: MessagePort) {
+  /** A `scope` makes each call carry the traceparent of the span it runs under. */
+  constructor(port: MessagePort, scope?: ThreadScope) {
     this.#port = port;
+    this.#scope = scope;
     port.on('message', (reply: RpcReply) => this.#onReply(reply));
   }
 
@@ -70,9 +75,11 @@ export class BridgeClient {
   /** call sends a call and resolves with its decoded result. */
   call(message: DistributiveOmit<RpcCall, 't' | 'id'>): Promise<unknown> {
     const id = this.#nextCall++;
+    const trace = this.#scope?.current();
+    const tp = trace ? { tp: formatTraceparent(trace) } : {};
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
-      this.#port.postMessage({ t: 'rpc', id, ...message, args: this.#encode((message as { args?: unknown[] }).args) });
+      this.#port.postMessage({ t: 'rpc', id, ...message, ...tp, args: this.#encode((message as { args?: unknown[] }).args) });
     });
   }
 

@@ -12,6 +12,7 @@ import { BridgeClient } from './bridge-client.js';
 import { httpImports, serveHttp } from './http/imports.js';
 import { findExport, type Instance, InstancePool } from './instances.js';
 import { type ThreadPlugins, threadLogger } from './plugins.js';
+import { type CallTrace, callTrace, type ThreadScope, traceImports } from './trace.js';
 import { createWasiImports, type WasiImports } from './wasi/index.js';
 
 type Instantiate = (getCore: (name: string) => WebAssembly.Module, imports: unknown) => Promise<Instance>;
@@ -36,6 +37,9 @@ function failure(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
+/** UNTRACED are plugin interfaces whose calls get no span of their own (a guest's spans go through wasi:otel). */
+const UNTRACED: ReadonlySet<string> = new Set(['wasi:otel/tracing', 'wasi:otel/metrics', 'wasi:otel/logs', 'wasi:otel/types']);
+
 /** GuestContext runs the calls of one component of one workload. */
 export class GuestContext {
   readonly #cx: number;
@@ -47,6 +51,7 @@ export class GuestContext {
   readonly #pool: InstancePool;
   readonly #abort = new AbortController();
   readonly #bindings: PluginBinding[] = [];
+  readonly #scope: ThreadScope;
   #imports: Promise<Record<string, unknown>> | undefined;
 
   constructor(
@@ -55,12 +60,14 @@ export class GuestContext {
     bridge: MessagePort,
     post: (message: FromWorker) => void,
     plugins: ThreadPlugins,
+    scope: ThreadScope,
   ) {
     this.#cx = cx;
+    this.#scope = scope;
     this.#plugins = plugins;
     this.#program = program;
     this.#post = post;
-    this.#bridge = new BridgeClient(bridge);
+    this.#bridge = new BridgeClient(bridge, program.traced ? scope : undefined);
     this.#wasi = createWasiImports({
       env: program.wasi.env,
       args: program.wasi.args,
@@ -76,10 +83,19 @@ export class GuestContext {
     const program = this.#program;
     const imports: Record<string, unknown> = {
       ...this.#wasi,
-      ...httpImports(program.outgoingHosts),
+      ...httpImports(program.outgoingHosts, program.traced ? this.#scope : undefined),
       ...this.#bridge.imports(program.shapes),
     };
-    if (program.local.length === 0) return imports;
+    await this.#bindLocal(imports);
+    // The one place a guest's calls cross into plugins: a span per call when the call is traced.
+    if (program.traced) traceImports(imports, program.shapes, this.#scope, UNTRACED);
+    return imports;
+  }
+
+  /** #bindLocal binds the plugins this thread has a copy of into `imports`, over their bridge proxies. */
+  async #bindLocal(imports: Record<string, unknown>): Promise<void> {
+    const program = this.#program;
+    if (program.local.length === 0) return;
     const { hostId, workload, component } = program.bind;
     const logger = threadLogger(this.#post, this.#cx).child({
       workload: `${workload.namespace}/${workload.name}`,
@@ -111,7 +127,17 @@ export class GuestContext {
         );
       }
     }
-    return imports;
+  }
+
+  /** #traced runs `run` under the call's trace (if it brought one) and posts the spans it collected. */
+  async #traced<T>(traceparent: string | undefined, run: () => Promise<T>): Promise<T> {
+    const trace: CallTrace | undefined = this.#program.traced ? callTrace(traceparent) : undefined;
+    if (!trace) return run();
+    try {
+      return await this.#scope.run(trace, run);
+    } finally {
+      if (trace.spans.length > 0) this.#post({ t: 'spans', cx: this.#cx, spans: trace.spans });
+    }
   }
 
   async #instantiate(): Promise<Instance> {
@@ -154,25 +180,29 @@ export class GuestContext {
 
   /** http serves one buffered request with the component's `wasi:http/incoming-handler`. */
   http(id: number, req: HttpRequestData): Promise<HttpResponseData> {
-    return this.#withInstance(id, (instance) => {
-      const handler = findExport(instance, 'wasi:http/incoming-handler');
-      if (!handler || typeof handler.handle !== 'function') {
-        throw failure(`${this.#program.label} does not export wasi:http/incoming-handler`, 'SKIFF_NO_HTTP_EXPORT');
-      }
-      return serveHttp(handler as { handle(r: unknown, o: unknown): unknown }, req);
-    });
+    return this.#traced(req.traceparent, () =>
+      this.#withInstance(id, (instance) => {
+        const handler = findExport(instance, 'wasi:http/incoming-handler');
+        if (!handler || typeof handler.handle !== 'function') {
+          throw failure(`${this.#program.label} does not export wasi:http/incoming-handler`, 'SKIFF_NO_HTTP_EXPORT');
+        }
+        return serveHttp(handler as { handle(r: unknown, o: unknown): unknown }, req);
+      }),
+    );
   }
 
   /** invoke calls an export (`iface` '' for a plain function export) and resolves with its result. */
-  invoke(id: number, iface: string, fn: string, args: unknown[]): Promise<unknown> {
-    return this.#withInstance(id, async (instance) => {
-      const target = iface === '' ? instance : findExport(instance, iface);
-      const f = target?.[fn];
-      if (typeof f !== 'function') {
-        throw failure(`${this.#program.label} does not export ${iface}#${fn}`, 'SKIFF_NO_EXPORT');
-      }
-      return await (f as (...a: unknown[]) => unknown).apply(target, args);
-    });
+  invoke(id: number, iface: string, fn: string, args: unknown[], traceparent?: string): Promise<unknown> {
+    return this.#traced(traceparent, () =>
+      this.#withInstance(id, async (instance) => {
+        const target = iface === '' ? instance : findExport(instance, iface);
+        const f = target?.[fn];
+        if (typeof f !== 'function') {
+          throw failure(`${this.#program.label} does not export ${iface}#${fn}`, 'SKIFF_NO_EXPORT');
+        }
+        return await (f as (...a: unknown[]) => unknown).apply(target, args);
+      }),
+    );
   }
 
   /** probe instantiates the component once (a start's check that it can run) and keeps the instance warm in the pool. */

@@ -7,12 +7,15 @@
 import { parentPort } from 'node:worker_threads';
 import type { CallMessage, FromWorker, ToWorker } from '../channel/messages.js';
 import { describeFailure, GuestContext } from './context.js';
+import { TraceScope } from '../../telemetry/tracing/scope.js';
 import { ThreadPlugins } from './plugins.js';
+import type { CallTrace } from './trace.js';
 
 const port = parentPort!;
 const post = (message: FromWorker) => port.postMessage(message);
 const contexts = new Map<number, GuestContext>();
 const plugins = new ThreadPlugins(post);
+const scope = new TraceScope<CallTrace>();
 
 async function run(message: CallMessage): Promise<void> {
   const context = contexts.get(message.cx);
@@ -21,7 +24,8 @@ async function run(message: CallMessage): Promise<void> {
       throw Object.assign(new Error(`component context ${message.cx} is not open`), { code: 'SKIFF_NO_CONTEXT' });
     let value: unknown;
     if (message.t === 'http') value = await context.http(message.id, message.req);
-    else if (message.t === 'invoke') value = await context.invoke(message.id, message.iface, message.fn, message.args);
+    else if (message.t === 'invoke')
+      value = await context.invoke(message.id, message.iface, message.fn, message.args, message.traceparent);
     else await context.probe();
     post({ t: 'done', id: message.id, value });
   } catch (err) {
@@ -32,7 +36,7 @@ async function run(message: CallMessage): Promise<void> {
 port.on('message', (message: ToWorker) => {
   switch (message.t) {
     case 'open':
-      contexts.set(message.cx, new GuestContext(message.cx, message.program, message.bridge, post, plugins));
+      contexts.set(message.cx, new GuestContext(message.cx, message.program, message.bridge, post, plugins, scope));
       break;
     case 'close':
       contexts.get(message.cx)?.close();

@@ -6,8 +6,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { InstanceTimeoutError, InstanceTrapError, SkiffError } from '../errors.js';
+import type { Span } from '@opentelemetry/api';
 import type { HostHandler, HostView } from '../host.js';
 import type { Router } from './routers.js';
+import { endServerSpan, startServerSpan, traceparentOf } from './tracing.js';
 
 /** HttpServerOptions configures the host HTTP server. */
 export interface HttpServerOptions {
@@ -71,27 +73,44 @@ export class HttpServerHandler implements HostHandler {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The host's tracing, when on, gives each request a server span (continuing an incoming traceparent).
+    const tracing = this.#host!.tracing;
+    if (!tracing) {
+      await this.#serve(req, res, undefined);
+      return;
+    }
+    const span = startServerSpan(tracing.tracer, req, this.port);
+    let workload: string | undefined;
+    try {
+      workload = await this.#serve(req, res, span);
+    } finally {
+      endServerSpan(span, res, workload);
+    }
+  }
+
+  /** #serve answers one request and resolves with the id of the workload that served it, if one did. */
+  async #serve(req: IncomingMessage, res: ServerResponse, span: Span | undefined): Promise<string | undefined> {
     const host = this.#host!;
     const started = performance.now();
     const target = requestTarget(req);
     if (!target) {
       res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' }).end('bad request\n');
-      return;
+      return undefined;
     }
     const body = await readBody(req, this.#options.maxBodyBytes ?? 16 << 20);
     if (body === 'closed') {
       host.logger.debug({ url: req.url }, 'client closed the request');
-      return;
+      return undefined;
     }
     if (body === undefined) {
       res.writeHead(413, { 'content-type': 'text/plain' }).end('request body too large\n');
-      return;
+      return undefined;
     }
     // Route after the body is in: a workload replaced meanwhile is no longer chosen.
     const workload = this.#options.router.route(host, target.authority, target.path);
     if (!workload) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`no workload serves host ${target.authority ?? ''}\n`);
-      return;
+      return undefined;
     }
     const headers: [string, string][] = [];
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
@@ -106,6 +125,7 @@ export class HttpServerHandler implements HostHandler {
         url: `http://${authority}${target.path}`,
         headers,
         body,
+        ...(span ? { traceparent: traceparentOf(span) } : {}),
       });
       status = response.status;
       const out: Record<string, string | string[]> = {};
@@ -135,6 +155,7 @@ export class HttpServerHandler implements HostHandler {
     }
     host.metrics.httpRequests.inc({ workload: workload.id, code: String(status) });
     host.metrics.httpDuration.observe({ workload: workload.id }, (performance.now() - started) / 1000);
+    return workload.id;
   }
 }
 

@@ -3,6 +3,8 @@
  * resources they return in a handle table, and encodes values for the trip back.
  */
 import type { Logger } from '../../telemetry/logger.js';
+import { parseTraceparent } from '../../telemetry/tracing/records.js';
+import type { TraceScope } from '../../telemetry/tracing/scope.js';
 import type { ImportFragment } from '../plugin.js';
 import { io } from '../shared/shim.js';
 import { HANDLE_KEY, type HandleRef, type RpcCall, type RpcReply } from '../channel/bridge.js';
@@ -23,11 +25,14 @@ export class BridgeServer {
   readonly #ids = new WeakMap<object, number>();
   readonly #classNames = new Map<Function, string>();
   #next = 1;
+  readonly #scope: TraceScope | undefined;
   /** #writes chains stream writes so that every later call runs after them, in order. */
   #writes: Promise<unknown> = Promise.resolve();
 
-  constructor(fragment: ImportFragment, logger: Logger) {
+  /** A `scope` runs each traced call under the span the worker sent (a plugin may read it, e.g. to propagate it). */
+  constructor(fragment: ImportFragment, logger: Logger, scope?: TraceScope) {
     this.#fragment = fragment;
+    this.#scope = scope;
     this.#logger = logger;
     for (const [iface, members] of Object.entries(fragment)) {
       for (const [name, value] of Object.entries(members)) {
@@ -52,7 +57,8 @@ export class BridgeServer {
       } else {
         // Writes a guest issued earlier land before anything it does next (e.g. finish).
         await this.#writes;
-        value = await this.#run(call);
+        const tp = 'tp' in call ? call.tp : undefined;
+        value = await (this.#scope && tp ? this.#scope.run(parseTraceparent(tp), () => this.#run(call)) : this.#run(call));
       }
       return call.id === 0 ? undefined : { t: 'rpc-reply', id: call.id, ok: true, value: this.encode(value) };
     } catch (thrown) {

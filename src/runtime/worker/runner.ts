@@ -6,6 +6,10 @@
  * component's calls, and the next call gets a fresh context on another thread.
  */
 import type { Logger } from '../../telemetry/logger.js';
+import type { SpanRecord } from '../../telemetry/tracing/records.js';
+import type { TraceScope } from '../../telemetry/tracing/scope.js';
+import type { Tracing } from '../../telemetry/tracing/provider.js';
+import { formatTraceparent } from '../../telemetry/tracing/records.js';
 import type { CallMessage, ComponentProgram, HttpRequestData, HttpResponseData } from '../channel/messages.js';
 import { InstanceTimeoutError, InstanceTrapError, SkiffError } from '../errors.js';
 import type { ImportFragment } from '../plugin.js';
@@ -33,6 +37,8 @@ export interface RunnerOptions {
   probeKey?: string;
   /** onEvent reports discarded instances, timeouts, crashes and restarts (for metrics). */
   onEvent?: (event: RunnerEvent) => void;
+  /** tracing, when the host traces, takes the spans the component's calls collect. */
+  tracing?: Tracing | undefined;
 }
 
 /** GuestError is a guest failure reported by a workload thread (missing export, thrown error). */
@@ -73,6 +79,16 @@ export class ComponentRunner implements Tenant {
     return this.program.label;
   }
 
+  /** traceScope is the main thread's trace scope: bridged plugin calls run under their span. */
+  get traceScope(): TraceScope | undefined {
+    return this.#options.tracing?.scope;
+  }
+
+  /** onSpans hands the spans a traced call collected to the host's tracing. */
+  onSpans(spans: SpanRecord[]): void {
+    this.#options.tracing?.record(spans);
+  }
+
   /** onEvent reports a discarded instance (called by the thread that discarded it). */
   onEvent(event: 'trap'): void {
     this.#options.onEvent?.(event);
@@ -105,9 +121,11 @@ export class ComponentRunner implements Tenant {
     return this.#call((cx, id) => ({ t: 'http', cx, id, req })) as Promise<HttpResponseData>;
   }
 
-  /** invoke calls an export of the component (`iface` '' for a plain function export). */
+  /** invoke calls an export of the component (`iface` '' for a plain function export), under the current span if any. */
   invoke(iface: string, fn: string, args: readonly unknown[]): Promise<unknown> {
-    return this.#call((cx, id) => ({ t: 'invoke', cx, id, iface, fn, args: [...args] }));
+    const current = this.#options.tracing?.scope.current();
+    const traceparent = current ? formatTraceparent(current) : undefined;
+    return this.#call((cx, id) => ({ t: 'invoke', cx, id, iface, fn, args: [...args], traceparent }));
   }
 
   async #call(build: (cx: number, id: number) => CallMessage, kind: 'call' | 'probe' = 'call'): Promise<unknown> {

@@ -6,6 +6,8 @@
  */
 import { MessageChannel, type MessagePort, type Worker } from 'node:worker_threads';
 import type { Logger } from '../../telemetry/logger.js';
+import type { SpanRecord } from '../../telemetry/tracing/records.js';
+import type { TraceScope } from '../../telemetry/tracing/scope.js';
 import type { RpcCall } from '../channel/bridge.js';
 import type { CallMessage, ComponentProgram, FromWorker, ToWorker } from '../channel/messages.js';
 import { SkiffError } from '../errors.js';
@@ -32,6 +34,10 @@ export interface Tenant {
   readonly logger: Logger;
   /** onEvent reports a discarded instance ('trap'). */
   onEvent(event: 'trap'): void;
+  /** traceScope, when the host traces, is where bridged plugin calls find their span. */
+  readonly traceScope?: TraceScope | undefined;
+  /** onSpans takes the spans a traced call collected. */
+  onSpans?(spans: SpanRecord[]): void;
 }
 
 interface OpenContext {
@@ -100,7 +106,7 @@ export class WorkloadThread {
     }
     const id = cx();
     this.programs.add(tenant.program.moduleUrl);
-    const server = new BridgeServer(tenant.fragment, tenant.logger);
+    const server = new BridgeServer(tenant.fragment, tenant.logger, tenant.traceScope);
     const { port1, port2 } = new MessageChannel();
     port1.on('message', (call: RpcCall) => {
       void server.handle(call).then((reply) => {
@@ -214,6 +220,9 @@ export class WorkloadThread {
         tenant?.onEvent('trap');
         break;
       }
+      case 'spans':
+        this.#tenantOf(message.cx)?.onSpans?.(message.spans);
+        break;
       case 'closed':
         this.#closing.delete(message.cx);
         break;

@@ -11,6 +11,7 @@ import { type EgressDecision, guardedLookup } from './egress.js';
 import { type ErrorCode, fetchErrorCode } from './errors.js';
 import { contentLength, type FieldEntry, type Fields, lock, pairsOf, trustedFields } from './fields.js';
 import { type Method, methodName, type Scheme } from './serve.js';
+import type { ChildSpan } from '../trace.js';
 import { type TransportResponse, transport } from './transport.js';
 
 const GET: Method = Object.freeze({ tag: 'get' });
@@ -221,6 +222,7 @@ export function send(
   request: OutgoingRequest,
   options: RequestOptions | undefined,
   decision: EgressDecision,
+  span?: ChildSpan,
 ): FutureIncomingResponse {
   const scheme = schemeOf(request);
   const authority = request._authority;
@@ -229,8 +231,13 @@ export function send(
   if (!path.startsWith('/')) path = `/${path}`;
   const url = `${scheme}://${authority}${path}`;
   const method = methodName(request._method);
-  const headers = pairsOf(request._headers, false);
+  let headers = pairsOf(request._headers, false);
   if (!request._headers.has('accept-encoding')) headers.push(['accept-encoding', 'identity']);
+  if (span) {
+    // The request continues the guest's trace: its traceparent names this request's span.
+    headers = headers.filter(([name]) => name.toLowerCase() !== 'traceparent');
+    headers.push(['traceparent', span.traceparent]);
+  }
   const body = request._body;
   const connectMs = ms(options?.connectTimeout());
   const firstByteMs = ms(options?.firstByteTimeout());
@@ -266,9 +273,14 @@ export function send(
         signal: controller.signal,
         lookup: guardedLookup(decision),
       });
+      span?.end(response.status >= 500 ? `status ${response.status}` : undefined, {
+        'http.response.status_code': response.status,
+      });
       return { tag: 'ok', val: new IncomingResponse(response) };
     } catch (err) {
-      return { tag: 'err', val: fetchErrorCode(err, timedOut) };
+      const code = fetchErrorCode(err, timedOut);
+      span?.end(code.tag);
+      return { tag: 'err', val: code };
     } finally {
       if (timer !== undefined) clearTimeout(timer);
       signal.removeEventListener('abort', onAbort);
