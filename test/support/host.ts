@@ -14,6 +14,7 @@ import { DevRouter, type Router } from '../../src/runtime/http/routers.js';
 import { HttpServerHandler } from '../../src/runtime/http/server.js';
 import type { HostPlugin } from '../../src/runtime/plugin.js';
 import { createLogger } from '../../src/telemetry/logger.js';
+import type { Tracing } from '../../src/telemetry/tracing/provider.js';
 
 /** TestHost is a started host and how to reach it. */
 export interface TestHost {
@@ -42,6 +43,7 @@ export async function startTestHost(
     logLevel?: string;
     engine?: { cacheDir?: string; shared?: SharedTranspiles };
     threads?: ThreadOptions;
+    tracing?: Tracing;
   } = {},
 ): Promise<TestHost> {
   const http = new HttpServerHandler({ port: 0, router: options.router ?? new DevRouter() });
@@ -61,7 +63,8 @@ export async function startTestHost(
     .withFileImageRoots(['/'])
     .withHttpHandler(http)
     .withHttpHandler(admin)
-    .withThreads(options.threads ?? {});
+    .withThreads(options.threads ?? {})
+    .withTracing(options.tracing);
   for (const p of options.plugins ?? []) builder.withPlugin(p);
   for (const source of options.sources ?? []) builder.withSource(source);
   const host = builder.build();

@@ -126,6 +126,8 @@ export class BridgeClient {
         value(this: Proxy, ...args: unknown[]) {
           return client.call({ op: 'method', handle: this[HANDLE_KEY], name, args });
         },
+        // Configurable: the tracing hook wraps methods in place.
+        configurable: true,
       });
     }
     for (const name of statics) {

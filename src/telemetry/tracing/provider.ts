@@ -34,9 +34,9 @@ export interface Tracing {
   readonly scope: TraceScope;
   /** record queues spans made outside the SDK (in workload threads, by guests) for export. */
   record(spans: readonly SpanRecord[]): void;
-  /** flush exports what is queued now. */
+  /** flush exports what is queued now (failures are logged, never thrown). */
   flush(): Promise<void>;
-  /** shutdown flushes and stops exporting. */
+  /** shutdown flushes and stops exporting (failures are logged, never thrown). */
   shutdown(): Promise<void>;
 }
 
@@ -81,9 +81,14 @@ export function createTracing(settings: TracingSettings, options: TracingOptions
     record(spans) {
       for (const span of spans) processor.onEnd(readableSpanOf(span, resource));
     },
-    flush: () => provider.forceFlush(),
-    shutdown: () => provider.shutdown(),
+    // Neither ever rejects: a collector that is down loses the spans, never the caller's work.
+    flush: () => provider.forceFlush().catch((err) => logger.warn({ err: messageOf(err) }, 'span flush failed')),
+    shutdown: () => provider.shutdown().catch((err) => logger.warn({ err: messageOf(err) }, 'span flush failed')),
   };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 /** loggingExporter logs failed exports (at most one line every 10 s) and passes everything else through. */
