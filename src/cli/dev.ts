@@ -15,7 +15,9 @@ import { connectNats } from '../nats/connection.js';
 import { memoryPlugins, natsPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { TracingSettings } from '../telemetry/tracing/config.js';
+import { mainPluginTracer } from '../telemetry/tracing/plugin-tracer.js';
 import { createTracing } from '../telemetry/tracing/provider.js';
+import { tracedNats } from '../runtime/plugins/traced-nats.js';
 import { intFlag, parseArgs, UsageError } from './args.js';
 import { loadConfig, loadTracing } from './config.js';
 import { loadManifest } from './manifest.js';
@@ -80,7 +82,9 @@ export async function run(argv: string[]): Promise<number> {
   builder.withTracing(tracing);
   if (config.workDir) builder.withWorkDir(config.workDir);
   const threads = nats && { settings: nats, name: 'skiff-dev thread' };
-  for (const plugin of nc ? natsPlugins(nc, { threads }) : memoryPlugins()) builder.withPlugin(plugin);
+  // Traced, the plugins' NATS requests are spans and carry traceparent headers.
+  const pluginNc = nc && tracing ? tracedNats(nc, mainPluginTracer(tracing)) : nc;
+  for (const plugin of pluginNc ? natsPlugins(pluginNc, { threads }) : memoryPlugins()) builder.withPlugin(plugin);
   if (metricsPort !== 0) builder.withHttpHandler(new AdminHandler({ port: metricsPort }));
   const host = builder.build();
   try {

@@ -19,7 +19,9 @@ import { ociSource } from '../runtime/oci/index.js';
 import { natsPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { TracingSettings } from '../telemetry/tracing/config.js';
+import { mainPluginTracer } from '../telemetry/tracing/plugin-tracer.js';
 import { createTracing } from '../telemetry/tracing/provider.js';
+import { tracedNats } from '../runtime/plugins/traced-nats.js';
 import { intFlag, type ParsedArgs, parseArgs, UsageError } from './args.js';
 import { loadConfig, loadTracing, type PodEnv } from './config.js';
 
@@ -182,7 +184,9 @@ export async function run(argv: string[]): Promise<number> {
   if (config.workDir) builder.withWorkDir(config.workDir);
   // Workload threads open connections of their own for keyvalue and blobstore (ADR 0006).
   const threads = { settings: options.nats, name: `skiff-host ${options.id} thread` };
-  for (const plugin of natsPlugins(nc, { threads })) builder.withPlugin(plugin);
+  // Traced, the plugins' NATS requests are spans and carry traceparent headers.
+  const pluginNc = tracing ? tracedNats(nc, mainPluginTracer(tracing)) : nc;
+  for (const plugin of natsPlugins(pluginNc, { threads })) builder.withPlugin(plugin);
   const admin =
     options.metricsPort !== 0 ? new AdminHandler({ port: options.metricsPort, hostname: options.bind }) : undefined;
   if (admin) builder.withHttpHandler(admin);

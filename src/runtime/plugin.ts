@@ -5,6 +5,9 @@
  */
 import type { ComponentSpec, HostInterface } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import type { PluginTracer } from '../telemetry/tracing/plugin-tracer.js';
+
+export type { PluginTracer };
 
 /** WorkloadRef identifies the workload a binding is for. */
 export interface WorkloadRef {
@@ -28,6 +31,8 @@ export interface BindContext {
   readonly logger: Logger;
   /** signal is aborted when the workload stops. */
   readonly signal: AbortSignal;
+  /** tracer, when the host traces, lets the binding join the trace of the guest call it serves. */
+  readonly tracer?: PluginTracer | undefined;
   /**
    * invoke calls a function a guest exports (e.g. `wasmcloud:messaging/handler`,
    * `handleMessage`) on a pooled instance of the component and resolves with its result.
@@ -74,6 +79,8 @@ export interface ThreadPluginContext {
   readonly hostId: string;
   /** logger writes into the host's log (through the main thread). */
   readonly logger: Logger;
+  /** tracer, when the host traces, adds spans under the traced guest call being served. */
+  readonly tracer?: PluginTracer | undefined;
 }
 
 /** ThreadPluginFactory is the signature of a ThreadPlugin's `factory` export. */

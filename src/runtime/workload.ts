@@ -6,6 +6,7 @@
 import type { ComponentSpec, Workload } from '../api/index.js';
 import { parseQuantity } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
+import { mainPluginTracer } from '../telemetry/tracing/plugin-tracer.js';
 import type { Tracing } from '../telemetry/tracing/provider.js';
 import type { InterfaceShape } from './channel/bridge.js';
 import type { ComponentProgram, HttpRequestData, HttpResponseData, LocalPlugin } from './channel/messages.js';
@@ -127,6 +128,7 @@ export class RunningWorkload {
     const shapes: Record<string, InterfaceShape> = {};
     const asyncImports = [...ASYNC_IO_IMPORTS];
     const local: LocalPlugin[] = [];
+    const tracer = this.#deps.tracing && mainPluginTracer(this.#deps.tracing);
     try {
       for (const { plugin, interfaces, grants } of plan.bindings) {
         const binding = await plugin.bind({
@@ -136,6 +138,7 @@ export class RunningWorkload {
           interfaces,
           logger: logger.child({ plugin: plugin.id }),
           signal: this.#abort.signal,
+          tracer,
           invoke: (iface, fn, args) => {
             if (!runner) return Promise.reject(new SkiffError('SKIFF_NOT_STARTED', `${label} is not started`));
             return runner.invoke(iface, fn, args);

@@ -12,7 +12,7 @@ import { BridgeClient } from './bridge-client.js';
 import { httpImports, serveHttp } from './http/imports.js';
 import { findExport, type Instance, InstancePool } from './instances.js';
 import { type ThreadPlugins, threadLogger } from './plugins.js';
-import { type CallTrace, callTrace, type ThreadScope, traceImports } from './trace.js';
+import { type CallTrace, callTrace, type ThreadScope, threadPluginTracer, traceImports } from './trace.js';
 import { createWasiImports, type WasiImports } from './wasi/index.js';
 
 type Instantiate = (getCore: (name: string) => WebAssembly.Module, imports: unknown) => Promise<Instance>;
@@ -101,9 +101,10 @@ export class GuestContext {
       workload: `${workload.namespace}/${workload.name}`,
       component: component.name,
     });
+    const tracer = program.traced ? threadPluginTracer(this.#scope) : undefined;
     for (const local of program.local) {
       try {
-        const plugin = await this.#plugins.get(local, hostId);
+        const plugin = await this.#plugins.get(local, hostId, tracer);
         const binding = await plugin.bind({
           workload,
           component,
@@ -111,6 +112,7 @@ export class GuestContext {
           interfaces: new Set(local.interfaces),
           logger: logger.child({ plugin: local.id }),
           signal: this.#abort.signal,
+          tracer,
           invoke: () => Promise.reject(new Error('a plugin copy in a workload thread cannot invoke guest exports')),
         });
         this.#bindings.push(binding);

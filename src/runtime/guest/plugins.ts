@@ -5,7 +5,7 @@
  * them a logger whose lines go to the host's log through the main thread.
  */
 import type { FromWorker, LocalPlugin } from '../channel/messages.js';
-import type { HostPlugin, ThreadPluginFactory } from '../plugin.js';
+import type { HostPlugin, PluginTracer, ThreadPluginFactory } from '../plugin.js';
 import { createLogger, type Logger } from '../../telemetry/logger.js';
 
 /** threadLogger returns a logger whose JSON lines are posted to the main thread as records of context `cx` (0: the thread). */
@@ -29,26 +29,29 @@ export class ThreadPlugins {
     this.#post = post;
   }
 
-  /** get returns the thread's copy of a plugin, building and starting it the first time; a failed build is retried next time. */
-  get(local: LocalPlugin, hostId: string): Promise<HostPlugin> {
+  /**
+   * get returns the thread's copy of a plugin, building and starting it the first time; a
+   * failed build is retried next time. A traced host's copies are built with `tracer`.
+   */
+  get(local: LocalPlugin, hostId: string, tracer?: PluginTracer): Promise<HostPlugin> {
     const { module, factory, options } = local.thread;
-    const key = JSON.stringify([local.id, module, factory, options]);
+    const key = JSON.stringify([local.id, module, factory, options, tracer !== undefined]);
     let copy = this.#copies.get(key);
     if (!copy) {
-      copy = this.#build(local, hostId);
+      copy = this.#build(local, hostId, tracer);
       this.#copies.set(key, copy);
       copy.catch(() => this.#copies.delete(key));
     }
     return copy;
   }
 
-  async #build(local: LocalPlugin, hostId: string): Promise<HostPlugin> {
+  async #build(local: LocalPlugin, hostId: string, tracer: PluginTracer | undefined): Promise<HostPlugin> {
     const { module, factory, options } = local.thread;
     const exports = (await import(module)) as Record<string, unknown>;
     const make = exports[factory] as ThreadPluginFactory | undefined;
     if (typeof make !== 'function') throw new Error(`${module} has no export ${factory}`);
     const logger = threadLogger(this.#post, 0).child({ plugin: local.id });
-    const plugin = await make(options as never, { hostId, logger });
+    const plugin = await make(options as never, { hostId, logger, tracer });
     await plugin.start?.({ hostId, logger });
     return plugin;
   }

@@ -5,6 +5,7 @@
  * the context posts to the main thread when the call ends. Without a traceparent nothing
  * here costs more than one AsyncLocalStorage lookup per plugin call.
  */
+import type { PluginTracer } from '../../telemetry/tracing/plugin-tracer.js';
 import type { TraceScope } from '../../telemetry/tracing/scope.js';
 import {
   type AttributeValue,
@@ -158,4 +159,32 @@ export function traceImports(
     }
     imports[iface] = copy;
   }
+}
+
+/**
+ * threadPluginTracer is the PluginTracer of plugin copies in a workload thread: child spans
+ * go into the traced call's spans. `follow` just runs `fn` (a thread's plugin copies receive
+ * nothing to continue: deliveries to guests go through the main thread).
+ */
+export function threadPluginTracer(scope: ThreadScope): PluginTracer {
+  return {
+    traceparent() {
+      const current = scope.current();
+      return current && formatTraceparent(current);
+    },
+    async span(name, kind, attributes, fn) {
+      const parent = scope.current();
+      if (!parent) return fn(undefined);
+      const span = childSpan(parent, name, kind, attributes);
+      try {
+        const value = await scope.run(span.trace, () => fn(span.traceparent));
+        span.end();
+        return value;
+      } catch (err) {
+        span.end(errorText(err));
+        throw err;
+      }
+    },
+    follow: (_traceparent, _name, _kind, _attributes, fn) => fn(),
+  };
 }

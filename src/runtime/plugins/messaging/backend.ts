@@ -9,6 +9,11 @@ export interface BrokerMessage {
   readonly subject: string;
   readonly body: Uint8Array;
   readonly replyTo?: string | undefined;
+  /**
+   * traceparent is the W3C trace context the message travels with (a NATS header): set by
+   * the plugin when the publishing call is traced, handed back on delivery, never shown to guests.
+   */
+  readonly traceparent?: string | undefined;
 }
 
 /** Subscription is an active subscription; `unsubscribe` stops deliveries. */

@@ -90,7 +90,9 @@ function bindMessaging(ctx: BindContext, backend: MessagingBackend): PluginBindi
     if (msg.replyTo !== undefined && !validSubject(msg.replyTo)) throw `invalid reply-to subject "${msg.replyTo}"`;
     if (reservedSubject(msg.subject) && !replies.delete(msg.subject)) throw `subject "${msg.subject}" is reserved`;
     if (msg.replyTo !== undefined && reservedSubject(msg.replyTo)) throw `reply-to subject "${msg.replyTo}" is reserved`;
-    await run(() => backend.publish(msg));
+    const traceparent = ctx.tracer?.traceparent();
+    const { subject, body, replyTo } = msg;
+    await run(() => backend.publish({ subject, body, replyTo, ...(traceparent ? { traceparent } : {}) }));
   }
 
   async function request(subject: string, body: Uint8Array, timeoutMs: number): Promise<BrokerMessage> {
@@ -106,7 +108,12 @@ function bindMessaging(ctx: BindContext, backend: MessagingBackend): PluginBindi
       replies.add(msg.replyTo);
       if (replies.size > REPLY_MEMORY) replies.delete(replies.values().next().value!);
     }
-    ctx.invoke(HANDLER, 'handleMessage', [msg]).catch((err) => {
+    // The guest sees the message, not its trace context; the handler's spans continue the publisher's trace.
+    const { traceparent, ...message } = msg;
+    const handle = () => ctx.invoke(HANDLER, 'handleMessage', [message]);
+    const attributes = { 'messaging.system': 'wasmcloud', 'messaging.destination.name': msg.subject.slice(0, 256) };
+    const delivered = ctx.tracer ? ctx.tracer.follow(traceparent, 'process', 'consumer', attributes, handle) : handle();
+    delivered.catch((err) => {
       ctx.logger.warn({ subject: msg.subject, err: messageOf(err.payload ?? err) }, 'message handler failed');
     });
   }

@@ -17,7 +17,12 @@ export class MemoryMessagingBackend implements MessagingBackend {
   readonly #turns = new Map<string, number>();
 
   async publish(msg: BrokerMessage): Promise<void> {
-    const copy: BrokerMessage = { subject: msg.subject, body: msg.body.slice(), replyTo: msg.replyTo };
+    const copy: BrokerMessage = {
+      subject: msg.subject,
+      body: msg.body.slice(),
+      replyTo: msg.replyTo,
+      ...(msg.traceparent ? { traceparent: msg.traceparent } : {}),
+    };
     for (const sub of this.#receivers(msg.subject)) queueMicrotask(() => sub.deliver(copy));
   }
 

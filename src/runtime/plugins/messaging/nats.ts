@@ -5,7 +5,7 @@
  * host share the messages. nats.js re-subscribes after a reconnect by itself; while the
  * connection is down, calls fail at once instead of queueing.
  */
-import { type NatsConnection, NoRespondersError, TimeoutError } from '@nats-io/transport-node';
+import { headers, type NatsConnection, NoRespondersError, type PublishOptions, TimeoutError } from '@nats-io/transport-node';
 import { checkNatsName, natsCall, natsDown } from '../common.js';
 import type { BrokerMessage, MessagingBackend, Subscription } from './backend.js';
 
@@ -28,8 +28,14 @@ export class NatsMessagingBackend implements MessagingBackend {
   async publish(msg: BrokerMessage): Promise<void> {
     checkNatsName('subject', msg.subject);
     if (msg.replyTo) checkNatsName('reply-to subject', msg.replyTo);
+    const options: PublishOptions = {};
+    if (msg.replyTo) options.reply = msg.replyTo;
+    if (msg.traceparent) {
+      options.headers = headers();
+      options.headers.set('traceparent', msg.traceparent);
+    }
     await natsCall(this.#nc, 0, `publish to "${msg.subject}"`, async () => {
-      this.#nc.publish(msg.subject, msg.body, msg.replyTo ? { reply: msg.replyTo } : undefined);
+      this.#nc.publish(msg.subject, msg.body, options);
     });
   }
 
@@ -59,7 +65,9 @@ export class NatsMessagingBackend implements MessagingBackend {
     const sub = this.#nc.subscribe(subject, {
       ...(queue !== undefined ? { queue } : {}),
       callback: (err, m) => {
-        if (!err) deliver({ subject: m.subject, body: m.data, replyTo: m.reply || undefined });
+        if (err) return;
+        const traceparent = m.headers?.get('traceparent') || undefined;
+        deliver({ subject: m.subject, body: m.data, replyTo: m.reply || undefined, ...(traceparent ? { traceparent } : {}) });
       },
     });
     this.#subs.add(sub);

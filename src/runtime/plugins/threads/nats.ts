@@ -12,6 +12,7 @@ import { blobstorePlugin } from '../blobstore/index.js';
 import { natsBlobstoreBackend } from '../blobstore/nats.js';
 import { keyvaluePlugin } from '../keyvalue/index.js';
 import { natsKeyValueBackend } from '../keyvalue/nats.js';
+import { tracedNats } from '../traced-nats.js';
 
 /** NatsThreadPluginOptions say which plugin to build and how to reach NATS (plain data). */
 export interface NatsThreadPluginOptions {
@@ -34,10 +35,12 @@ export async function natsThreadPlugin(options: NatsThreadPluginOptions, ctx: Th
     logger: ctx.logger,
   });
   const backendOptions = { timeoutMs: options.timeoutMs, prefix: options.prefix };
+  // A traced host's requests become spans under the guest call that made them.
+  const conn = ctx.tracer ? tracedNats(nc, ctx.tracer) : nc;
   const plugin =
     options.plugin === 'keyvalue'
-      ? keyvaluePlugin({ backend: natsKeyValueBackend(nc, backendOptions) })
-      : blobstorePlugin({ backend: natsBlobstoreBackend(nc, backendOptions) });
+      ? keyvaluePlugin({ backend: natsKeyValueBackend(conn, backendOptions) })
+      : blobstorePlugin({ backend: natsBlobstoreBackend(conn, backendOptions) });
   return {
     ...plugin,
     async stop() {
