@@ -28,7 +28,10 @@ const upstreamHeaders: IncomingHttpHeaders[] = [];
 
 beforeAll(async () => {
   collector = await startCollector();
-  const settings = tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_SERVICE_NAME: 'skiff-test' });
+  const settings = tracingSettings({
+    OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint,
+    OTEL_SERVICE_NAME: 'skiff-test',
+  });
   tracing = createTracing(settings!, { logger: createLogger({ level: 'silent' }), scheduledDelayMs: 50 });
   upstream = createServer((req, res) => {
     upstreamHeaders.push(req.headers);
@@ -101,7 +104,9 @@ describe('host-side traces', () => {
     const res = await t.request('/hello');
     expect(res.status).toBe(200);
     const server = await waitFor('a root server span', () =>
-      collector.spans().find((s) => !before.has(s.spanId) && s.kind === SERVER && s.attributes['url.path'] === '/hello'),
+      collector
+        .spans()
+        .find((s) => !before.has(s.spanId) && s.kind === SERVER && s.attributes['url.path'] === '/hello'),
     );
     expect(server.parentSpanId).toBe('');
     expect(server.traceId).toMatch(/^[0-9a-f]{32}$/);

@@ -56,7 +56,10 @@ const line = z.object({
       resource: z.object({ attributes: keyValues }).loose().default({ attributes: [] }),
       scopeSpans: z.array(
         z.object({
-          scope: z.object({ name: z.string().default('') }).loose().default({ name: '' }),
+          scope: z
+            .object({ name: z.string().default('') })
+            .loose()
+            .default({ name: '' }),
           spans: z.array(
             z
               .object({
@@ -79,7 +82,11 @@ const line = z.object({
 function flatten(kvs: z.infer<typeof keyValues>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const { key, value } of kvs) {
-    out[key] = value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.boolValue ?? value.doubleValue;
+    out[key] =
+      value.stringValue ??
+      (value.intValue !== undefined ? Number(value.intValue) : undefined) ??
+      value.boolValue ??
+      value.doubleValue;
   }
   return out;
 }

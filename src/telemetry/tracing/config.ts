@@ -79,10 +79,14 @@ export function tracingSettings(
   }
   const e = parsed.data;
   if (e.OTEL_SDK_DISABLED?.toLowerCase() === 'true') return undefined;
-  const exporters = (e.OTEL_TRACES_EXPORTER ?? '').split(',').map((s) => s.trim().toLowerCase()).filter(Boolean);
+  const exporters = (e.OTEL_TRACES_EXPORTER ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
   if (exporters.includes('none')) return undefined;
   const unknown = exporters.filter((x) => x !== 'otlp');
-  if (unknown.length > 0) throw new TracingConfigError(`OTEL_TRACES_EXPORTER: only otlp (or none) is served, not ${unknown.join(', ')}`);
+  if (unknown.length > 0)
+    throw new TracingConfigError(`OTEL_TRACES_EXPORTER: only otlp (or none) is served, not ${unknown.join(', ')}`);
   const explicit = exporters.includes('otlp');
   if (!explicit && !e.OTEL_EXPORTER_OTLP_ENDPOINT && !e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) return undefined;
   const protocol = e.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? e.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/json';

@@ -5,7 +5,15 @@
  * W3C traceparent; `scope.ts` carries the current span across awaits.
  */
 export { DEFAULT_ENDPOINT, TracingConfigError, type TracingSettings, tracingSettings } from './config.js';
-export { createTracing, MAX_BATCH, MAX_QUEUE, readableSpanOf, TRACER_NAME, type Tracing, type TracingOptions } from './provider.js';
+export {
+  createTracing,
+  MAX_BATCH,
+  MAX_QUEUE,
+  readableSpanOf,
+  TRACER_NAME,
+  type Tracing,
+  type TracingOptions,
+} from './provider.js';
 export {
   type AttributeValue,
   formatTraceparent,

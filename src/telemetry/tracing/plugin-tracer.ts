@@ -7,7 +7,13 @@
  */
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Tracing } from './provider.js';
-import { type AttributeValue, formatTraceparent, parseTraceparent, type SpanKindName, type TraceParent } from './records.js';
+import {
+  type AttributeValue,
+  formatTraceparent,
+  parseTraceparent,
+  type SpanKindName,
+  type TraceParent,
+} from './records.js';
 
 /** PluginTracer lets a plugin join the trace of the guest call it serves. */
 export interface PluginTracer {

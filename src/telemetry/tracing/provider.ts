@@ -4,16 +4,18 @@
  * work being traced: spans queue (at most MAX_QUEUE, the rest are dropped and counted) and
  * leave in batches; a collector that is down costs failed exports in the background, logged.
  */
-import { type Attributes, type Link, type SpanContext, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type Link,
+  type SpanContext,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+} from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode, millisToHrTime, TraceState } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { defaultResource, type Resource, resourceFromAttributes } from '@opentelemetry/resources';
-import {
-  BatchSpanProcessor,
-  type ReadableSpan,
-  type SpanExporter,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, type ReadableSpan, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Logger } from '../logger.js';
 import type { TracingSettings } from './config.js';
 import type { SpanKindName, SpanRecord } from './records.js';
@@ -146,7 +148,11 @@ export function readableSpanOf(span: SpanRecord, resource: Resource): ReadableSp
     status: { code: STATUS[span.status.code], ...(span.status.message ? { message: span.status.message } : {}) },
     attributes: span.attributes as Attributes,
     links,
-    events: (span.events ?? []).map((e) => ({ name: e.name, time: millisToHrTime(e.timeMs), attributes: e.attributes as Attributes })),
+    events: (span.events ?? []).map((e) => ({
+      name: e.name,
+      time: millisToHrTime(e.timeMs),
+      attributes: e.attributes as Attributes,
+    })),
     ended: true,
     resource,
     instrumentationScope: span.scope ?? { name: TRACER_NAME },

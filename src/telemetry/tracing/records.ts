@@ -25,7 +25,11 @@ export interface SpanRecord {
   readonly endMs: number;
   readonly attributes: Readonly<Record<string, AttributeValue>>;
   readonly status: { readonly code: 'unset' | 'ok' | 'error'; readonly message?: string | undefined };
-  readonly events?: readonly { readonly name: string; readonly timeMs: number; readonly attributes: Readonly<Record<string, AttributeValue>> }[];
+  readonly events?: readonly {
+    readonly name: string;
+    readonly timeMs: number;
+    readonly attributes: Readonly<Record<string, AttributeValue>>;
+  }[];
   /** scope names the instrumentation that made the span (default `skiff`). */
   readonly scope?: { readonly name: string; readonly version?: string | undefined } | undefined;
 }
