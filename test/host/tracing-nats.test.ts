@@ -39,8 +39,8 @@ beforeAll(async () => {
   nc = await connectTest(server);
   watcher = await connectTest(server);
   // What the host sends: key-value writes and published messages, with their headers.
-  watcher.subscribe('$KV.>', { callback: (_e, m) => seen.push(m) });
-  watcher.subscribe('orders.>', { callback: (_e, m) => seen.push(m) });
+  watcher.subscribe('$KV.>', { callback: (_e, m) => void seen.push(m) });
+  watcher.subscribe('orders.>', { callback: (_e, m) => void seen.push(m) });
   await watcher.flush();
   const plugins = natsPlugins(tracedNats(nc, mainPluginTracer(tracing)), {
     timeoutMs: 2000,
