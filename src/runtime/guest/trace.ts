@@ -186,5 +186,11 @@ export function threadPluginTracer(scope: ThreadScope): PluginTracer {
       }
     },
     follow: (_traceparent, _name, _kind, _attributes, fn) => fn(),
+    record(span) {
+      const current = scope.current();
+      if (current && span.traceId === current.traceId && current.spans.length < MAX_SPANS_PER_CALL) {
+        current.spans.push(span);
+      }
+    },
   };
 }

@@ -4,7 +4,9 @@
  * `backend.ts` (the interface its storage or broker implements), `memory.ts` (the in-memory
  * backend `skiff dev` uses), `contract.ts` (the tests every backend must pass) and
  * `memory.test.ts`, plus `nats.ts` (the NATS backend production hosts use) and `nats.test.ts`
- * running the same contract against a real nats-server. `memoryPlugins` returns all of them
+ * running the same contract against a real nats-server. `otel/` serves `wasi:otel` through
+ * the host's tracing (no backend of its own); `traced-nats.ts` makes a NATS connection's
+ * requests spans. `memoryPlugins` returns all of them
  * with in-memory backends, `natsPlugins` with NATS backends on one connection
  * (docs/adr/0006-nats-backends.md).
  */
@@ -22,6 +24,7 @@ import { loggingPlugin, memoryLogBackend } from './logging/index.js';
 import { natsLogBackend } from './logging/nats.js';
 import { memoryMessagingBackend, messagingPlugin } from './messaging/index.js';
 import { natsMessagingBackend } from './messaging/nats.js';
+import { otelPlugin } from './otel/index.js';
 
 export {
   BLOB_TYPES,
@@ -109,6 +112,8 @@ export {
   subscriptionsOf,
 } from './messaging/index.js';
 export { NatsMessagingBackend, natsMessagingBackend } from './messaging/nats.js';
+export { LOGS, OTEL_TYPES, otelPlugin, TRACING } from './otel/index.js';
+export { TRACEPARENT_HEADER, tracedNats } from './traced-nats.js';
 
 /** NatsPluginsOptions tune the NATS backends natsPlugins creates. */
 export interface NatsPluginsOptions {
@@ -145,6 +150,7 @@ export function natsPlugins(nc: NatsConnection, options: NatsPluginsOptions = {}
     configPlugin({ backend: natsConfigBackend(nc, { timeoutMs, bucket: configBucket }) }),
     loggingPlugin({ backend: natsLogBackend(nc) }),
     messagingPlugin({ backend: natsMessagingBackend(nc) }),
+    otelPlugin(),
   ];
 }
 
@@ -156,5 +162,6 @@ export function memoryPlugins(): HostPlugin[] {
     configPlugin({ backend: memoryConfigBackend() }),
     loggingPlugin({ backend: memoryLogBackend() }),
     messagingPlugin({ backend: memoryMessagingBackend() }),
+    otelPlugin(),
   ];
 }

@@ -12,6 +12,7 @@ import {
   formatTraceparent,
   parseTraceparent,
   type SpanKindName,
+  type SpanRecord,
   type TraceParent,
 } from './records.js';
 
@@ -40,6 +41,11 @@ export interface PluginTracer {
     attributes: Record<string, AttributeValue>,
     fn: () => Promise<T>,
   ): Promise<T>;
+  /**
+   * record exports a finished span made elsewhere (a guest's, through wasi:otel) when it
+   * belongs to the trace of the current span; anything else is dropped.
+   */
+  record(span: SpanRecord): void;
 }
 
 const KINDS: Record<SpanKindName, SpanKind> = {
@@ -91,6 +97,9 @@ export function mainPluginTracer(tracing: Tracing): PluginTracer {
     follow(traceparent, name, kind, attributes, fn) {
       const parent = parseTraceparent(traceparent);
       return parent ? under(parent, true, name, kind, attributes, () => fn()) : fn();
+    },
+    record(span) {
+      if (span.traceId === scope.current()?.traceId) tracing.record([span]);
     },
   };
 }
