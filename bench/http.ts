@@ -3,14 +3,17 @@
  * `jco serve` (JS guest), Skiff (JS guest) and Skiff (C guest), measured in one run on this
  * machine with the load generator in its own process; the same two guests on a baseline
  * build of Skiff (`BENCH_BASELINE`, default `main`; empty to skip) for a before/after in
- * the same run; then cold and warm start → first response of the JS guest. Prints ratios
- * and appends them to bench/RESULTS.md.
+ * the same run; the same two guests with tracing on (`OTEL_EXPORTER_OTLP_ENDPOINT` at the
+ * test collector, tools/otelcol; skipped, saying so, when it is not built); then cold and
+ * warm start → first response of the JS guest. Prints ratios and appends them to
+ * bench/RESULTS.md.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildFixture } from '../tools/fixtures/build.js';
 import { type Baseline, buildBaseline } from './baseline.js';
+import { COLLECTOR_BIN, startCollector, type TestCollector } from '../test/support/collector.js';
 import { measureStart } from './start.js';
 import { freePort, groupCpuMs, load, node, record, root, startServer } from './support.js';
 
@@ -76,7 +79,11 @@ const dev = (cli: string, wasm: string) => (p: number) => [
   '0',
   '--no-watch',
 ];
-const skiffs: [string, (p: number) => string[]][] = [
+// Tracing on: every request is a root server span, exported in batches to a real collector.
+const collector: TestCollector | undefined = existsSync(COLLECTOR_BIN) ? await startCollector() : undefined;
+if (!collector) process.stderr.write(`no collector at ${COLLECTOR_BIN} (bash tools/otelcol/build.sh): tracing rows skipped\n`);
+const tracingEnv = collector ? { ...quiet, OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint } : undefined;
+const skiffs: [string, (p: number) => string[], NodeJS.ProcessEnv?][] = [
   ['Skiff (JS guest)', dev(skiff, helloJs)],
   ['Skiff (C guest)', dev(skiff, helloC)],
   ...(baseline
@@ -85,18 +92,26 @@ const skiffs: [string, (p: number) => string[]][] = [
         [`Skiff ${baseline.label} (C guest)`, dev(baseline.skiff, helloC)],
       ] as [string, (p: number) => string[]][])
     : []),
+  ...(tracingEnv
+    ? ([
+        ['Skiff traced (JS guest)', dev(skiff, helloJs), tracingEnv],
+        ['Skiff traced (C guest)', dev(skiff, helloC), tracingEnv],
+      ] as [string, (p: number) => string[], NodeJS.ProcessEnv][])
+    : []),
 ];
 // The Skiff servers take turns for ROUNDS rounds; each keeps its best round (other work on
 // the machine only ever makes a round worse), so this build and the baseline see alike load.
 const best = new Map<string, Row>();
 for (let round = 0; round < ROUNDS; round++) {
-  for (const [name, args] of skiffs) {
-    const r = await measure(name, node, args, quiet);
+  for (const [name, args, env] of skiffs) {
+    const r = await measure(name, node, args, env ?? quiet);
     const prev = best.get(name);
     best.set(name, prev ? { ...(r.rps > prev.rps ? r : prev), cpuUs: Math.min(r.cpuUs, prev.cpuUs) } : r);
   }
 }
 for (const [name] of skiffs) rows.push(best.get(name)!);
+const exported = collector?.spans().length ?? 0;
+await collector?.stop();
 
 const cache = mkdtempSync(join(tmpdir(), 'skiff-bench-cache-'));
 let cold: number;
@@ -133,6 +148,14 @@ const table = [
         `| Skiff C guest, ${baseline.label} / this build, CPU per request | ${(cpuOf(`Skiff ${baseline.label} (C guest)`) / cpuOf('Skiff (C guest)')).toFixed(2)}× | ≥ 1× |`,
       ]
     : []),
+  ...(tracingEnv
+    ? [
+        `| Skiff JS guest, traced / untraced, req/s | ${(byName('Skiff traced (JS guest)') / byName('Skiff (JS guest)')).toFixed(2)}× | |`,
+        `| Skiff C guest, traced / untraced, req/s | ${(byName('Skiff traced (C guest)') / byName('Skiff (C guest)')).toFixed(2)}× | |`,
+        `| Skiff JS guest, traced − untraced, CPU µs per request | ${(cpuOf('Skiff traced (JS guest)') - cpuOf('Skiff (JS guest)')).toFixed(0)} | |`,
+        `| Skiff C guest, traced − untraced, CPU µs per request | ${(cpuOf('Skiff traced (C guest)') - cpuOf('Skiff (C guest)')).toFixed(0)} | |`,
+      ]
+    : []),
   '',
   '| JS guest: start → first response | ms | target |',
   '|---|---:|---:|',
@@ -143,6 +166,9 @@ const table = [
   `| warm, \`skiff dev\` process (transpile cache on disk) | ${warm.toFixed(0)} | |`,
   '',
   `${CONNECTIONS} keep-alive connections, ${SECONDS} s per server after a 1 s warm-up; load generator in its own process. The Skiff servers took turns for ${ROUNDS} rounds: best req/s round shown, lowest CPU per request of any round.`,
+  tracingEnv
+    ? `Traced rows: OTEL_EXPORTER_OTLP_ENDPOINT at the test collector (tools/otelcol, its own process on the same cores), one server span per request (no traceparent sent, so each is a new sampled trace); the collector received ${exported} spans.`
+    : 'Tracing rows skipped: the test collector is not built (bash tools/otelcol/build.sh).',
 ].join('\n');
 process.stdout.write(`${table}\n`);
 await record('bench:http', table);
