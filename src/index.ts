@@ -224,6 +224,7 @@ export {
   type ObjectInfo,
   type ObjectRange,
   type ObjectRef,
+  otelPlugin,
   outputStream,
   packageOf,
   PINO_LEVEL,
@@ -246,6 +247,7 @@ export {
   type Subscription,
   SUBSCRIPTIONS_KEY,
   subscriptionsOf,
+  tracedNats,
   type ThreadOptions,
   UnsupportedSourceError,
   unversioned,
@@ -263,3 +265,14 @@ export {
 } from './runtime/index.js';
 export { createLogger, type Logger, silentLogger } from './telemetry/logger.js';
 export { createMetrics, type HostMetrics } from './telemetry/metrics.js';
+export {
+  createTracing,
+  type PluginTracer,
+  type SpanRecord,
+  type TraceParent,
+  type Tracing,
+  TracingConfigError,
+  type TracingOptions,
+  type TracingSettings,
+  tracingSettings,
+} from './telemetry/tracing/index.js';

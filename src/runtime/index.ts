@@ -132,6 +132,7 @@ export {
   type ObjectInfo,
   type ObjectRange,
   type ObjectRef,
+  otelPlugin,
   PINO_LEVEL,
   type PublishedLogRecord,
   STORE,
@@ -139,6 +140,7 @@ export {
   type Subscription,
   SUBSCRIPTIONS_KEY,
   subscriptionsOf,
+  tracedNats,
 } from './plugins/index.js';
 export { inputStream, outputStream, pollable } from './shared/shim.js';
 export type { PoolStats } from './worker/pool.js';

@@ -2,7 +2,8 @@
  * Tracing: OpenTelemetry spans for the host, exported over OTLP/HTTP. `config.ts` reads the
  * standard OTEL_* variables; `provider.ts` builds the tracer and the one batched exporter;
  * `records.ts` is spans as plain data (what workload threads and guests hand in) and the
- * W3C traceparent; `scope.ts` carries the current span across awaits.
+ * W3C traceparent; `scope.ts` carries the current span across awaits; `plugin-tracer.ts` is
+ * how plugins join a trace (the main thread's; workload threads have their own).
  */
 export { DEFAULT_ENDPOINT, TracingConfigError, type TracingSettings, tracingSettings } from './config.js';
 export {
@@ -24,4 +25,5 @@ export {
   type SpanRecord,
   type TraceParent,
 } from './records.js';
+export { mainPluginTracer, type PluginTracer } from './plugin-tracer.js';
 export { TraceScope } from './scope.js';
