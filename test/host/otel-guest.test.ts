@@ -2,7 +2,8 @@
  * `wasi:otel` for guests, against a real OpenTelemetry Collector: a JS guest (test/fixtures/
  * otel-js) asks for the span it runs under, reports a span of its own as its child, and the
  * collector receives it in the request's trace with the guest's name, attributes and event;
- * without host tracing the guest gets an invalid context and nothing is exported.
+ * its metrics reach the collector under the host's resource; without host tracing the guest
+ * gets an invalid context and nothing is exported.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { memoryPlugins } from '../../src/runtime/plugins/index.js';
@@ -17,7 +18,7 @@ import { waitFor } from '../support/wait.js';
 
 const GRANTS = [
   HTTP_GRANT,
-  { namespace: 'wasi', package: 'otel', interfaces: ['tracing'], version: '0.2.0-rc.2' },
+  { namespace: 'wasi', package: 'otel', interfaces: ['tracing', 'metrics'], version: '0.2.0-rc.2' },
   { namespace: 'wasi', package: 'keyvalue', interfaces: ['store'], version: '0.2.0-draft' },
 ];
 
@@ -86,6 +87,29 @@ describe('wasi:otel', () => {
     expect(collector.spans().filter((s) => s.traceId === traceId)).toEqual([]);
   });
 
+  it("exports the guest's metrics under the host's resource, and refuses an oversized batch", async () => {
+    const res = await traced.request('/metrics?n=7');
+    expect(JSON.parse(res.text)).toEqual({ exported: true });
+    const batch = await waitFor('the guest metrics', () =>
+      collector.metrics().find((rm) => JSON.stringify(rm).includes('guest.requests')),
+    );
+    const text = JSON.stringify(batch);
+    const attrs = (batch as { resource: { attributes: { key: string; value: { stringValue?: string } }[] } }).resource
+      .attributes;
+    const resource = Object.fromEntries(attrs.map((a) => [a.key, a.value.stringValue]));
+    expect(resource).toMatchObject({
+      'service.name': 'skiff-host',
+      'skiff.workload': 'default/otel',
+      'skiff.component': 'guest',
+      'guest.resource': 'otel-js',
+    });
+    expect(text).toMatch(/"name":"guest\.requests".*"asInt":"7"/);
+    expect(text).toMatch(/"isMonotonic":true/);
+    expect(text).toMatch(/"name":"guest\.latency".*"bucketCounts":\["1","1","1"\].*"explicitBounds":\[1,10\]/);
+    const bad = await traced.request('/metrics/bad');
+    expect(JSON.parse(bad.text).error).toMatch(/too many data points/);
+  });
+
   it('answers an invalid context on a host that does not trace', async () => {
     const res = await plain.request('/', { headers: { traceparent: `00-${newTraceId()}-${newSpanId()}-01` } });
     expect(res.status).toBe(200);
@@ -94,5 +118,7 @@ describe('wasi:otel', () => {
       spanId: '0'.repeat(16),
       sampled: false,
     });
+    // Metrics are accepted and dropped: the guest's SDK sees no error.
+    expect(JSON.parse((await plain.request('/metrics?n=1')).text)).toEqual({ exported: true });
   });
 });

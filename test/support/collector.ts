@@ -38,6 +38,8 @@ export interface TestCollector {
   readonly endpoint: string;
   /** spans reads every span written so far. */
   spans(): CollectedSpan[];
+  /** metrics reads every metric batch written so far, as OTLP/JSON `resourceMetrics` entries. */
+  metrics(): unknown[];
   stop(): Promise<void>;
 }
 
@@ -51,32 +53,35 @@ const anyValue = z
   .loose();
 const keyValues = z.array(z.object({ key: z.string(), value: anyValue })).default([]);
 const line = z.object({
-  resourceSpans: z.array(
-    z.object({
-      resource: z.object({ attributes: keyValues }).loose().default({ attributes: [] }),
-      scopeSpans: z.array(
-        z.object({
-          scope: z
-            .object({ name: z.string().default('') })
-            .loose()
-            .default({ name: '' }),
-          spans: z.array(
-            z
-              .object({
-                traceId: z.string(),
-                spanId: z.string(),
-                parentSpanId: z.string().default(''),
-                name: z.string(),
-                kind: z.number().default(0),
-                attributes: keyValues,
-                status: z.object({ code: z.number().optional(), message: z.string().optional() }).loose().default({}),
-              })
-              .loose(),
-          ),
-        }),
-      ),
-    }),
-  ),
+  resourceMetrics: z.array(z.unknown()).default([]),
+  resourceSpans: z
+    .array(
+      z.object({
+        resource: z.object({ attributes: keyValues }).loose().default({ attributes: [] }),
+        scopeSpans: z.array(
+          z.object({
+            scope: z
+              .object({ name: z.string().default('') })
+              .loose()
+              .default({ name: '' }),
+            spans: z.array(
+              z
+                .object({
+                  traceId: z.string(),
+                  spanId: z.string(),
+                  parentSpanId: z.string().default(''),
+                  name: z.string(),
+                  kind: z.number().default(0),
+                  attributes: keyValues,
+                  status: z.object({ code: z.number().optional(), message: z.string().optional() }).loose().default({}),
+                })
+                .loose(),
+            ),
+          }),
+        ),
+      }),
+    )
+    .default([]),
 });
 
 function flatten(kvs: z.infer<typeof keyValues>): Record<string, unknown> {
@@ -118,6 +123,9 @@ export async function startCollector(): Promise<TestCollector> {
       '      level: none',
       '  pipelines:',
       '    traces:',
+      '      receivers: [otlp]',
+      '      exporters: [file]',
+      '    metrics:',
       '      receivers: [otlp]',
       '      exporters: [file]',
       '',
@@ -172,6 +180,13 @@ export async function startCollector(): Promise<TestCollector> {
         }
       }
       return spans;
+    },
+    metrics() {
+      if (!existsSync(out)) return [];
+      return readFileSync(out, 'utf8')
+        .split('\n')
+        .filter((text) => text.trim() !== '')
+        .flatMap((text) => line.parse(JSON.parse(text)).resourceMetrics);
     },
     stop,
   };

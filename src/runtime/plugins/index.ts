@@ -112,7 +112,7 @@ export {
   subscriptionsOf,
 } from './messaging/index.js';
 export { NatsMessagingBackend, natsMessagingBackend } from './messaging/nats.js';
-export { LOGS, OTEL_TYPES, otelPlugin, TRACING } from './otel/index.js';
+export { LOGS, METRICS, OTEL_TYPES, otelPlugin, TRACING } from './otel/index.js';
 export { TRACEPARENT_HEADER, tracedNats } from './traced-nats.js';
 
 /** NatsPluginsOptions tune the NATS backends natsPlugins creates. */

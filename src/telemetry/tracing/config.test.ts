@@ -23,6 +23,11 @@ describe('tracingSettings', () => {
       })?.url,
     ).toBe('https://t.example/otlp/traces');
     expect(tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp' })?.url).toBe('http://localhost:4318/v1/traces');
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' })?.metricsUrl).toBe('http://c:4318/v1/metrics');
+    expect(
+      tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://m/x' })?.metricsUrl,
+    ).toBe('http://m/x');
+    expect(tracingSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c', OTEL_METRICS_EXPORTER: 'none' })?.metricsUrl).toBeUndefined();
   });
 
   it('names the service, reads headers, resource attributes and the timeout', () => {

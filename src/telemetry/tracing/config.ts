@@ -23,6 +23,11 @@ export interface TracingSettings {
   readonly resourceAttributes: Readonly<Record<string, string>>;
   /** timeoutMs bounds one export (OTEL_EXPORTER_OTLP_TRACES_TIMEOUT / _TIMEOUT, default 10 s). */
   readonly timeoutMs: number;
+  /**
+   * metricsUrl is where guests' `wasi:otel` metrics go (OTEL_EXPORTER_OTLP_METRICS_ENDPOINT,
+   * else the base endpoint + `/v1/metrics`); undefined when OTEL_METRICS_EXPORTER=none.
+   */
+  readonly metricsUrl: string | undefined;
 }
 
 const httpUrl = z.url({ protocol: /^https?$/ });
@@ -48,6 +53,8 @@ const envSchema = z.object({
   OTEL_TRACES_EXPORTER: z.string().optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: httpUrl.optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: httpUrl.optional(),
+  OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: httpUrl.optional(),
+  OTEL_METRICS_EXPORTER: z.string().optional(),
   OTEL_EXPORTER_OTLP_PROTOCOL: z.string().optional(),
   OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.string().optional(),
   OTEL_EXPORTER_OTLP_HEADERS: keyValues.optional(),
@@ -100,5 +107,9 @@ export function tracingSettings(
     headers: Object.freeze({ ...e.OTEL_EXPORTER_OTLP_HEADERS, ...e.OTEL_EXPORTER_OTLP_TRACES_HEADERS }),
     resourceAttributes: Object.freeze({ ...e.OTEL_RESOURCE_ATTRIBUTES }),
     timeoutMs: e.OTEL_EXPORTER_OTLP_TRACES_TIMEOUT ?? e.OTEL_EXPORTER_OTLP_TIMEOUT ?? 10_000,
+    metricsUrl:
+      e.OTEL_METRICS_EXPORTER?.trim().toLowerCase() === 'none'
+        ? undefined
+        : (e.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT ?? `${base}/v1/metrics`),
   });
 }

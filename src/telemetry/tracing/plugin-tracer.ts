@@ -6,6 +6,7 @@
  * their own (runtime/guest/trace.ts). Both cost one async-context lookup when nothing is traced.
  */
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { GuestMetricsExporter } from './metrics.js';
 import type { Tracing } from './provider.js';
 import {
   type AttributeValue,
@@ -46,6 +47,11 @@ export interface PluginTracer {
    * belongs to the trace of the current span; anything else is dropped.
    */
   record(span: SpanRecord): void;
+  /**
+   * metrics, in the main thread of a host that exports metrics, takes guests' metric
+   * batches (false: too many exports under way); absent elsewhere.
+   */
+  readonly metrics?: GuestMetricsExporter | undefined;
 }
 
 const KINDS: Record<SpanKindName, SpanKind> = {
@@ -101,5 +107,6 @@ export function mainPluginTracer(tracing: Tracing): PluginTracer {
     record(span) {
       if (span.traceId === scope.current()?.traceId) tracing.record([span]);
     },
+    metrics: tracing.metrics,
   };
 }

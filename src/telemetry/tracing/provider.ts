@@ -18,6 +18,7 @@ import { defaultResource, type Resource, resourceFromAttributes } from '@opentel
 import { BatchSpanProcessor, type ReadableSpan, type SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import type { Logger } from '../logger.js';
 import type { TracingSettings } from './config.js';
+import { type GuestMetricsExporter, guestMetricsExporter } from './metrics.js';
 import type { SpanKindName, SpanRecord } from './records.js';
 import { TraceScope } from './scope.js';
 
@@ -36,6 +37,8 @@ export interface Tracing {
   readonly scope: TraceScope;
   /** record queues spans made outside the SDK (in workload threads, by guests) for export. */
   record(spans: readonly SpanRecord[]): void;
+  /** metrics exports guests' metric batches, when a metrics endpoint is configured. */
+  readonly metrics: GuestMetricsExporter | undefined;
   /** flush exports what is queued now (failures are logged, never thrown). */
   flush(): Promise<void>;
   /** shutdown flushes and stops exporting (failures are logged, never thrown). */
@@ -77,7 +80,17 @@ export function createTracing(settings: TracingSettings, options: TracingOptions
   });
   const provider = new TracerProvider({ resource, spanProcessors: [processor] });
   const scope = new TraceScope();
+  const metrics =
+    settings.metricsUrl === undefined
+      ? undefined
+      : guestMetricsExporter(settings.metricsUrl, {
+          resource,
+          headers: settings.headers,
+          timeoutMs: settings.timeoutMs,
+          logger,
+        });
   return {
+    metrics,
     tracer: provider.getTracer(TRACER_NAME),
     scope,
     record(spans) {
@@ -85,7 +98,10 @@ export function createTracing(settings: TracingSettings, options: TracingOptions
     },
     // Neither ever rejects: a collector that is down loses the spans, never the caller's work.
     flush: () => provider.forceFlush().catch((err) => logger.warn({ err: messageOf(err) }, 'span flush failed')),
-    shutdown: () => provider.shutdown().catch((err) => logger.warn({ err: messageOf(err) }, 'span flush failed')),
+    shutdown: async () => {
+      await provider.shutdown().catch((err) => logger.warn({ err: messageOf(err) }, 'span flush failed'));
+      await metrics?.shutdown();
+    },
   };
 }
 

@@ -4,9 +4,9 @@
  * PluginTracer), so a guest's telemetry calls never wait for the main thread.
  */
 import type { HostPlugin, ThreadPluginContext } from '../../plugin.js';
-import { otelPlugin } from './index.js';
+import { bindOtel, otelPlugin } from './index.js';
 
-/** otelThreadPlugin returns the thread's copy of otelPlugin. */
+/** otelThreadPlugin returns the thread's copy of otelPlugin; its metrics calls go to the main thread. */
 export function otelThreadPlugin(_options: unknown, _ctx: ThreadPluginContext): HostPlugin {
-  return otelPlugin();
+  return { ...otelPlugin(), bind: (ctx) => bindOtel(ctx, { metrics: false }) };
 }
