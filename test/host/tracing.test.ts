@@ -2,7 +2,8 @@
  * Host-side traces against a real OpenTelemetry Collector: a server span per request that
  * continues the caller's traceparent, child spans for the guest's plugin calls (from the
  * workload thread, through the one hook), a client span and a propagated traceparent for
- * outgoing HTTP, and requests that keep being served when the collector is gone.
+ * outgoing HTTP, a published message's trace continued by its handler, and requests that
+ * keep being served when the collector is gone.
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,7 @@ import { settles, waitFor } from '../support/wait.js';
 
 const SERVER = 2;
 const CLIENT = 3;
+const CONSUMER = 5;
 
 let collector: TestCollector;
 let tracing: Tracing;
@@ -149,6 +151,25 @@ describe('host-side traces', () => {
     await t.request('/hello', { headers: { traceparent: `00-${marker}-${newSpanId()}-01` } });
     await waitFor('the marker trace', () => spansOf(marker).length > 0);
     expect(spansOf(traceId)).toEqual([]);
+  });
+
+  it('carries the trace over the in-memory message bus to the handler, under a consumer span', async () => {
+    const traceId = newTraceId();
+    const res = await t.request('/msg/publish?subject=orders.m1', {
+      method: 'POST',
+      body: 'order',
+      headers: { traceparent: `00-${traceId}-${newSpanId()}-01` },
+    });
+    expect(res.status).toBe(200);
+    const spans = await waitFor('the publish, process and handler spans', () => {
+      const all = spansOf(traceId);
+      const process = all.find((s) => s.kind === CONSUMER);
+      return process && all.some((s) => s.parentSpanId === process.spanId && s.name.includes('keyvalue')) && all;
+    });
+    const publish = spans.find((s) => s.name === 'wasmcloud:messaging/consumer#publish')!;
+    const process = spans.find((s) => s.kind === CONSUMER)!;
+    expect(process.parentSpanId).toBe(publish.spanId);
+    expect(process.attributes['messaging.destination.name']).toBe('orders.m1');
   });
 
   it('keeps serving, promptly, when the collector is gone', async () => {
