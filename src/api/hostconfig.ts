@@ -130,6 +130,23 @@ export const hostConfigSpecSchema = z
       .strict()
       .optional()
       .describe('How host pods are replaced when the template changes: surge, drain, then delete.'),
+    tracing: z
+      .object({
+        endpoint: z
+          .string()
+          .max(2048)
+          .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')
+          .describe("OTLP/HTTP endpoint the hosts export spans and guests' metrics to (OTEL_EXPORTER_OTLP_ENDPOINT)."),
+        serviceName: z
+          .string()
+          .min(1)
+          .max(256)
+          .optional()
+          .describe('service.name of the hosts (OTEL_SERVICE_NAME; default skiff-host).'),
+      })
+      .strict()
+      .optional()
+      .describe('OpenTelemetry tracing of the hosts: a span per request, plugin call and NATS request. Off when unset.'),
   })
   .strict()
   .describe('Desired state of a group of Skiff hosts.');

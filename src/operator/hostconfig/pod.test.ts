@@ -26,3 +26,16 @@ describe('host pods serve namespaces', () => {
     expect(args(hc({ namespaces: ['*'] }))).not.toContain('--namespaces');
   });
 });
+
+describe('host pods trace', () => {
+  const env = (h: HostConfig) => {
+    const pod = podTemplate(h, { image: 'skiff:test', natsUrl: 'nats://nats:4222' }, new Set());
+    return (pod.spec as { containers: { env: { name: string; value?: string }[] }[] }).containers[0]!.env;
+  };
+  it('get the OTLP endpoint and service name as the standard variables, and nothing when unset', () => {
+    const traced = env(hc({ tracing: { endpoint: 'http://otel-collector.observability:4318', serviceName: 'edge' } }));
+    expect(traced).toContainEqual({ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability:4318' });
+    expect(traced).toContainEqual({ name: 'OTEL_SERVICE_NAME', value: 'edge' });
+    expect(env(hc()).some((e) => e.name.startsWith('OTEL_'))).toBe(false);
+  });
+});

@@ -55,6 +55,10 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
     { name: 'SKIFF_CACHE', value: '/var/cache/skiff' },
     { name: 'SKIFF_WORKDIR', value: '/var/lib/skiff/work' },
   ];
+  if (spec.tracing) {
+    env.push({ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: spec.tracing.endpoint });
+    if (spec.tracing.serviceName) env.push({ name: 'OTEL_SERVICE_NAME', value: spec.tracing.serviceName });
+  }
   const mounts: Record<string, unknown>[] = [
     { name: 'tmp', mountPath: '/tmp' },
     { name: 'cache', mountPath: '/var/cache/skiff' },
