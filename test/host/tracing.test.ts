@@ -89,6 +89,15 @@ describe('host-side traces', () => {
     expect(set.status.code ?? 0).toBe(0);
   });
 
+  it("hands the guest the server span's traceparent in place of the caller's", async () => {
+    const traceId = newTraceId();
+    const caller = newSpanId();
+    const res = await t.request('/info', { headers: { traceparent: `00-${traceId}-${caller}-01` } });
+    const seen = (JSON.parse(res.text) as { headers: Record<string, string> }).headers.traceparent!;
+    const server = await waitFor('the server span', () => spansOf(traceId).find((s) => s.kind === SERVER));
+    expect(seen).toBe(`00-${traceId}-${server.spanId}-01`);
+  });
+
   it('marks a plugin call that returns a WIT error as an error span', async () => {
     const traceId = newTraceId();
     const res = await t.request('/kv/get?bucket=bad!name&key=k', {

@@ -113,10 +113,14 @@ export class HttpServerHandler implements HostHandler {
       return undefined;
     }
     const headers: [string, string][] = [];
+    const traceparent = span && traceparentOf(span);
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i]!.toLowerCase();
-      if (!HOP_BY_HOP.has(name) && name !== 'host') headers.push([name, req.rawHeaders[i + 1]!]);
+      if (HOP_BY_HOP.has(name) || name === 'host' || (traceparent && name === 'traceparent')) continue;
+      headers.push([name, req.rawHeaders[i + 1]!]);
     }
+    // Traced, the guest sees the server span as its caller: what it propagates itself hangs under it.
+    if (traceparent) headers.push(['traceparent', traceparent]);
     const authority = target.authority ?? `127.0.0.1:${this.port}`;
     let status: number;
     try {
@@ -125,7 +129,7 @@ export class HttpServerHandler implements HostHandler {
         url: `http://${authority}${target.path}`,
         headers,
         body,
-        ...(span ? { traceparent: traceparentOf(span) } : {}),
+        ...(traceparent ? { traceparent } : {}),
       });
       status = response.status;
       const out: Record<string, string | string[]> = {};
