@@ -23,6 +23,7 @@ export const ALL_MEMORY_GRANTS: Workload['spec']['hostInterfaces'] = [
   { namespace: 'wasi', package: 'logging', interfaces: ['logging'] },
   { namespace: 'wasmcloud', package: 'messaging', interfaces: ['consumer', 'handler', 'types'] },
   { namespace: 'wasi', package: 'http', interfaces: ['incoming-handler', 'outgoing-handler'] },
+  { namespace: 'wasi', package: 'otel', interfaces: ['tracing', 'metrics', 'logs', 'types'] },
 ];
 
 function workloadName(file: string): string {
