@@ -6,7 +6,7 @@
  * the host its own transpile.
  */
 import { jetstream, StorageType } from '@nats-io/jetstream';
-import { type ObjectStore, Objm } from '@nats-io/obj';
+import { type ObjectResult, type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { MAX_BUNDLE_BYTES } from './bundle.js';
 
@@ -31,6 +31,8 @@ export interface NatsTranspileStoreOptions {
   readonly bucket?: string;
   /** timeoutMs bounds each request to NATS (default 5 s). */
   readonly timeoutMs?: number;
+  /** readTimeoutMs bounds reading one bundle's chunks (default 30 s): a bundle replaced while it is read never finishes. */
+  readonly readTimeoutMs?: number;
   /** maxBytes bounds the store (default 2 GiB); JetStream drops the oldest bundles past it. */
   readonly maxBytes?: number;
 }
@@ -41,6 +43,7 @@ export const DEFAULT_TRANSPILE_BUCKET = 'skiff-transpiled';
 /** natsTranspileStore keeps bundles in a JetStream Object Store on `nc` (which stays the caller's). */
 export function natsTranspileStore(nc: NatsConnection, options: NatsTranspileStoreOptions = {}): TranspileStore {
   const timeoutMs = options.timeoutMs ?? 5000;
+  const readTimeoutMs = options.readTimeoutMs ?? 30_000;
   const objm = new Objm(jetstream(nc, { timeout: timeoutMs }));
   let store: Promise<ObjectStore> | undefined;
   const open = () => {
@@ -58,14 +61,57 @@ export function natsTranspileStore(nc: NatsConnection, options: NatsTranspileSto
     async get(key) {
       const os = await open();
       const info = await os.info(key);
-      if (!info || info.deleted) return undefined;
+      if (!info || info.deleted || info.options?.link) return undefined;
       if (info.size > MAX_BUNDLE_BYTES) return undefined;
-      // nats.js checks the object's digest when the whole object has been read.
-      return (await os.getBlob(key)) ?? undefined;
+      const result = await os.get(key);
+      if (!result || result.info.options?.link) return undefined;
+      return readBounded(result, readTimeoutMs);
     },
     async put(key, bundle) {
       const os = await open();
       await os.putBlob({ name: key }, bundle);
     },
   };
+}
+
+/**
+ * readBounded reads an object's chunks within `timeoutMs` and MAX_BUNDLE_BYTES. nats.js reads
+ * chunks with a consumer that waits for ever when the object is replaced (its old chunks
+ * purged) part-way through, so the read is cancelled at the deadline. nats.js checks the
+ * object's digest once all of it has been read (`result.error`).
+ */
+async function readBounded(result: ObjectResult, timeoutMs: number): Promise<Uint8Array> {
+  const reader = result.data.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`reading the bundle took over ${timeoutMs} ms`)), timeoutMs);
+  });
+  const read = async () => {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_BUNDLE_BYTES) throw new Error('bundle is larger than its info said');
+      chunks.push(value);
+    }
+    const err = await result.error;
+    if (err) throw err;
+  };
+  try {
+    await Promise.race([read(), deadline]);
+  } catch (err) {
+    await reader.cancel().catch(() => undefined);
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
 }
