@@ -6,8 +6,9 @@
  * the host its own transpile.
  */
 import { jetstream, StorageType } from '@nats-io/jetstream';
-import { type ObjectResult, type ObjectStore, Objm } from '@nats-io/obj';
+import { type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { readObject } from '../../nats/objects.js';
 import { MAX_BUNDLE_BYTES } from './bundle.js';
 
 /** TranspileStore keeps transpile bundles by cache key. */
@@ -65,53 +66,11 @@ export function natsTranspileStore(nc: NatsConnection, options: NatsTranspileSto
       if (info.size > MAX_BUNDLE_BYTES) return undefined;
       const result = await os.get(key);
       if (!result || result.info.options?.link) return undefined;
-      return readBounded(result, readTimeoutMs);
+      return readObject(result, { timeoutMs: readTimeoutMs, maxBytes: MAX_BUNDLE_BYTES });
     },
     async put(key, bundle) {
       const os = await open();
       await os.putBlob({ name: key }, bundle);
     },
   };
-}
-
-/**
- * readBounded reads an object's chunks within `timeoutMs` and MAX_BUNDLE_BYTES. nats.js reads
- * chunks with a consumer that waits for ever when the object is replaced (its old chunks
- * purged) part-way through, so the read is cancelled at the deadline. nats.js checks the
- * object's digest once all of it has been read (`result.error`).
- */
-async function readBounded(result: ObjectResult, timeoutMs: number): Promise<Uint8Array> {
-  const reader = result.data.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`reading the bundle took over ${timeoutMs} ms`)), timeoutMs);
-  });
-  const read = async () => {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_BUNDLE_BYTES) throw new Error('bundle is larger than its info said');
-      chunks.push(value);
-    }
-    const err = await result.error;
-    if (err) throw err;
-  };
-  try {
-    await Promise.race([read(), deadline]);
-  } catch (err) {
-    await reader.cancel().catch(() => undefined);
-    throw err;
-  } finally {
-    clearTimeout(timer);
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
