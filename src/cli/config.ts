@@ -11,6 +11,8 @@ export interface CliConfig {
   readonly cacheDir: string;
   /** workDir holds workload volumes (SKIFF_WORKDIR; unset: a temporary directory the host removes when it stops). */
   readonly workDir: string | undefined;
+  /** secretDir holds secret volumes instead of workDir (SKIFF_SECRETDIR; host pods mount a memory-backed volume there). */
+  readonly secretDir: string | undefined;
   /** logLevel is the pino level (SKIFF_LOG_LEVEL, default info). */
   readonly logLevel: string;
   /**
@@ -34,6 +36,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
   return Object.freeze({
     cacheDir: join(env.SKIFF_CACHE ?? join(home, '.cache', 'skiff'), 'engine'),
     workDir: env.SKIFF_WORKDIR,
+    secretDir: env.SKIFF_SECRETDIR || undefined,
     logLevel: env.SKIFF_LOG_LEVEL ?? 'info',
     pod: Object.freeze({
       namespace: env.SKIFF_POD_NAMESPACE || undefined,

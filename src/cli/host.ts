@@ -173,6 +173,7 @@ export async function run(argv: string[]): Promise<number> {
     .withThreads(options.threads)
     .withHttpHandler(http);
   if (config.workDir) builder.withWorkDir(config.workDir);
+  if (config.secretDir) builder.withSecretDir(config.secretDir);
   // Workload threads open connections of their own for keyvalue and blobstore (ADR 0006).
   const threads = { settings: options.nats, name: `skiff-host ${options.id} thread` };
   for (const plugin of natsPlugins(nc, { threads })) builder.withPlugin(plugin);

@@ -50,6 +50,7 @@ export class Host implements HostApi, HostView {
   /** workDir is where the host creates its workloads' volumes. */
   readonly workDir: string;
   readonly #ownsWorkDir: boolean;
+  readonly #secretDir: string | undefined;
   readonly #volumeResolver: VolumeResolver | undefined;
   readonly #hostPathRoots: readonly string[];
   readonly #defaultMemoryLimit: number | undefined;
@@ -75,6 +76,8 @@ export class Host implements HostApi, HostView {
     workDir: string;
     /** ownsWorkDir: the host created workDir and removes it when it stops. */
     ownsWorkDir?: boolean;
+    /** secretDir, when set, holds secret volumes instead of workDir. */
+    secretDir?: string | undefined;
     volumeResolver?: VolumeResolver | undefined;
     hostPathRoots?: readonly string[];
     defaultMemoryLimit?: number | undefined;
@@ -88,6 +91,7 @@ export class Host implements HostApi, HostView {
     this.#handlers = options.handlers;
     this.workDir = options.workDir;
     this.#ownsWorkDir = options.ownsWorkDir ?? false;
+    this.#secretDir = options.secretDir;
     this.#volumeResolver = options.volumeResolver;
     this.#hostPathRoots = options.hostPathRoots ?? [];
     this.#defaultMemoryLimit = options.defaultMemoryLimit;
@@ -184,6 +188,7 @@ export class Host implements HostApi, HostView {
       plugins: this.plugins,
       logger: this.logger,
       workDir: this.workDir,
+      secretDir: this.#secretDir,
       volumeResolver: this.#volumeResolver,
       hostPathRoots: this.#hostPathRoots,
       defaultMemoryLimit: this.#defaultMemoryLimit,

@@ -29,6 +29,8 @@ export interface WorkloadDeps {
   plugins: readonly HostPlugin[];
   logger: Logger;
   workDir: string;
+  /** secretDir, when set, holds secret volumes instead of workDir (memory-backed in host pods). */
+  secretDir?: string | undefined;
   volumeResolver?: VolumeResolver | undefined;
   onEvent?: (workload: string, event: RunnerEvent) => void;
   /** pool is the host's workload threads, shared by every component. */
@@ -91,6 +93,7 @@ export class RunningWorkload {
       this.#volumes = await materializeVolumes(this.ref.namespace, spec.volumes, this.#deps.workDir, {
         resolver: options.volumeResolver ?? this.#deps.volumeResolver,
         hostPathRoots: this.#deps.hostPathRoots ?? [],
+        secretDir: this.#deps.secretDir,
         prefix: this.ref.uid,
       });
       for (const component of spec.components) {

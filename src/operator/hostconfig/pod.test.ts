@@ -26,3 +26,17 @@ describe('host pods serve namespaces', () => {
     expect(args(hc({ namespaces: ['*'] }))).not.toContain('--namespaces');
   });
 });
+
+describe('host pods keep secrets off disk', () => {
+  it('mount a memory-backed, size-bounded volume for secret volumes and tell the host', () => {
+    const pod = podTemplate(hc(), { image: 'skiff:test', natsUrl: 'nats://nats:4222' }, new Set());
+    const spec = pod.spec as {
+      volumes: { name: string; emptyDir?: { medium?: string; sizeLimit?: string } }[];
+      containers: { env: { name: string; value?: string }[]; volumeMounts: { name: string; mountPath: string }[] }[];
+    };
+    expect(spec.volumes.find((v) => v.name === 'secrets')?.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '64Mi' });
+    const c = spec.containers[0]!;
+    const dir = c.env.find((e) => e.name === 'SKIFF_SECRETDIR')?.value;
+    expect(c.volumeMounts.find((m) => m.name === 'secrets')?.mountPath).toBe(dir);
+  });
+});

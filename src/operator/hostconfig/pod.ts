@@ -18,6 +18,8 @@ export const DRAIN_ANNOTATION = 'runtime.skiff.dev/draining';
 export const METRICS_PORT = 9464;
 /** NATS_SECRET_DIR is where a HostConfig's NATS credentials Secret is mounted. */
 export const NATS_SECRET_DIR = '/var/run/skiff/nats';
+/** SECRET_VOLUME_LIMIT bounds the memory-backed volume holding workloads' secret volumes (it counts against the pod's memory). */
+export const SECRET_VOLUME_LIMIT = '64Mi';
 
 /** PodDefaults are what the operator fills in when a HostConfig leaves it open. */
 export interface PodDefaults {
@@ -54,16 +56,20 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
     field('SKIFF_POD_IP', 'status.podIP'),
     { name: 'SKIFF_CACHE', value: '/var/cache/skiff' },
     { name: 'SKIFF_WORKDIR', value: '/var/lib/skiff/work' },
+    { name: 'SKIFF_SECRETDIR', value: '/var/lib/skiff/secrets' },
   ];
   const mounts: Record<string, unknown>[] = [
     { name: 'tmp', mountPath: '/tmp' },
     { name: 'cache', mountPath: '/var/cache/skiff' },
     { name: 'work', mountPath: '/var/lib/skiff/work' },
+    { name: 'secrets', mountPath: '/var/lib/skiff/secrets' },
   ];
   const volumes: Record<string, unknown>[] = [
     { name: 'tmp', emptyDir: {} },
     { name: 'cache', emptyDir: {} },
     { name: 'work', emptyDir: {} },
+    // Workloads' secret volumes: memory-backed, so their contents never reach the node's disk.
+    { name: 'secrets', emptyDir: { medium: 'Memory', sizeLimit: SECRET_VOLUME_LIMIT } },
   ];
   const secret = spec.nats?.credentialsSecret;
   if (secret) {
