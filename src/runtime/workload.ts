@@ -88,6 +88,11 @@ export class RunningWorkload {
     this.#deps = deps;
   }
 
+  /** secrets are the values of the workload's `wasmcloud:secrets` grants, zeroed once it stops (for inspection). */
+  get secrets(): SecretValues | undefined {
+    return this.#secrets;
+  }
+
   /** start brings every component up, or fails and leaves nothing running. */
   async start(options: StartOptions = {}): Promise<void> {
     this.#secrets = options.secrets;
