@@ -48,6 +48,13 @@ async function reveal(key: string): Promise<{ status: number; body: Record<strin
 }
 
 describe('wasmcloud:secrets over the control protocol', () => {
+  it('is announced in heartbeats, so the scheduler places secrets workloads on the host', async () => {
+    const [hb] = (await h.client.ping(500)).filter((b) => b.hostId === 'secrets-1');
+    expect(hb?.interfaces).toEqual(
+      expect.arrayContaining(['wasmcloud:secrets/store@1.0.0', 'wasmcloud:secrets/reveal@1.0.0']),
+    );
+  });
+
   it('refuses the start when the request did not bring the Secret, naming it', async () => {
     await expect(h.client.start('secrets-1', await vault())).rejects.toMatchObject({
       code: 'SKIFF_CONFIG_NOT_FOUND',
