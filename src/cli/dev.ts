@@ -1,24 +1,28 @@
 /**
- * `skiff dev FILE [--port N] [--metrics-port N] [--no-watch]`: run one Workload manifest
- * (or a bare .wasm) on a local host with in-memory capabilities, reloading on change.
+ * `skiff dev FILE [--port N] [--metrics-port N] [--no-watch] [--secrets SECRETS.yaml]`: run one
+ * Workload manifest (or a bare .wasm) on a local host with in-memory capabilities, reloading on
+ * change; the Secrets it names come from the `--secrets` files (Kubernetes Secret documents).
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { ManifestError } from '../api/index.js';
+import { NATS_FLAGS, natsSettings } from '../nats/config.js';
+import { connectNats } from '../nats/connection.js';
+import { HostBuilder } from '../runtime/host.js';
 import { AdminHandler } from '../runtime/http/admin.js';
 import { DevRouter } from '../runtime/http/routers.js';
 import { HttpServerHandler } from '../runtime/http/server.js';
-import { HostBuilder } from '../runtime/host.js';
 import { ociSource } from '../runtime/oci/index.js';
-import { NATS_FLAGS, natsSettings } from '../nats/config.js';
-import { connectNats } from '../nats/connection.js';
 import { memoryPlugins, natsPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { intFlag, parseArgs, UsageError } from './args.js';
 import { loadConfig } from './config.js';
 import { loadManifest } from './manifest.js';
+import { type LocalSecrets, loadSecretsFile, localSources } from './secrets-file.js';
 
-const USAGE = 'usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch] [--nats URL]\n';
+const USAGE =
+  'usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch] [--nats URL]\n' +
+  '                      [--secrets SECRETS.yaml]...   (Kubernetes Secret documents for secretFrom and secret volumes)\n';
 
 /** run runs `skiff dev` until SIGINT/SIGTERM; it resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -26,12 +30,21 @@ export async function run(argv: string[]): Promise<number> {
   let port: number;
   let metricsPort: number;
   try {
-    args = parseArgs(argv, { ...NATS_FLAGS, port: true, 'metrics-port': true, host: true, 'no-watch': false, help: false });
+    args = parseArgs(argv, {
+      ...NATS_FLAGS,
+      port: true,
+      'metrics-port': true,
+      host: true,
+      'no-watch': false,
+      help: false,
+      secrets: true,
+    });
     if (args.flags.has('help')) {
       process.stdout.write(USAGE);
       return 0;
     }
-    if (args.positionals.length !== 1) throw new UsageError('expected exactly one FILE (a Workload manifest or a .wasm)');
+    if (args.positionals.length !== 1)
+      throw new UsageError('expected exactly one FILE (a Workload manifest or a .wasm)');
     port = intFlag(args, 'port', 8080, 0, 65535);
     metricsPort = intFlag(args, 'metrics-port', 9464, 0, 65535);
   } catch (err) {
@@ -50,6 +63,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const logger = createLogger({ level: config.logLevel });
   const file = args.positionals[0]!;
+  const secretFiles = (args.flags.get('secrets') ?? []).map((f) => resolve(f));
+  // Read again for every start, so an edit reaches the next reload; nothing of them is logged.
+  const readSecrets = async (): Promise<LocalSecrets> => {
+    const all = new Map<string, ReadonlyMap<string, Uint8Array>>();
+    for (const f of secretFiles) for (const [name, data] of await loadSecretsFile(f)) all.set(name, data);
+    return all;
+  };
 
   let manifest: Awaited<ReturnType<typeof loadManifest>>;
   try {
@@ -96,7 +116,11 @@ export async function run(argv: string[]): Promise<number> {
     const { workload } = manifest;
     workload.metadata.generation = generation;
     workload.metadata.uid ??= `dev-${process.pid}`;
-    await host.workloadStart(workload, { baseDir: manifest.baseDir });
+    const secrets = secretFiles.length > 0 ? await readSecrets() : undefined;
+    await host.workloadStart(workload, {
+      baseDir: manifest.baseDir,
+      ...(secrets ? { sources: async () => localSources(workload, secrets) } : {}),
+    });
   };
   try {
     await startWorkload();
@@ -110,14 +134,14 @@ export async function run(argv: string[]): Promise<number> {
   const idOf = (m: typeof manifest) => `${m.workload.metadata.namespace ?? 'default'}/${m.workload.metadata.name}`;
   const watcher = args.flags.has('no-watch')
     ? undefined
-    : new FileWatcher(manifest.files, async () => {
+    : new FileWatcher([...manifest.files, ...secretFiles], async () => {
         try {
           const previous = manifest;
           manifest = await loadManifest(file);
           generation++;
           await startWorkload();
           if (idOf(previous) !== idOf(manifest)) await host.workloadStop(idOf(previous)).catch(() => undefined);
-          watcher?.watch(manifest.files);
+          watcher?.watch([...manifest.files, ...secretFiles]);
           logger.info({ generation }, 'reloaded');
         } catch (err) {
           const detail = err instanceof ManifestError ? err.message : (err as Error).message;

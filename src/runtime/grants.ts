@@ -91,6 +91,11 @@ export function planGrants(
       missing.push(`${item.name} (granted, but this host has no plugin providing it)`);
       continue;
     }
+    // jco links by unversioned name: a version the plugin does not implement would link and fail later.
+    if (plugin.versions?.length && !plugin.versions.some((v) => versionsCompatible(v, item.version))) {
+      missing.push(`${item.name} (this host implements ${plugin.id} ${plugin.versions.join(', ')})`);
+      continue;
+    }
     const entry = byPlugin.get(plugin) ?? { interfaces: new Set<string>(), grants: new Set<HostInterface>() };
     entry.interfaces.add(iface);
     entry.grants.add(grant);

@@ -20,6 +20,7 @@ import type {
   WorkloadStatus,
 } from './host-api.js';
 import type { HostPlugin } from './plugin.js';
+import { SecretValues } from './secret-values.js';
 import { ConfigSources, withConfigLayers } from './sources.js';
 import { projectSources, type VolumeResolver } from './volumes.js';
 import { type PoolStats, WorkerPool } from './worker/pool.js';
@@ -198,13 +199,16 @@ export class Host implements HostApi, HostView {
       probed: this.#probed,
     };
     let workload: RunningWorkload | undefined;
+    let sources: ConfigSources | undefined;
+    let secrets: SecretValues | undefined;
     const started = performance.now();
     try {
       if (!previous?.workload) this.#entries.set(id, { status: { ...base, state: 'Starting' } });
       // Config layers and configMap/secret volumes come from the sources the start brought
       // (the virtual host too, when a layer sets it).
-      const sources = await options.sources?.();
+      sources = await options.sources?.();
       const effective = withConfigLayers(spec, sources ?? new ConfigSources());
+      secrets = SecretValues.resolve(effective, sources ?? new ConfigSources());
       claim = this.#claim(id, virtualHostOf(effective));
       if (claim instanceof RouteTakenError) throw claim;
       workload = new RunningWorkload(effective, ref, deps);
@@ -212,8 +216,10 @@ export class Host implements HostApi, HostView {
         ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
         pullCredentials: options.pullCredentials,
         volumeResolver: sources ? projectSources(sources) : undefined,
+        secrets,
       });
     } catch (err) {
+      secrets?.wipe(); // a workload that never started zeroes nothing itself
       const e = err as Error & { code?: string };
       const status: WorkloadStatus = { ...base, state: 'Failed', message: e.message, reason: reasonOf(e.code) };
       this.metrics.startFailures.inc({ reason: status.reason ?? 'Unknown' });
@@ -223,6 +229,7 @@ export class Host implements HostApi, HostView {
       throw err;
     } finally {
       if (claim && !(claim instanceof RouteTakenError)) this.#claiming.delete(claim);
+      sources?.wipe(); // the workload keeps what it needs (volumes on disk, SecretValues)
     }
     // Swap in the new generation, then stop the old one: requests keep being served.
     workload = workload!;

@@ -25,12 +25,12 @@ export interface ControlledTestHost {
 /** startControlledHost starts a host with HostControl on `url` and a separate client connection. */
 export async function startControlledHost(
   url: string,
-  options: { id: string; plugins?: HostPlugin[]; sources?: ComponentSource[] } & Partial<
+  options: { id: string; plugins?: HostPlugin[]; sources?: ComponentSource[]; logLevel?: string } & Partial<
     Omit<HostControlOptions, 'nc' | 'host'>
   >,
 ): Promise<ControlledTestHost> {
-  const { id, plugins, sources, ...controlOptions } = options;
-  const t = await startTestHost({ plugins: plugins ?? [], sources: sources ?? [] });
+  const { id, plugins, sources, logLevel, ...controlOptions } = options;
+  const t = await startTestHost({ plugins: plugins ?? [], sources: sources ?? [], logLevel });
   // The test host has a random id; the protocol needs a known one.
   Object.defineProperty(t.host, 'id', { value: id });
   const hostNc = await connectNats({ servers: [url] }, { name: `test-host ${id}` });
@@ -51,7 +51,6 @@ export async function startControlledHost(
     },
   };
 }
-
 
 /** helloWorkload is the hello-js guest serving HTTP, with a fixed uid and the given generation. */
 export async function helloWorkload(name: string, generation = 1, uid = `uid-${name}`): Promise<Workload> {

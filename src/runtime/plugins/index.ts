@@ -1,10 +1,11 @@
 /**
  * The capability plugins Skiff ships, one folder per WIT package (keyvalue, blobstore,
- * config, logging, messaging), each with the same files: `index.ts` (the plugin factory),
+ * config, logging, messaging, secrets), each with the same files: `index.ts` (the plugin factory),
  * `backend.ts` (the interface its storage or broker implements), `memory.ts` (the in-memory
  * backend `skiff dev` uses), `contract.ts` (the tests every backend must pass) and
  * `memory.test.ts`, plus `nats.ts` (the NATS backend production hosts use) and `nats.test.ts`
- * running the same contract against a real nats-server. `memoryPlugins` returns all of them
+ * running the same contract against a real nats-server (secrets has no backend: its values
+ * come with the start, docs/adr/0019-secrets.md). `memoryPlugins` returns all of them
  * with in-memory backends, `natsPlugins` with NATS backends on one connection
  * (docs/adr/0006-nats-backends.md).
  */
@@ -22,6 +23,7 @@ import { loggingPlugin, memoryLogBackend } from './logging/index.js';
 import { natsLogBackend } from './logging/nats.js';
 import { memoryMessagingBackend, messagingPlugin } from './messaging/index.js';
 import { natsMessagingBackend } from './messaging/nats.js';
+import { secretsPlugin } from './secrets/index.js';
 
 export {
   BLOB_TYPES,
@@ -109,6 +111,15 @@ export {
   subscriptionsOf,
 } from './messaging/index.js';
 export { NatsMessagingBackend, natsMessagingBackend } from './messaging/nats.js';
+export {
+  SECRETS_REVEAL,
+  SECRETS_STORE,
+  SecretConflictError,
+  type SecretsError,
+  type SecretValue,
+  secretsPlugin,
+  secretValueOf,
+} from './secrets/index.js';
 
 /** NatsPluginsOptions tune the NATS backends natsPlugins creates. */
 export interface NatsPluginsOptions {
@@ -145,6 +156,7 @@ export function natsPlugins(nc: NatsConnection, options: NatsPluginsOptions = {}
     configPlugin({ backend: natsConfigBackend(nc, { timeoutMs, bucket: configBucket }) }),
     loggingPlugin({ backend: natsLogBackend(nc) }),
     messagingPlugin({ backend: natsMessagingBackend(nc) }),
+    secretsPlugin(),
   ];
 }
 
@@ -156,5 +168,6 @@ export function memoryPlugins(): HostPlugin[] {
     configPlugin({ backend: memoryConfigBackend() }),
     loggingPlugin({ backend: memoryLogBackend() }),
     messagingPlugin({ backend: memoryMessagingBackend() }),
+    secretsPlugin(),
   ];
 }
