@@ -84,14 +84,14 @@ class FilesystemBucket implements KeyValueBucket {
     }
   }
 
-  set(key: string, value: Uint8Array): Promise<void> {
+  async set(key: string, value: Uint8Array): Promise<void> {
     const name = keyFile(key);
     // Own the bytes now: the caller may reuse its buffer while the write waits its turn.
     const copy = value.slice();
     return this.#queue.run(name, () => this.#write(name, copy));
   }
 
-  delete(key: string): Promise<void> {
+  async delete(key: string): Promise<void> {
     const name = keyFile(key);
     return this.#queue.run(name, async () => {
       await unlink(join(this.#dir, name)).catch((err) => {
@@ -121,7 +121,7 @@ class FilesystemBucket implements KeyValueBucket {
     return end < keys.length ? { keys: page, next: BigInt(end) } : { keys: page };
   }
 
-  increment(key: string, delta: bigint): Promise<bigint> {
+  async increment(key: string, delta: bigint): Promise<bigint> {
     const name = keyFile(key);
     // The key's queue orders this read-modify-write after every earlier write of the key.
     return this.#queue.run(name, async () => {
@@ -153,7 +153,7 @@ export class FilesystemKeyValueBackend implements KeyValueBackend {
     return this.#base;
   }
 
-  open(scope: string, name: string): Promise<KeyValueBucket> {
+  async open(scope: string, name: string): Promise<KeyValueBucket> {
     const id = `${scope}\u0000${name}`;
     let opened = this.#buckets.get(id);
     if (!opened) {
