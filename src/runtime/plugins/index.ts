@@ -4,14 +4,17 @@
  * `backend.ts` (the interface its storage or broker implements), `memory.ts` (the in-memory
  * backend `skiff dev` uses), `contract.ts` (the tests every backend must pass) and
  * `memory.test.ts`, plus `nats.ts` (the NATS backend production hosts use) and `nats.test.ts`
- * running the same contract against a real nats-server. `memoryPlugins` returns all of them
- * with in-memory backends, `natsPlugins` with NATS backends on one connection
- * (docs/adr/0006-nats-backends.md).
+ * running the same contract against a real nats-server; keyvalue and blobstore also have
+ * `filesystem.ts` and keyvalue `redis.ts`, each passing the same contract. `memoryPlugins`
+ * returns all plugins with in-memory backends, `natsPlugins` with NATS backends on one
+ * connection (docs/adr/0006-nats-backends.md), and `hostPlugins` with whichever backends a
+ * host's settings enable, named instances selecting among them (`multiplex.ts`,
+ * docs/adr/0018-named-backends.md).
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { NatsSettings } from '../../nats/config.js';
 import type { HostPlugin } from '../plugin.js';
-import { threadModule } from '../threads.js';
+import { natsThreadFor } from './backends.js';
 import { blobstorePlugin, memoryBlobstoreBackend } from './blobstore/index.js';
 import { natsBlobstoreBackend } from './blobstore/nats.js';
 import { configPlugin, memoryConfigBackend } from './config/index.js';
@@ -23,6 +26,19 @@ import { natsLogBackend } from './logging/nats.js';
 import { memoryMessagingBackend, messagingPlugin } from './messaging/index.js';
 import { natsMessagingBackend } from './messaging/nats.js';
 
+export {
+  type BackendSettings,
+  BackendSettingsError,
+  BLOBSTORE_BACKENDS,
+  hostPlugins,
+  KEYVALUE_BACKENDS,
+  natsThreadFor,
+} from './backends.js';
+export {
+  FilesystemBlobstoreBackend,
+  type FilesystemBlobstoreOptions,
+  filesystemBlobstoreBackend,
+} from './blobstore/filesystem.js';
 export {
   BLOB_TYPES,
   BLOBSTORE,
@@ -65,6 +81,11 @@ export {
   natsConfigBackend,
 } from './config/nats.js';
 export {
+  FilesystemKeyValueBackend,
+  type FilesystemKeyValueOptions,
+  filesystemKeyValueBackend,
+} from './keyvalue/filesystem.js';
+export {
   ATOMICS,
   BATCH,
   BUCKET_NAME,
@@ -81,6 +102,13 @@ export {
   STORE,
 } from './keyvalue/index.js';
 export { NatsKeyValueBackend, type NatsKeyValueOptions, natsKeyValueBackend } from './keyvalue/nats.js';
+export {
+  DEFAULT_REDIS_TIMEOUT_MS,
+  RedisKeyValueBackend,
+  type RedisKeyValueOptions,
+  RedisUnavailableError,
+  redisKeyValueBackend,
+} from './keyvalue/redis.js';
 export {
   LOGGING,
   type LogBackend,
@@ -109,6 +137,16 @@ export {
   subscriptionsOf,
 } from './messaging/index.js';
 export { NatsMessagingBackend, natsMessagingBackend } from './messaging/nats.js';
+export {
+  BACKEND_KEY,
+  BackendConfigError,
+  type BackendProvider,
+  BackendSelector,
+  type BackendSelectorOptions,
+  BackendUnavailableError,
+  type GrantConfig,
+  type Routes,
+} from './multiplex.js';
 
 /** NatsPluginsOptions tune the NATS backends natsPlugins creates. */
 export interface NatsPluginsOptions {
@@ -126,22 +164,22 @@ export interface NatsPluginsOptions {
   readonly threads?: { readonly settings: NatsSettings; readonly name?: string } | undefined;
 }
 
-const threadPluginUrl = threadModule('threads/nats', import.meta.url).href;
-
 /** natsPlugins returns every capability plugin backed by NATS on the host's connection `nc` (which stays the caller's). */
 export function natsPlugins(nc: NatsConnection, options: NatsPluginsOptions = {}): HostPlugin[] {
-  const { timeoutMs, prefix, configBucket, threads } = options;
-  const thread = (plugin: 'keyvalue' | 'blobstore') =>
-    threads && {
-      thread: {
-        module: threadPluginUrl,
-        factory: 'natsThreadPlugin',
-        options: { plugin, settings: threads.settings, name: threads.name, timeoutMs, prefix },
-      },
-    };
+  const { timeoutMs, prefix, configBucket } = options;
+  const thread = (plugin: 'keyvalue' | 'blobstore') => {
+    const t = natsThreadFor(plugin, options);
+    return t && { thread: t };
+  };
   return [
-    { ...keyvaluePlugin({ backend: natsKeyValueBackend(nc, { timeoutMs, prefix }) }), ...thread('keyvalue') },
-    { ...blobstorePlugin({ backend: natsBlobstoreBackend(nc, { timeoutMs, prefix }) }), ...thread('blobstore') },
+    {
+      ...keyvaluePlugin({ backend: natsKeyValueBackend(nc, { timeoutMs, prefix }), backendType: 'nats' }),
+      ...thread('keyvalue'),
+    },
+    {
+      ...blobstorePlugin({ backend: natsBlobstoreBackend(nc, { timeoutMs, prefix }), backendType: 'nats' }),
+      ...thread('blobstore'),
+    },
     configPlugin({ backend: natsConfigBackend(nc, { timeoutMs, bucket: configBucket }) }),
     loggingPlugin({ backend: natsLogBackend(nc) }),
     messagingPlugin({ backend: natsMessagingBackend(nc) }),
@@ -151,8 +189,8 @@ export function natsPlugins(nc: NatsConnection, options: NatsPluginsOptions = {}
 /** memoryPlugins returns every capability plugin with a fresh in-memory backend. */
 export function memoryPlugins(): HostPlugin[] {
   return [
-    keyvaluePlugin({ backend: memoryKeyValueBackend() }),
-    blobstorePlugin({ backend: memoryBlobstoreBackend() }),
+    keyvaluePlugin({ backend: memoryKeyValueBackend(), backendType: 'memory' }),
+    blobstorePlugin({ backend: memoryBlobstoreBackend(), backendType: 'memory' }),
     configPlugin({ backend: memoryConfigBackend() }),
     loggingPlugin({ backend: memoryLogBackend() }),
     messagingPlugin({ backend: memoryMessagingBackend() }),
