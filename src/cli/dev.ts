@@ -1,6 +1,7 @@
 /**
  * `skiff dev FILE [--port N] [--metrics-port N] [--no-watch]`: run one Workload manifest
- * (or a bare .wasm) on a local host with in-memory capabilities, reloading on change.
+ * (or a bare .wasm) on a local host with in-memory capabilities (or NATS with `--nats`, or
+ * state kept under `--data-dir` across restarts), reloading on change.
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname } from 'node:path';
@@ -12,13 +13,16 @@ import { HostBuilder } from '../runtime/host.js';
 import { ociSource } from '../runtime/oci/index.js';
 import { NATS_FLAGS, natsSettings } from '../nats/config.js';
 import { connectNats } from '../nats/connection.js';
-import { memoryPlugins, natsPlugins } from '../runtime/plugins/index.js';
+import { hostPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { intFlag, parseArgs, UsageError } from './args.js';
+import { BACKEND_FLAGS, BACKEND_USAGE, type BackendFlags, backendFlags } from './backends.js';
 import { loadConfig } from './config.js';
 import { loadManifest } from './manifest.js';
 
-const USAGE = 'usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch] [--nats URL]\n';
+const USAGE = `usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch] [--nats URL]
+                [--data-dir DIR] [--redis URL] [--keyvalue-backend T] [--blobstore-backend T]
+${BACKEND_USAGE}`;
 
 /** run runs `skiff dev` until SIGINT/SIGTERM; it resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -26,12 +30,21 @@ export async function run(argv: string[]): Promise<number> {
   let port: number;
   let metricsPort: number;
   try {
-    args = parseArgs(argv, { ...NATS_FLAGS, port: true, 'metrics-port': true, host: true, 'no-watch': false, help: false });
+    args = parseArgs(argv, {
+      ...NATS_FLAGS,
+      ...BACKEND_FLAGS,
+      port: true,
+      'metrics-port': true,
+      host: true,
+      'no-watch': false,
+      help: false,
+    });
     if (args.flags.has('help')) {
       process.stdout.write(USAGE);
       return 0;
     }
-    if (args.positionals.length !== 1) throw new UsageError('expected exactly one FILE (a Workload manifest or a .wasm)');
+    if (args.positionals.length !== 1)
+      throw new UsageError('expected exactly one FILE (a Workload manifest or a .wasm)');
     port = intFlag(args, 'port', 8080, 0, 65535);
     metricsPort = intFlag(args, 'metrics-port', 9464, 0, 65535);
   } catch (err) {
@@ -39,6 +52,13 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
+  let backends: BackendFlags;
+  try {
+    backends = backendFlags(args, config.redisUrl);
+  } catch (err) {
+    process.stderr.write(`skiff dev: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
   let nc: Awaited<ReturnType<typeof connectNats>> | undefined;
   let nats: ReturnType<typeof natsSettings>;
   try {
@@ -74,7 +94,18 @@ export async function run(argv: string[]): Promise<number> {
     .withHttpHandler(http);
   if (config.workDir) builder.withWorkDir(config.workDir);
   const threads = nats && { settings: nats, name: 'skiff-dev thread' };
-  for (const plugin of nc ? natsPlugins(nc, { threads }) : memoryPlugins()) builder.withPlugin(plugin);
+  try {
+    const plugins = hostPlugins({
+      ...backends,
+      nats: nc && { nc, options: { threads } },
+      onBackendError: (backend, err) => logger.warn({ backend, err: err.message }, 'backend connection error'),
+    });
+    for (const plugin of plugins) builder.withPlugin(plugin);
+  } catch (err) {
+    process.stderr.write(`skiff dev: ${(err as Error).message}\n`);
+    await nc?.drain();
+    return 2;
+  }
   if (metricsPort !== 0) builder.withHttpHandler(new AdminHandler({ port: metricsPort }));
   const host = builder.build();
   try {
