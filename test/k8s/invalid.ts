@@ -277,6 +277,25 @@ export const INVALID: InvalidCase[] = [
     },
   },
   {
+    rule: 'hostInterfaces unique by namespace + package + name + version (two instances of one name)',
+    kind: 'Workload',
+    field: 'spec.hostInterfaces',
+    mutate: (s) => {
+      s.hostInterfaces.push(
+        { ...hi0(s), name: 'cache' },
+        { ...hi0(s), name: 'cache', interfaces: ['outgoing-handler'] },
+      );
+    },
+  },
+  {
+    rule: 'hostInterfaces name is lowercase letters, digits and -',
+    kind: 'Workload',
+    field: 'spec.hostInterfaces[0].name',
+    mutate: (s) => {
+      hi0(s).name = 'Cache_1';
+    },
+  },
+  {
     rule: 'volume name is a DNS label',
     kind: 'Workload',
     field: 'spec.volumes[0].name',
