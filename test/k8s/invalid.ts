@@ -445,6 +445,22 @@ export const INVALID: InvalidCase[] = [
   },
   // HostConfig.spec
   {
+    rule: 'redis sets exactly one of url, urlSecret',
+    kind: 'HostConfig',
+    field: 'spec.redis',
+    mutate: (s) => {
+      s.redis = { url: 'redis://redis:6379', urlSecret: { name: 'redis', key: 'url' } };
+    },
+  },
+  {
+    rule: 'redis url carries no credentials',
+    kind: 'HostConfig',
+    field: 'spec.redis.url',
+    mutate: (s) => {
+      s.redis = { url: 'redis://:hunter2@redis:6379' };
+    },
+  },
+  {
     rule: 'HostConfig replicas >= 0',
     kind: 'HostConfig',
     field: 'spec.replicas',
