@@ -16,9 +16,6 @@ import { NAMESPACE_NAME } from './common.js';
  */
 export const MAX_FILE_NAME = 240;
 
-/** DEFAULT_MAX_VALUE_BYTES bounds one stored keyvalue value (1 MiB, NATS's default max_payload). */
-export const DEFAULT_MAX_VALUE_BYTES = 1 << 20;
-
 /** FileNameTooLongError means a key, bucket or object name does not fit in one file name once encoded. */
 export class FileNameTooLongError extends Error {
   override readonly name = 'FileNameTooLongError';

@@ -10,10 +10,9 @@
  */
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DEFAULT_MAX_BUCKET_BYTES, DEFAULT_MAX_BUCKETS_PER_NAMESPACE } from '../common.js';
+import { DEFAULT_MAX_BUCKET_BYTES, DEFAULT_MAX_BUCKETS_PER_NAMESPACE, DEFAULT_MAX_VALUE_BYTES } from '../common.js';
 import {
   countDirs,
-  DEFAULT_MAX_VALUE_BYTES,
   decodeFileName,
   encodeFileName,
   ensureDir,

@@ -9,9 +9,13 @@
  * unreachable every call fails at once or at `timeoutMs` with RedisUnavailableError (the
  * offline queue is off), never hangs; the client reconnects by itself.
  */
-import { createClient, RESP_TYPES } from 'redis';
-import { DEFAULT_MAX_BUCKET_BYTES, DEFAULT_MAX_BUCKETS_PER_NAMESPACE, NAMESPACE_NAME } from '../common.js';
-import { DEFAULT_MAX_VALUE_BYTES } from '../files.js';
+import { createClient, ErrorReply, RESP_TYPES } from 'redis';
+import {
+  DEFAULT_MAX_BUCKET_BYTES,
+  DEFAULT_MAX_BUCKETS_PER_NAMESPACE,
+  DEFAULT_MAX_VALUE_BYTES,
+  NAMESPACE_NAME,
+} from '../common.js';
 import { type KeyPage, type KeyValueBackend, type KeyValueBucket, KeyValueValueError } from './backend.js';
 
 /** DEFAULT_REDIS_TIMEOUT_MS bounds every Redis call unless the backend is told otherwise. */
@@ -203,16 +207,19 @@ export class RedisKeyValueBackend implements KeyValueBackend {
     try {
       return await this.#client.sendCommand<T>(args, BUFFERS);
     } catch (err) {
-      const e = err as Error;
-      if (e.name === 'ErrorReply' || e.name === 'SimpleError' || e.constructor?.name === 'SimpleError') {
-        throw new Error(e.message.replace(/^(ERR )?(LIMIT )?/, '').replace(/ script: .*$/s, ''));
+      // A reply error is Redis refusing the command (a bound, a non-integer): the guest sees its text.
+      if (err instanceof ErrorReply) {
+        throw new Error(err.message.replace(/^(ERR )?(LIMIT )?/, '').replace(/ script: .*$/s, ''));
       }
+      const e = err as Error;
       throw new RedisUnavailableError(`keyvalue ${what}: Redis is unavailable (${e.message})`, { cause: err });
     }
   };
 
   async open(scope: string, name: string): Promise<KeyValueBucket> {
     if (!NAMESPACE_NAME.test(scope)) throw new Error(`namespace "${scope}" is not a valid Kubernetes namespace name`);
+    // No `:` in a bucket name, so `<prefix>:kv:<namespace>:<bucket>` never collides (the plugin allows less still).
+    if (!/^[A-Za-z0-9_-]{1,64}$/.test(name)) throw new Error(`bucket name "${name.slice(0, 64)}" is not allowed`);
     const p = this.#prefix;
     await this.#call('open', ['EVAL', OPEN, '1', `${p}:buckets:${scope}`, name, this.#maxBuckets]);
     return new RedisBucket(
