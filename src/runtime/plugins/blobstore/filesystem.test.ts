@@ -84,6 +84,15 @@ describe('wasi:blobstore on the filesystem', () => {
     await backend.createContainer('q', 'three');
   });
 
+  it('holds the container bound exactly under concurrent writes', async () => {
+    const backend = filesystemBlobstoreBackend({ root: newRoot(), maxContainerBytes: 10 });
+    await backend.createContainer('q', 'c');
+    const writes = Array.from({ length: 10 }, (_, i) => backend.writeObject('q', 'c', `o${i}`, [Buffer.from('abc')]));
+    const results = await Promise.allSettled(writes);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect(await backend.listObjects('q', 'c')).toHaveLength(3);
+  });
+
   it('ignores and removes what an interrupted write or create left behind', async () => {
     const root = newRoot();
     const backend = filesystemBlobstoreBackend({ root });

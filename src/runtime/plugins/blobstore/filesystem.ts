@@ -76,7 +76,7 @@ export class FilesystemBlobstoreBackend implements BlobstoreBackend {
   readonly #now: () => number;
   readonly #queue = new KeyedQueue();
   /** #indexes hold each loaded container's object sizes (by encoded file name). */
-  readonly #indexes = new Map<string, Map<string, number>>();
+  readonly #indexes = new Map<string, Promise<Map<string, number>>>();
 
   constructor(options: FilesystemBlobstoreOptions) {
     this.#base = join(options.root, 'blobstore');
@@ -95,15 +95,22 @@ export class FilesystemBlobstoreBackend implements BlobstoreBackend {
     return this.#queue.run(scopeDir(this.#base, scope), task);
   }
 
-  // index returns the sizes of a container's objects, loading them once; it throws when the container does not exist.
-  async #index(scope: string, container: string): Promise<Map<string, number>> {
+  // index returns the sizes of a container's objects, loaded once (concurrent first calls
+  // share the load); it rejects when the container does not exist.
+  #index(scope: string, container: string): Promise<Map<string, number>> {
     const dir = this.#dir(scope, container);
     let index = this.#indexes.get(dir);
     if (!index) {
-      if (!(await this.containerInfo(scope, container))) throw missingContainer(container);
-      await removeTemps(dir);
-      index = this.#indexes.get(dir) ?? (await sizesOf(dir));
-      this.#indexes.set(dir, index);
+      const loading = (async () => {
+        if (!(await this.containerInfo(scope, container))) throw missingContainer(container);
+        await removeTemps(dir);
+        return sizesOf(dir);
+      })();
+      index = loading;
+      this.#indexes.set(dir, loading);
+      loading.catch(() => {
+        if (this.#indexes.get(dir) === loading) this.#indexes.delete(dir);
+      });
     }
     return index;
   }
@@ -134,7 +141,7 @@ export class FilesystemBlobstoreBackend implements BlobstoreBackend {
         await rm(temp, { recursive: true, force: true });
         throw err;
       }
-      this.#indexes.set(dir, new Map());
+      this.#indexes.set(dir, Promise.resolve(new Map()));
       return { name, createdAt };
     });
   }

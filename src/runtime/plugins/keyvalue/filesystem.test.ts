@@ -91,6 +91,13 @@ describe('wasi:keyvalue on the filesystem', () => {
     expect(await fn(b, ATOMICS, 'increment')(bucket, 'c', 1n)).toBe(123457n);
   });
 
+  it('holds the bucket bound exactly under concurrent writes of different keys', async () => {
+    const bucket = await filesystemKeyValueBackend({ root: newRoot(), maxBucketBytes: 10 }).open('q', 'b');
+    const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => bucket.set(`k${i}`, bytes('abc'))));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    expect((await bucket.listKeys(0n, 100)).keys).toHaveLength(3);
+  });
+
   it('limits how many buckets one namespace may create', async () => {
     const backend = filesystemKeyValueBackend({ root: newRoot(), maxBucketsPerNamespace: 2 });
     await backend.open('quota', 'one');
