@@ -168,12 +168,16 @@ function bindBlobstore(ctx: BindContext, routes: Routes<BlobstoreBackend>): Plug
     constructor(containerName: string) {
       this.containerName = containerName;
     }
+    /** store is the backend of the instance serving this container. */
+    get store(): BlobstoreBackend {
+      return backendOf(this.containerName);
+    }
     name(): string {
       return this.containerName;
     }
     info(): Promise<{ name: string; createdAt: bigint }> {
       return run(async () => {
-        const c = await backendOf(this.containerName).containerInfo(scope, this.containerName);
+        const c = await this.store.containerInfo(scope, this.containerName);
         if (!c) throw new Error(`container "${this.containerName}" does not exist`);
         return toContainerMeta(c);
       });
@@ -181,16 +185,14 @@ function bindBlobstore(ctx: BindContext, routes: Routes<BlobstoreBackend>): Plug
     async getData(object: string, start: bigint, end: bigint): Promise<IncomingValue> {
       name('object', object);
       if (start > end) throw `start ${start} is after end ${end}`;
-      const range = await run(() =>
-        backendOf(this.containerName).readObject(scope, this.containerName, object, start, end),
-      );
+      const range = await run(() => this.store.readObject(scope, this.containerName, object, start, end));
       if (!range) throw `object "${object}" does not exist in container "${this.containerName}"`;
       return new IncomingValue(range);
     }
     async writeData(object: string, data: OutgoingValue): Promise<void> {
       name('object', object);
       await run(async () => {
-        if (!(await backendOf(this.containerName).containerInfo(scope, this.containerName))) {
+        if (!(await this.store.containerInfo(scope, this.containerName))) {
           throw new Error(`container "${this.containerName}" does not exist`);
         }
       });
@@ -198,30 +200,26 @@ function bindBlobstore(ctx: BindContext, routes: Routes<BlobstoreBackend>): Plug
       if (data.body.complete) await run(() => data.commit());
     }
     async listObjects(): Promise<StreamObjectNames> {
-      return new StreamObjectNames(
-        await run(() => backendOf(this.containerName).listObjects(scope, this.containerName)),
-      );
+      return new StreamObjectNames(await run(() => this.store.listObjects(scope, this.containerName)));
     }
     deleteObject(object: string): Promise<void> {
-      return run(() => backendOf(this.containerName).deleteObjects(scope, this.containerName, [object]));
+      return run(() => this.store.deleteObjects(scope, this.containerName, [object]));
     }
     deleteObjects(names: string[]): Promise<void> {
-      return run(() => backendOf(this.containerName).deleteObjects(scope, this.containerName, names));
+      return run(() => this.store.deleteObjects(scope, this.containerName, names));
     }
     hasObject(object: string): Promise<boolean> {
-      return run(
-        async () => (await backendOf(this.containerName).objectInfo(scope, this.containerName, object)) !== undefined,
-      );
+      return run(async () => (await this.store.objectInfo(scope, this.containerName, object)) !== undefined);
     }
     objectInfo(object: string): Promise<ReturnType<typeof toObjectMeta>> {
       return run(async () => {
-        const o = await backendOf(this.containerName).objectInfo(scope, this.containerName, object);
+        const o = await this.store.objectInfo(scope, this.containerName, object);
         if (!o) throw new Error(`object "${object}" does not exist in container "${this.containerName}"`);
         return toObjectMeta(o);
       });
     }
     clear(): Promise<void> {
-      return run(() => backendOf(this.containerName).clear(scope, this.containerName));
+      return run(() => this.store.clear(scope, this.containerName));
     }
   }
 
