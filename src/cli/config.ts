@@ -15,6 +15,8 @@ export interface CliConfig {
   readonly secretDir: string | undefined;
   /** logLevel is the pino level (SKIFF_LOG_LEVEL, default info). */
   readonly logLevel: string;
+  /** redisUrl enables the Redis keyvalue backend (SKIFF_REDIS_URL; the `--redis` flag wins). */
+  readonly redisUrl: string | undefined;
   /**
    * pod is the pod `skiff host` runs in, as the downward API puts it in the environment
    * (SKIFF_POD_NAMESPACE, SKIFF_POD_NAME, SKIFF_POD_UID, SKIFF_POD_IP); `--pod-*` flags win.
@@ -38,6 +40,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
     workDir: env.SKIFF_WORKDIR,
     secretDir: env.SKIFF_SECRETDIR || undefined,
     logLevel: env.SKIFF_LOG_LEVEL ?? 'info',
+    redisUrl: env.SKIFF_REDIS_URL || undefined,
     pod: Object.freeze({
       namespace: env.SKIFF_POD_NAMESPACE || undefined,
       name: env.SKIFF_POD_NAME || undefined,

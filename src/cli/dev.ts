@@ -1,7 +1,8 @@
 /**
  * `skiff dev FILE [--port N] [--metrics-port N] [--no-watch] [--secrets SECRETS.yaml]`: run one
- * Workload manifest (or a bare .wasm) on a local host with in-memory capabilities, reloading on
- * change; the Secrets it names come from the `--secrets` files (Kubernetes Secret documents).
+ * Workload manifest (or a bare .wasm) on a local host with in-memory capabilities (or NATS with
+ * `--nats`, or state kept under `--data-dir` across restarts), reloading on change; the Secrets
+ * it names come from the `--secrets` files (Kubernetes Secret documents).
  */
 import { type FSWatcher, watch } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
@@ -13,16 +14,18 @@ import { AdminHandler } from '../runtime/http/admin.js';
 import { DevRouter } from '../runtime/http/routers.js';
 import { HttpServerHandler } from '../runtime/http/server.js';
 import { ociSource } from '../runtime/oci/index.js';
-import { memoryPlugins, natsPlugins } from '../runtime/plugins/index.js';
+import { hostPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { intFlag, parseArgs, UsageError } from './args.js';
+import { BACKEND_FLAGS, BACKEND_USAGE, type BackendFlags, backendFlags } from './backends.js';
 import { loadConfig } from './config.js';
 import { loadManifest } from './manifest.js';
 import { type LocalSecrets, loadSecretsFile, localSources } from './secrets-file.js';
 
-const USAGE =
-  'usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch] [--nats URL]\n' +
-  '                      [--secrets SECRETS.yaml]...   (Kubernetes Secret documents for secretFrom and secret volumes)\n';
+const USAGE = `usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch] [--nats URL]
+                [--data-dir DIR] [--redis URL] [--keyvalue-backend T] [--blobstore-backend T]
+                [--secrets SECRETS.yaml]...   (Kubernetes Secret documents for secretFrom and secret volumes)
+${BACKEND_USAGE}`;
 
 /** run runs `skiff dev` until SIGINT/SIGTERM; it resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -32,6 +35,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     args = parseArgs(argv, {
       ...NATS_FLAGS,
+      ...BACKEND_FLAGS,
       port: true,
       'metrics-port': true,
       host: true,
@@ -52,6 +56,13 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
+  let backends: BackendFlags;
+  try {
+    backends = backendFlags(args, config.redisUrl);
+  } catch (err) {
+    process.stderr.write(`skiff dev: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
   let nc: Awaited<ReturnType<typeof connectNats>> | undefined;
   let nats: ReturnType<typeof natsSettings>;
   try {
@@ -94,7 +105,18 @@ export async function run(argv: string[]): Promise<number> {
     .withHttpHandler(http);
   if (config.workDir) builder.withWorkDir(config.workDir);
   const threads = nats && { settings: nats, name: 'skiff-dev thread' };
-  for (const plugin of nc ? natsPlugins(nc, { threads }) : memoryPlugins()) builder.withPlugin(plugin);
+  try {
+    const plugins = hostPlugins({
+      ...backends,
+      nats: nc && { nc, options: { threads } },
+      onBackendError: (backend, err) => logger.warn({ backend, err: err.message }, 'backend connection error'),
+    });
+    for (const plugin of plugins) builder.withPlugin(plugin);
+  } catch (err) {
+    process.stderr.write(`skiff dev: ${(err as Error).message}\n`);
+    await nc?.drain();
+    return 2;
+  }
   if (metricsPort !== 0) builder.withHttpHandler(new AdminHandler({ port: metricsPort }));
   const host = builder.build();
   try {

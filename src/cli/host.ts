@@ -16,16 +16,18 @@ import { AdminHandler } from '../runtime/http/admin.js';
 import { VirtualHostRouter } from '../runtime/http/routers.js';
 import { HttpServerHandler } from '../runtime/http/server.js';
 import { ociSource } from '../runtime/oci/index.js';
-import { natsPlugins } from '../runtime/plugins/index.js';
+import { hostPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { intFlag, type ParsedArgs, parseArgs, UsageError } from './args.js';
+import { BACKEND_FLAGS, BACKEND_USAGE, type BackendFlags, backendFlags } from './backends.js';
 import { loadConfig, type PodEnv } from './config.js';
 
 const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port 8080] [--bind 0.0.0.0]
                   [--metrics-port 9464] [--heartbeat-seconds 1] [--max-workloads 100]
                   [--idle-seconds 60] [--max-threads N] [--transpile-key-file FILE]
                   [--pod-namespace NS --pod-name NAME --pod-uid UID --pod-ip IP] [--allow-file-images DIR]...
-                  [--namespaces NS[,NS]...]
+                  [--namespaces NS[,NS]...] [--data-dir DIR] [--redis URL]
+                  [--keyvalue-backend T] [--blobstore-backend T]
   --bind ADDR              listen on ADDR; default 0.0.0.0, every interface (right in a pod; on a
                            machine of your own, --bind 127.0.0.1 keeps the host private); the
                            metrics port listens there too
@@ -44,7 +46,7 @@ const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port
   --pod-*                  the pod the host runs in (default: SKIFF_POD_NAMESPACE, SKIFF_POD_NAME,
                            SKIFF_POD_UID, SKIFF_POD_IP, e.g. from the downward API); all four
                            together, or --pod-name alone
-${NATS_USAGE}`;
+${BACKEND_USAGE}${NATS_USAGE}`;
 
 /** HTTP_INTERFACE is what a host with an HTTP server provides: wasi:http's incoming handler, any 0.2.x. */
 export const HTTP_INTERFACE = 'wasi:http/incoming-handler@0.2.0';
@@ -113,6 +115,7 @@ export async function run(argv: string[]): Promise<number> {
   let args: ParsedArgs;
   let options: ReturnType<typeof hostOptions>;
   let config: ReturnType<typeof loadConfig>;
+  let backends: BackendFlags;
   try {
     args = parseArgs(argv, {
       ...NATS_FLAGS,
@@ -132,6 +135,7 @@ export async function run(argv: string[]): Promise<number> {
       'pod-ip': true,
       'allow-file-images': true,
       namespaces: true,
+      ...BACKEND_FLAGS,
       help: false,
     });
     if (args.flags.has('help')) {
@@ -140,6 +144,7 @@ export async function run(argv: string[]): Promise<number> {
     }
     config = loadConfig();
     options = hostOptions(args, config.pod);
+    backends = backendFlags(args, config.redisUrl);
   } catch (err) {
     process.stderr.write(`skiff host: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -176,7 +181,18 @@ export async function run(argv: string[]): Promise<number> {
   if (config.secretDir) builder.withSecretDir(config.secretDir);
   // Workload threads open connections of their own for keyvalue and blobstore (ADR 0006).
   const threads = { settings: options.nats, name: `skiff-host ${options.id} thread` };
-  for (const plugin of natsPlugins(nc, { threads })) builder.withPlugin(plugin);
+  try {
+    const plugins = hostPlugins({
+      ...backends,
+      nats: { nc, options: { threads } },
+      onBackendError: (backend, err) => logger.warn({ backend, err: err.message }, 'backend connection error'),
+    });
+    for (const plugin of plugins) builder.withPlugin(plugin);
+  } catch (err) {
+    process.stderr.write(`skiff host: ${(err as Error).message}\n`);
+    await nc.close();
+    return 2;
+  }
   const admin =
     options.metricsPort !== 0 ? new AdminHandler({ port: options.metricsPort, hostname: options.bind }) : undefined;
   if (admin) builder.withHttpHandler(admin);

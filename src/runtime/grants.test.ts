@@ -66,6 +66,15 @@ describe('planGrants', () => {
     expect(plan.bindings).toEqual([]);
   });
 
+  it('hands a plugin every entry granting its package (named instances), in spec order', () => {
+    const cache = { ...grant, name: 'cache', config: { backend: 'memory' } };
+    const orders = { ...grant, name: 'orders', interfaces: ['store', 'atomics'], config: { backend: 'nats' } };
+    const old = { ...grant, name: 'old', version: '0.1.0' };
+    const plan = planGrants([item('wasi:keyvalue/store@0.2.0-draft')], [cache, old, orders], [kv]);
+    expect(plan.missing).toEqual([]);
+    expect(plan.bindings).toEqual([{ plugin: kv, interfaces: new Set(['wasi:keyvalue/store']), grants: [cache, orders] }]);
+  });
+
   it('binds granted interfaces to the plugin that provides them', () => {
     const plan = planGrants([item('wasi:keyvalue/store@0.2.0-draft')], [grant], [kv]);
     expect(plan.missing).toEqual([]);

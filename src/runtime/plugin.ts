@@ -53,6 +53,12 @@ export interface PluginBinding {
   ready?(): Promise<void> | void;
   /** close releases what the binding holds; called when the workload stops. */
   close?(): Promise<void> | void;
+  /**
+   * threadable false keeps the component's calls on this binding even when the plugin has a
+   * workload-thread copy (`HostPlugin.thread`), e.g. because a named instance uses a
+   * backend only the main thread holds.
+   */
+  readonly threadable?: boolean;
 }
 
 /** PluginContext is what a plugin gets from the host when it starts. */

@@ -153,7 +153,7 @@ export class RunningWorkload {
           },
         });
         bindings.push(binding);
-        if (plugin.thread) {
+        if (plugin.thread && binding.threadable !== false) {
           local.push({ id: plugin.id, thread: plugin.thread, interfaces: [...interfaces], grants: [...grants] });
         }
         for (const [iface, members] of Object.entries(binding.imports)) {

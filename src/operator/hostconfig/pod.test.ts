@@ -40,3 +40,23 @@ describe('host pods keep secrets off disk', () => {
     expect(c.volumeMounts.find((m) => m.name === 'secrets')?.mountPath).toBe(dir);
   });
 });
+
+describe('host pods offer the redis keyvalue backend', () => {
+  const container = (h: HostConfig) =>
+    (
+      podTemplate(h, { image: 'skiff:test', natsUrl: 'nats://nats:4222' }, new Set()).spec as {
+        containers: { args: string[]; env: { name: string; valueFrom?: unknown }[] }[];
+      }
+    ).containers[0]!;
+
+  it('when the HostConfig names a Redis server, by URL or by a Secret holding the URL', () => {
+    expect(flag(args(hc()), '--redis')).toBeUndefined();
+    expect(flag(args(hc({ redis: { url: 'redis://redis.shop:6379' } })), '--redis')).toBe('redis://redis.shop:6379');
+    const fromSecret = container(hc({ redis: { urlSecret: { name: 'redis', key: 'url' } } }));
+    expect(fromSecret.args).not.toContain('--redis');
+    expect(fromSecret.env.find((e) => e.name === 'SKIFF_REDIS_URL')).toEqual({
+      name: 'SKIFF_REDIS_URL',
+      valueFrom: { secretKeyRef: { name: 'redis', key: 'url' } },
+    });
+  });
+});

@@ -71,6 +71,10 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
     // Workloads' secret volumes: memory-backed, so their contents never reach the node's disk.
     { name: 'secrets', emptyDir: { medium: 'Memory', sizeLimit: SECRET_VOLUME_LIMIT } },
   ];
+  // The redis keyvalue backend: a plain URL as a flag, one with credentials from its Secret.
+  if (spec.redis?.url) args.push('--redis', spec.redis.url);
+  const redisSecret = spec.redis?.urlSecret;
+  if (redisSecret) env.push({ name: 'SKIFF_REDIS_URL', valueFrom: { secretKeyRef: { ...redisSecret } } });
   const secret = spec.nats?.credentialsSecret;
   if (secret) {
     for (const [key, envName] of [

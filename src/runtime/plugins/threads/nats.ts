@@ -36,8 +36,8 @@ export async function natsThreadPlugin(options: NatsThreadPluginOptions, ctx: Th
   const backendOptions = { timeoutMs: options.timeoutMs, prefix: options.prefix };
   const plugin =
     options.plugin === 'keyvalue'
-      ? keyvaluePlugin({ backend: natsKeyValueBackend(nc, backendOptions) })
-      : blobstorePlugin({ backend: natsBlobstoreBackend(nc, backendOptions) });
+      ? keyvaluePlugin({ backend: natsKeyValueBackend(nc, backendOptions), backendType: 'nats' })
+      : blobstorePlugin({ backend: natsBlobstoreBackend(nc, backendOptions), backendType: 'nats' });
   return {
     ...plugin,
     async stop() {
