@@ -197,9 +197,14 @@ class FileWatcher {
     this.watch(files);
   }
 
-  /** watch replaces the watched set of files. */
+  /**
+   * watch replaces the watched set of files. The new watches start before the old ones stop
+   * and a change already seen stays pending: a reload re-watches as it finishes, and an edit
+   * saved meanwhile must still trigger the next one.
+   */
   watch(files: readonly string[]): void {
-    this.close();
+    const old = this.#watchers;
+    this.#watchers = [];
     const byDir = new Map<string, Set<string>>();
     for (const f of files) {
       const names = byDir.get(dirname(f)) ?? new Set<string>();
@@ -217,6 +222,7 @@ class FileWatcher {
         // a folder that does not exist cannot change
       }
     }
+    for (const w of old) w.close();
   }
 
   #trigger(): void {
