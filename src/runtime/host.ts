@@ -31,6 +31,8 @@ export type { HostApi, HostHandler, HostView, StartOptions, StopOptions, ThreadO
 interface Entry {
   status: WorkloadStatus;
   workload?: RunningWorkload | undefined;
+  /** draining: a stop with a drain period is under way; the workload still serves (state Stopping). */
+  draining?: boolean;
 }
 
 /** Claim is a virtual host a workload serves or is starting to serve. */
@@ -64,6 +66,8 @@ export class Host implements HostApi, HostView {
   /** #claiming holds the virtual hosts of starts in progress (running workloads' are on their entries). */
   readonly #claiming = new Set<Claim>();
   #started = false;
+  /** #halt ends drains early when the host stops. */
+  #halt = new AbortController();
 
   constructor(options: {
     id: string;
@@ -107,6 +111,7 @@ export class Host implements HostApi, HostView {
   /** start starts the plugins, then the handlers. */
   async start(): Promise<void> {
     for (const p of this.plugins) await p.start?.({ hostId: this.id, logger: this.logger.child({ plugin: p.id }) });
+    this.#halt = new AbortController();
     this.#pool = new WorkerPool({ ...this.#threadOptions, logger: this.logger, spawn: () => this.#spares.take() });
     for (const h of this.#handlers) await h.start(this);
     this.#spares.warm();
@@ -116,6 +121,7 @@ export class Host implements HostApi, HostView {
 
   /** stop stops every workload, the handlers and the plugins. */
   async stop(): Promise<void> {
+    this.#halt.abort();
     for (const h of this.#handlers) await h.stop();
     await Promise.all([...this.#entries.keys()].map((id) => this.workloadStop(id).catch(() => undefined)));
     for (const p of this.plugins) await p.stop?.();
@@ -129,7 +135,7 @@ export class Host implements HostApi, HostView {
 
   running(): RunningWorkload[] {
     return [...this.#entries.values()]
-      .filter((e) => e.status.state === 'Running' && e.workload)
+      .filter((e) => (e.status.state === 'Running' || e.draining) && e.workload)
       .map((e) => e.workload!)
       .sort((a, b) => a.startedAt - b.startedAt);
   }
@@ -266,8 +272,21 @@ export class Host implements HostApi, HostView {
         `workload ${id} is uid ${entry.status.uid}, not ${options.uid}: not stopped`,
       );
     }
+    const workload = entry.workload;
+    const drainMs = options.drainMs ?? 0;
+    if (drainMs > 0 && workload && entry.status.state === 'Running' && !this.#halt.signal.aborted) {
+      // Still routed, reported Stopping: the handlers move its clients away meanwhile.
+      entry.draining = true;
+      entry.status = { ...entry.status, state: 'Stopping' };
+      for (const h of this.#handlers) h.draining?.(workload);
+      this.logger.info({ workload: id, drainMs }, 'workload draining');
+      await delay(drainMs, this.#halt.signal);
+    }
+    entry.draining = false;
     entry.status = { ...entry.status, state: 'Stopping' };
-    await entry.workload?.stop();
+    // No longer routed from here on; requests already inside finish (or end) with the stop.
+    if (workload) for (const h of this.#handlers) h.stopped?.(workload);
+    await workload?.stop();
     this.#entries.delete(id);
     this.metrics.instances.remove({ workload: id });
     this.logger.info({ workload: id }, 'workload stopped');
@@ -282,6 +301,19 @@ export class Host implements HostApi, HostView {
   list(): WorkloadStatus[] {
     return [...this.#entries.values()].map((e) => e.status);
   }
+}
+
+/** delay resolves after `ms`, or at once when `signal` aborts. */
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }
 
 export { defaultCacheDir, HostBuilder } from './builder.js';

@@ -6,6 +6,7 @@
  */
 import {
   catalogEntry,
+  FEATURE_DRAIN,
   type Workload,
   type WorkloadReport,
   type WorkloadStatus,
@@ -121,6 +122,7 @@ export class WorkloadController {
       draining,
       unrouted,
       routeGraceMs: workload && servesHttp(workload) ? (this.#o.routeGraceMs ?? 3_000) : 0,
+      drainable: this.#drainable(),
       workload,
       deleting: obj?.metadata.deletionTimestamp !== undefined,
       hasFinalizer: obj?.metadata.finalizers?.includes(FINALIZER) ?? false,
@@ -215,7 +217,7 @@ export class WorkloadController {
         this.#start(key, obj!, w!, action.hostId, action.update, log, extras ?? {});
         return;
       case 'stop':
-        this.#stop(key, obj, action.hostId, action.uid, action.why, log);
+        this.#stop(key, obj, action.hostId, action.uid, action.why, log, action.drainMs);
         return;
       case 'unroute':
         return;
@@ -295,14 +297,22 @@ export class WorkloadController {
     this.#o.events.record(obj, 'Warning', entry.reason, `host ${hostId}: ${message}`, 'Start');
   }
 
-  #stop(key: string, obj: KubeObject | undefined, hostId: string, uid: string, why: string, log: Logger): void {
+  #stop(
+    key: string,
+    obj: KubeObject | undefined,
+    hostId: string,
+    uid: string,
+    why: string,
+    log: Logger,
+    drainMs?: number,
+  ): void {
     const flight: InFlight = { hostId, op: 'stop', uid, generation: 0 };
     this.#track(key, flight);
-    log.info({ host: hostId, uid, why }, 'stopping on host');
+    log.info({ host: hostId, uid, why, drainMs }, drainMs ? 'draining and stopping on host' : 'stopping on host');
     if (obj) this.#o.events.record(obj, 'Normal', 'Stopping', `stopping on host ${hostId} (${why})`, 'Stop');
     const counter = `${key}@${hostId}`;
     this.#o.control
-      .stop(hostId, key, uid)
+      .stop(hostId, key, uid, drainMs === undefined ? {} : { drainMs })
       .then(() => {
         this.#o.metrics.controlRequests.inc({ verb: 'stop', result: 'ok' });
         this.#o.registry.observeGone(hostId, key);
@@ -321,6 +331,12 @@ export class WorkloadController {
         }
       })
       .finally(() => this.#untrack(key, flight));
+  }
+
+  /** #drainable lists the live hosts that take a stop with a drain period. */
+  #drainable(): Set<string> {
+    const hosts = this.#o.registry.hosts().filter((h) => h.heartbeat.features?.includes(FEATURE_DRAIN));
+    return new Set(hosts.map((h) => h.heartbeat.hostId));
   }
 
   #track(key: string, flight: InFlight): void {

@@ -205,8 +205,8 @@ export class HostControl {
         return { ok: true, workload: await this.#start(body) };
       }
       case 'workload.stop': {
-        const { id, uid } = decode(stopRequestSchema, data, 'stop request');
-        return await this.#stop(id, uid);
+        const { id, uid, drainMs } = decode(stopRequestSchema, data, 'stop request');
+        return await this.#stop(id, uid, drainMs);
       }
       case 'workload.status': {
         const { id } = decode(statusRequestSchema, data, 'status request');
@@ -291,12 +291,12 @@ export class HostControl {
     return promise;
   }
 
-  async #stop(id: string, uid: string | undefined): Promise<Reply> {
+  async #stop(id: string, uid: string | undefined, drainMs: number | undefined): Promise<Reply> {
     // The host runs this stop after any start of the id that arrived before it.
     const pending = this.#inflight.get(id);
     if (pending) pending.joinable = false;
     try {
-      await this.#track(this.#host.workloadStop(id, { uid }));
+      await this.#track(this.#host.workloadStop(id, { uid, drainMs }));
     } catch (err) {
       // Stopping what is not there is done already: stops are idempotent.
       if ((err as { code?: unknown }).code === 'SKIFF_WORKLOAD_NOT_FOUND') return { ok: true, id, absent: true };
