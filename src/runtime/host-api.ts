@@ -35,6 +35,8 @@ export interface StopOptions {
    * when the host stops.
    */
   readonly drainMs?: number | undefined;
+  /** signal ends the drain early (e.g. the control protocol shutting down). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**

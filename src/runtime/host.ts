@@ -280,7 +280,8 @@ export class Host implements HostApi, HostView {
       entry.status = { ...entry.status, state: 'Stopping' };
       for (const h of this.#handlers) h.draining?.(workload);
       this.logger.info({ workload: id, drainMs }, 'workload draining');
-      await delay(drainMs, this.#halt.signal);
+      const signals = options.signal ? [this.#halt.signal, options.signal] : [this.#halt.signal];
+      await delay(drainMs, AbortSignal.any(signals));
     }
     entry.draining = false;
     entry.status = { ...entry.status, state: 'Stopping' };

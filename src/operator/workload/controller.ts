@@ -4,6 +4,8 @@
  * stops through the control protocol. Requests to hosts are not awaited inside a
  * reconcile; their answers update the registry or the failure memory and requeue the key.
  */
+
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
   catalogEntry,
   FEATURE_DRAIN,
@@ -12,7 +14,6 @@ import {
   type WorkloadStatus,
   workloadSpecSchema,
 } from '../../api/index.js';
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { ControlClient, StartExtras } from '../../nats/index.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { OperatorMetrics } from '../../telemetry/operator-metrics.js';
@@ -28,8 +29,8 @@ import { type Action, type Failure, FINALIZER, type InFlight, plan } from './pla
 import { type ReferenceWatcher, resolveWorkload } from './reference-watcher.js';
 import type { Resolution } from './references.js';
 import { RoutePublisher } from './routes.js';
-import { isCurrent } from './status.js';
 import { servesHttp } from './routing.js';
+import { isCurrent } from './status.js';
 
 /** RETRY_BASE_MS and RETRY_MAX_MS bound the backoff between failed starts on one host. */
 export const RETRY_BASE_MS = 100;

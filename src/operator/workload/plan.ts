@@ -220,7 +220,8 @@ function planRunning(
         actions.push({ type: 'unroute', hostId });
         unrouting.add(hostId);
         // A host that drains serves the grace period itself, telling its clients to reconnect.
-        if (s.drainable?.has(hostId)) actions.push({ type: 'stop', hostId, uid, why: whyOf(hostId, false), drainMs: grace });
+        if (s.drainable?.has(hostId))
+          actions.push({ type: 'stop', hostId, uid, why: whyOf(hostId, false), drainMs: grace });
         else wake(s.now + grace);
         continue;
       }

@@ -119,9 +119,11 @@ export class HttpServerHandler implements HostHandler {
     if (closed > 0) this.#host?.logger.debug({ workload: workload.id, closed }, 'closed idle connections');
   }
 
-  /** connectionCount is how many client connections are open (for tests and metrics). */
-  get connectionCount(): number {
-    return this.#connections.size;
+  /** activeRequests counts requests whose response is not finished yet. */
+  get activeRequests(): number {
+    let n = 0;
+    for (const conn of this.#connections.values()) n += conn.active;
+    return n;
   }
 
   #connection(socket: Socket): Connection {
@@ -156,7 +158,7 @@ export class HttpServerHandler implements HostHandler {
       if (conn.last !== undefined && !host.running().some((w) => w.id === conn.last)) {
         // A kept-alive connection of a workload that moved away: close it unanswered, so the
         // client retries on a new connection (routed to a live endpoint) instead of seeing 404.
-        host.logger.debug({ workload: conn.last }, 'request on a moved workload\'s connection: closed');
+        host.logger.debug({ workload: conn.last }, "request on a moved workload's connection: closed");
         req.socket.destroy();
         return;
       }
