@@ -2,11 +2,12 @@
  * HostConfig → host pods on the real cluster, through the installed operator: two replicas
  * become two Ready pods and two Hosts; an HTTP Workload gets a Service and an EndpointSlice
  * and answers through it; a deleted host pod moves its Workload to the other host; an image
- * change replaces the hosts while a client sends requests through the Service without one
- * failing; a deleted Workload takes its Service and EndpointSlice with it.
+ * change replaces the hosts while keep-alive clients send requests through the Service without
+ * one failing; a deleted Workload takes its Service and EndpointSlice with it.
  */
 import { describe, expect, it } from 'vitest';
 import { fixturePath } from '../support/fixtures.js';
+import { KeepAliveLoad } from '../support/keepalive.js';
 import {
   conditionOf,
   type E2e,
@@ -174,20 +175,14 @@ describe('HostConfig on a real cluster', () => {
     const { e2e, ns } = s;
     await waitWorkload(e2e, ns, 'hello', 'Ready with 2 replicas', (wl) => runningHosts(wl).length === 2);
     const oldPods = (await hostPods(e2e, ns)).map((p) => p.metadata.name);
-    const failures: string[] = [];
     const started = Date.now();
     const at = () => `+${((Date.now() - started) / 1000).toFixed(2)}s`;
-    let sent = 0;
     let stop = false;
-    // A bounded client: sequential requests through the Service until the rollout ends (≤ 5 min).
-    const client = (async () => {
-      const deadline = Date.now() + 300_000;
-      while (!stop && Date.now() < deadline) {
-        sent++;
-        const a = await get(clusterIp, 80, hostname()).catch((err: Error) => ({ status: 0, body: err.message }));
-        if (a.status !== 200) failures.push(`${at()} ${a.status} ${a.body.trim().slice(0, 80)}`);
-      }
-    })();
+    // Clients that keep their connections (node:http Agent keepAlive) through the Service until
+    // the rollout ends (≤ 5 min): kube-proxy keeps each connection with the pod it chose, so
+    // only the draining hosts' `Connection: close` moves them (ADR 0012, Revision 2).
+    const load = new KeepAliveLoad({ address: clusterIp, port: 80, vhost: hostname() }, { concurrency: 2 });
+    load.start();
     // What the Service routed to, over time, and which pod had which address: for the failure message.
     const routes: string[] = [];
     const pods = new Map<string, string>();
@@ -228,15 +223,20 @@ describe('HostConfig on a real cluster', () => {
       await waitWorkload(e2e, ns, 'hello', 'Ready with 2 replicas', (wl) => runningHosts(wl).length === 2);
     } finally {
       stop = true;
-      await client;
       await watcher;
+      await load.stop();
     }
+    const report = await load.stop();
+    const { failures, sent } = report;
     expect(sent).toBeGreaterThan(20);
     const story = [
-      `${failures.length} of ${sent} requests failed; first: ${failures.slice(0, 3).join(' | ')}; last: ${failures.at(-1)}`,
+      `${failures.length} of ${sent} requests failed on ${report.connections} kept-alive connections ` +
+        `(${report.closedByServer} answers with Connection: close); first: ${failures.slice(0, 3).join(' | ')}; ` +
+        `last: ${failures.at(-1)}`,
       `endpoints over time: ${routes.join('; ')}`,
       `pods: ${[...pods].map(([n, ip]) => `${n}=${ip}`).join(' ')}`,
     ].join('\n');
+    process.stderr.write(`e2e keep-alive replacement: ${story.split('\n')[0]}\n`);
     expect(failures.length, story).toBe(0);
   });
 
