@@ -39,6 +39,8 @@ export {
   hostStatusSchema,
   PLUGIN_NAMES,
   pluginSettingSchema,
+  REGISTRY_HOST_PATTERN,
+  registryHostSchema,
   tolerationSchema,
 } from './hostconfig.js';
 export {
