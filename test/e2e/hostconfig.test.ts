@@ -22,7 +22,8 @@ import {
 } from './cluster.js';
 
 const HC_LABEL = 'runtime.skiff.dev/hostconfig';
-const IMAGE = 'localhost:5000/e2e/hello-c:1';
+/** image is the hello component in the cluster registry, which host pods reach by its address. */
+const image = (e2e: E2e) => `${e2e.info.registry}/e2e/hello-c:1`;
 
 // biome-ignore lint/suspicious/noExplicitAny: API JSON, asserted on below.
 type Obj = any;
@@ -90,7 +91,8 @@ describe('HostConfig on a real cluster', () => {
       apiVersion: 'runtime.skiff.dev/v1alpha1',
       kind: 'HostConfig',
       metadata: { name: 'hosts', namespace: ns },
-      spec: { replicas: 2, labels: { 'e2e-group': ns } },
+      // The cluster registry speaks plain HTTP: the hosts are told so (--insecure-registry).
+      spec: { replicas: 2, labels: { 'e2e-group': ns }, insecureRegistries: [e2e.info.registry] },
     };
     await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(hc));
     const pods = await waitHostConfigSettled(e2e, ns, 2);
@@ -110,7 +112,7 @@ describe('HostConfig on a real cluster', () => {
   it('routes an HTTP Workload through its Service and EndpointSlice, by IP and by name', async () => {
     const { e2e, ns } = s;
     await pushComponent(e2e, await fixturePath('hello-c'), 'e2e/hello-c:1');
-    const workload = { ...helloWorkload(ns, 'hello', IMAGE, hostname()) };
+    const workload = { ...helloWorkload(ns, 'hello', image(e2e), hostname()) };
     workload.spec = { ...workload.spec, replicas: 2 } as typeof workload.spec;
     await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(workload));
     const ready = await waitWorkload(e2e, ns, 'hello', 'Ready with 2 replicas', (wl) => runningHosts(wl).length === 2);
@@ -148,7 +150,7 @@ describe('HostConfig on a real cluster', () => {
 
   it('moves a Workload off a deleted host pod onto the other host', async () => {
     const { e2e, ns } = s;
-    const solo = helloWorkload(ns, 'solo', IMAGE, `solo.${ns}`);
+    const solo = helloWorkload(ns, 'solo', image(e2e), `solo.${ns}`);
     await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(solo));
     const before = runningHosts(await waitWorkload(e2e, ns, 'solo'));
     expect(before).toHaveLength(1);
