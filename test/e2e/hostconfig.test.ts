@@ -99,7 +99,10 @@ describe('HostConfig on a real cluster', () => {
     for (const pod of pods) {
       expect(pod.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'HostConfig', name: 'hosts', controller: true });
       expect(pod.spec.automountServiceAccountToken).toBe(false);
-      expect(pod.spec.containers.find((c: Obj) => c.name === 'host').image).toBe(e2e.info.images.skiff);
+      // One container: the host pulls from the cluster registry itself (no forwarder beside it).
+      expect(pod.spec.containers.map((c: Obj) => c.name)).toEqual(['host']);
+      expect(pod.spec.containers[0].image).toBe(e2e.info.images.skiff);
+      expect(pod.spec.containers[0].args).toEqual(expect.arrayContaining(['--insecure-registry', e2e.info.registry]));
     }
     const names = pods.map((p) => p.metadata.name).sort();
     await waitFor('2 Hosts Ready, one per pod', async () => {
