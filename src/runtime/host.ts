@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { setTimeout as wait } from 'node:timers/promises';
 import { reasonOf, type Workload } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
@@ -281,7 +282,8 @@ export class Host implements HostApi, HostView {
       for (const h of this.#handlers) h.draining?.(workload);
       this.logger.info({ workload: id, drainMs }, 'workload draining');
       const signals = options.signal ? [this.#halt.signal, options.signal] : [this.#halt.signal];
-      await delay(drainMs, AbortSignal.any(signals));
+      // Ends early (AbortError, ignored) when the host or the caller stops.
+      await wait(drainMs, undefined, { signal: AbortSignal.any(signals) }).catch(() => undefined);
     }
     entry.draining = false;
     entry.status = { ...entry.status, state: 'Stopping' };
@@ -302,19 +304,6 @@ export class Host implements HostApi, HostView {
   list(): WorkloadStatus[] {
     return [...this.#entries.values()].map((e) => e.status);
   }
-}
-
-/** delay resolves after `ms`, or at once when `signal` aborts. */
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 export { defaultCacheDir, HostBuilder } from './builder.js';
