@@ -83,6 +83,16 @@ export const tolerationSchema = z
   .strict()
   .describe('A pod toleration.');
 
+/** REGISTRY_HOST_PATTERN is a registry as image references name it: a host name, IPv4 or [IPv6], and an optional port. */
+export const REGISTRY_HOST_PATTERN =
+  /^(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/;
+
+/** registryHostSchema is one registry named as image references name it (`host` or `host:port`, lower case). */
+export const registryHostSchema = z
+  .string()
+  .max(261)
+  .regex(REGISTRY_HOST_PATTERN, 'must be a registry host[:port] in lower case, e.g. registry.local:5000');
+
 /** hostConfigSpecSchema is the desired state of a group of hosts. */
 export const hostConfigSpecSchema = z
   .object({
@@ -136,6 +146,13 @@ export const hostConfigSpecSchema = z
         'Namespaces whose Workloads these hosts run. Default: the HostConfig\'s own namespace only; ["*"] shares the hosts with every namespace.',
       ),
     redis: redisSettingsSchema.optional(),
+    insecureRegistries: z
+      .array(registryHostSchema)
+      .max(64)
+      .optional()
+      .describe(
+        'OCI registries (host or host:port, as in image references) the hosts pull from over plain HTTP; every other registry is spoken to over HTTPS only.',
+      ),
     maxWorkloads: z
       .number()
       .int()

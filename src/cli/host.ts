@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { HOST_ID_PATTERN, type PodIdentity, podIdentitySchema } from '../api/index.js';
+import { HOST_ID_PATTERN, type PodIdentity, podIdentitySchema, REGISTRY_HOST_PATTERN } from '../api/index.js';
 import { NATS_FLAGS, NATS_USAGE, natsSettings } from '../nats/config.js';
 import { connectNats } from '../nats/connection.js';
 import { HostControl } from '../runtime/control/index.js';
@@ -27,7 +27,7 @@ const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port
                   [--idle-seconds 60] [--max-threads N] [--transpile-key-file FILE]
                   [--pod-namespace NS --pod-name NAME --pod-uid UID --pod-ip IP] [--allow-file-images DIR]...
                   [--namespaces NS[,NS]...] [--data-dir DIR] [--redis URL]
-                  [--keyvalue-backend T] [--blobstore-backend T]
+                  [--keyvalue-backend T] [--blobstore-backend T] [--insecure-registry HOST[:PORT]]...
   --bind ADDR              listen on ADDR; default 0.0.0.0, every interface (right in a pod; on a
                            machine of your own, --bind 127.0.0.1 keeps the host private); the
                            metrics port listens there too
@@ -41,6 +41,9 @@ const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port
                            host transpiled takes that output instead of running jco
   --namespaces NS,...      run only workloads of these namespaces (repeatable); others are refused
                            with SKIFF_NAMESPACE_NOT_SERVED. Default: every namespace
+  --insecure-registry R    pull from registry R (host or host:port, as image references name it)
+                           over plain HTTP (repeatable); every other registry is HTTPS only
+                           (loopback registries excepted)
   --allow-file-images DIR  run file:// images found below DIR (repeatable); without it the host
                            refuses file:// images, since start requests come from the network
   --pod-*                  the pod the host runs in (default: SKIFF_POD_NAMESPACE, SKIFF_POD_NAME,
@@ -72,6 +75,17 @@ export function parseNamespaces(values: readonly string[] | undefined): string[]
     }
   }
   return [...new Set(names)].sort();
+}
+
+/** parseInsecureRegistries reads repeated `--insecure-registry HOST[:PORT]` flags (host names lower-cased). */
+export function parseInsecureRegistries(values: readonly string[] | undefined): string[] {
+  const registries = (values ?? []).map((v) => v.trim().toLowerCase());
+  for (const r of registries) {
+    if (!REGISTRY_HOST_PATTERN.test(r)) {
+      throw new UsageError(`--insecure-registry ${JSON.stringify(r)} must be a registry host or host:port`);
+    }
+  }
+  return [...new Set(registries)].sort();
 }
 
 /** defaultHostId derives a host id from the machine name (the pod name in Kubernetes). */
@@ -136,6 +150,7 @@ export async function run(argv: string[]): Promise<number> {
       'allow-file-images': true,
       namespaces: true,
       ...BACKEND_FLAGS,
+      'insecure-registry': true,
       help: false,
     });
     if (args.flags.has('help')) {
@@ -173,7 +188,7 @@ export async function run(argv: string[]): Promise<number> {
     .withId(options.id)
     .withLogger(logger)
     .withEngine({ cacheDir: config.cacheDir, shared })
-    .withSource(ociSource({ cacheDir: config.cacheDir, logger }))
+    .withSource(ociSource({ cacheDir: config.cacheDir, logger, insecure: options.insecureRegistries }))
     .withFileImageRoots(options.fileImageRoots)
     .withThreads(options.threads)
     .withHttpHandler(http);
@@ -262,6 +277,7 @@ function hostOptions(args: ParsedArgs, podEnv: PodEnv) {
     fileImageRoots: args.flags.get('allow-file-images') ?? [],
     transpileKeyFile: args.flags.get('transpile-key-file')?.at(-1),
     namespaces: parseNamespaces(args.flags.get('namespaces')),
+    insecureRegistries: parseInsecureRegistries(args.flags.get('insecure-registry')),
   };
 }
 

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { setTimeout as wait } from 'node:timers/promises';
 import { reasonOf, type Workload } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
@@ -32,6 +33,8 @@ export type { HostApi, HostHandler, HostView, StartOptions, StopOptions, ThreadO
 interface Entry {
   status: WorkloadStatus;
   workload?: RunningWorkload | undefined;
+  /** draining: a stop with a drain period is under way; the workload still serves (state Stopping). */
+  draining?: boolean;
 }
 
 /** Claim is a virtual host a workload serves or is starting to serve. */
@@ -66,6 +69,8 @@ export class Host implements HostApi, HostView {
   /** #claiming holds the virtual hosts of starts in progress (running workloads' are on their entries). */
   readonly #claiming = new Set<Claim>();
   #started = false;
+  /** #halt ends drains early when the host stops. */
+  #halt = new AbortController();
 
   constructor(options: {
     id: string;
@@ -112,6 +117,7 @@ export class Host implements HostApi, HostView {
   /** start starts the plugins, then the handlers. */
   async start(): Promise<void> {
     for (const p of this.plugins) await p.start?.({ hostId: this.id, logger: this.logger.child({ plugin: p.id }) });
+    this.#halt = new AbortController();
     this.#pool = new WorkerPool({ ...this.#threadOptions, logger: this.logger, spawn: () => this.#spares.take() });
     for (const h of this.#handlers) await h.start(this);
     this.#spares.warm();
@@ -121,6 +127,7 @@ export class Host implements HostApi, HostView {
 
   /** stop stops every workload, the handlers and the plugins. */
   async stop(): Promise<void> {
+    this.#halt.abort();
     for (const h of this.#handlers) await h.stop();
     await Promise.all([...this.#entries.keys()].map((id) => this.workloadStop(id).catch(() => undefined)));
     for (const p of this.plugins) await p.stop?.();
@@ -134,7 +141,7 @@ export class Host implements HostApi, HostView {
 
   running(): RunningWorkload[] {
     return [...this.#entries.values()]
-      .filter((e) => e.status.state === 'Running' && e.workload)
+      .filter((e) => (e.status.state === 'Running' || e.draining) && e.workload)
       .map((e) => e.workload!)
       .sort((a, b) => a.startedAt - b.startedAt);
   }
@@ -278,8 +285,23 @@ export class Host implements HostApi, HostView {
         `workload ${id} is uid ${entry.status.uid}, not ${options.uid}: not stopped`,
       );
     }
+    const workload = entry.workload;
+    const drainMs = options.drainMs ?? 0;
+    if (drainMs > 0 && workload && entry.status.state === 'Running' && !this.#halt.signal.aborted) {
+      // Still routed, reported Stopping: the handlers move its clients away meanwhile.
+      entry.draining = true;
+      entry.status = { ...entry.status, state: 'Stopping' };
+      for (const h of this.#handlers) h.draining?.(workload);
+      this.logger.info({ workload: id, drainMs }, 'workload draining');
+      const signals = options.signal ? [this.#halt.signal, options.signal] : [this.#halt.signal];
+      // Ends early (AbortError, ignored) when the host or the caller stops.
+      await wait(drainMs, undefined, { signal: AbortSignal.any(signals) }).catch(() => undefined);
+    }
+    entry.draining = false;
     entry.status = { ...entry.status, state: 'Stopping' };
-    await entry.workload?.stop();
+    // No longer routed from here on; requests already inside finish (or end) with the stop.
+    if (workload) for (const h of this.#handlers) h.stopped?.(workload);
+    await workload?.stop();
     this.#entries.delete(id);
     this.metrics.instances.remove({ workload: id });
     this.logger.info({ workload: id }, 'workload stopped');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HostConfig } from '../../api/index.js';
+import { type HostConfig, hostConfigSpecSchema } from '../../api/index.js';
 import { podTemplate } from './pod.js';
 
 const hc = (spec: Partial<HostConfig['spec']> = {}): HostConfig => ({
@@ -58,5 +58,26 @@ describe('host pods offer the redis keyvalue backend', () => {
       name: 'SKIFF_REDIS_URL',
       valueFrom: { secretKeyRef: { name: 'redis', key: 'url' } },
     });
+  });
+});
+
+describe('host pods pull from insecure registries', () => {
+  it('pass each of the HostConfig insecureRegistries as --insecure-registry, and none by default', () => {
+    expect(args(hc())).not.toContain('--insecure-registry');
+    const a = args(hc({ insecureRegistries: ['registry.local:5000', '10.0.0.1:5000'] }));
+    const values = a.flatMap((v, i) => (v === '--insecure-registry' ? [a[i + 1]] : []));
+    expect(values).toEqual(['registry.local:5000', '10.0.0.1:5000']);
+  });
+});
+
+describe('HostConfig insecureRegistries', () => {
+  it('take registries as image references name them, and refuse URLs, paths and upper case', () => {
+    const parse = (r: string) => hostConfigSpecSchema.safeParse({ insecureRegistries: [r] }).success;
+    for (const good of ['registry.local', 'registry.local:5000', '10.0.0.1:5000', '[fd00::1]:5000']) {
+      expect(parse(good), good).toBe(true);
+    }
+    for (const bad of ['http://registry.local', 'registry.local/x', 'Registry.local', 'registry.local:', '']) {
+      expect(parse(bad), bad).toBe(false);
+    }
   });
 });

@@ -43,6 +43,7 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
   const args = ['host', '--nats', spec.nats?.url ?? defaults.natsUrl, '--name', '$(SKIFF_POD_NAME)'];
   args.push('--port', String(httpPort), '--metrics-port', String(METRICS_PORT), '--heartbeat-seconds', '1');
   args.push('--max-workloads', String(spec.maxWorkloads ?? 100));
+  for (const registry of spec.insecureRegistries ?? []) args.push('--insecure-registry', registry);
   // Hosts serve their HostConfig's namespace unless it shares them (`*`: every namespace).
   const served = spec.namespaces ?? [hc.metadata.namespace ?? 'default'];
   if (!served.includes('*')) args.push('--namespaces', [...new Set(served)].sort().join(','));
