@@ -10,7 +10,7 @@ import { defineConfig } from 'vitest/config';
  * - `operator`: both — the operator against the API server with real hosts;
  * - `e2e`: a real single-node cluster (kubelet, containerd, runc; test/setup/cluster.ts).
  */
-const NEEDS_PROCESSES = ['src/**/nats.test.ts', 'src/runtime/engine/inspector.test.ts'];
+const NEEDS_PROCESSES = ['src/**/nats.test.ts', 'src/**/redis.test.ts', 'src/runtime/engine/inspector.test.ts'];
 
 export default defineConfig({
   test: {

@@ -79,8 +79,8 @@ else
 fi
 
 # The component: SKIFF_HELLO_IMAGE names one you published (an https registry), else the hello
-# example goes to a local plain-HTTP registry. Hosts speak plain HTTP only to loopback
-# registries so far, so the local one works once hosts can be told about an insecure registry.
+# example goes to a local plain-HTTP registry, which the hosts are told about
+# (hostConfig.insecureRegistries: plain HTTP to it, HTTPS to every other registry).
 hello_image="${SKIFF_HELLO_IMAGE:-}"
 if [[ -z "$hello_image" ]]; then
   say "registry ${registry} (plain HTTP): localhost:${registry_port} here, ${registry}:5000 in the cluster"
@@ -98,6 +98,7 @@ kubectl --context "$context" label namespace "$namespace" --overwrite \
 helm --kube-context "$context" upgrade --install skiff "$root/charts/skiff" \
   --namespace "$namespace" \
   --set image.repository=skiff --set "image.tag=${version}" \
+  --set "hostConfig.insecureRegistries={${registry}:5000}" \
   --wait --timeout 5m
 
 if [[ -z "$hello_image" ]]; then

@@ -89,6 +89,16 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.free
     next: 'retry',
     summary: 'the host could not fetch configuration contents from the NATS Object Store',
   },
+  SKIFF_BACKEND_CONFIG: {
+    reason: 'BackendConfigInvalid',
+    next: 'terminal',
+    summary: 'a host interface config names a backend setting only the host may choose (url, root, ...)',
+  },
+  SKIFF_BACKEND_UNAVAILABLE: {
+    reason: 'BackendUnavailable',
+    next: 'reschedule',
+    summary: 'a host interface selects a backend (config.backend) this host does not offer',
+  },
   SKIFF_FETCH_FAILED: { reason: 'FetchFailed', next: 'retry', summary: 'the component could not be downloaded' },
   SKIFF_OCI_NOT_FOUND: { reason: 'FetchFailed', next: 'retry', summary: 'the registry does not have the image (yet)' },
   SKIFF_OCI_NOT_PRESENT: {

@@ -25,6 +25,44 @@ export const pluginSettingSchema = z
   .strict()
   .describe('Whether a capability is enabled and which backend serves it.');
 
+/**
+ * redisSettingsSchema enables the Redis keyvalue backend on the hosts (named keyvalue
+ * instances select it with `config.backend: redis`). Exactly one of url, urlSecret.
+ */
+export const redisSettingsSchema = z
+  .object({
+    url: z
+      .string()
+      .max(2048)
+      .regex(
+        /^rediss?:\/\/[^\s/@]+(\/[0-9]{1,2})?$/,
+        'must be redis://host[:port][/db] or rediss://… without credentials',
+      )
+      .optional()
+      .describe('URL of the Redis server, without credentials (put a URL with a password in urlSecret).'),
+    urlSecret: z
+      .object({
+        name: dnsLabel.describe('Name of the Secret.'),
+        key: z
+          .string()
+          .min(1)
+          .max(253)
+          .regex(/^[-._a-zA-Z0-9]+$/, 'must be a Secret key')
+          .describe('Key whose value is the whole URL.'),
+      })
+      .strict()
+      .optional()
+      .describe('A Secret key holding the whole Redis URL, credentials included.'),
+  })
+  .strict()
+  .refine((r) => (r.url === undefined) !== (r.urlSecret === undefined), 'exactly one of url, urlSecret must be set')
+  .describe('The Redis server of the redis keyvalue backend.')
+  .meta({
+    'x-kubernetes-validations': [
+      { rule: 'has(self.url) != has(self.urlSecret)', message: 'exactly one of url, urlSecret must be set' },
+    ],
+  });
+
 const resourceList = z
   .object({
     cpu: quantity.optional().describe('CPU, as a quantity (e.g. 500m or 2).'),
@@ -44,6 +82,16 @@ export const tolerationSchema = z
   })
   .strict()
   .describe('A pod toleration.');
+
+/** REGISTRY_HOST_PATTERN is a registry as image references name it: a host name, IPv4 or [IPv6], and an optional port. */
+export const REGISTRY_HOST_PATTERN =
+  /^(?:[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)*|\[[0-9a-f:.]+\])(?::[0-9]{1,5})?$/;
+
+/** registryHostSchema is one registry named as image references name it (`host` or `host:port`, lower case). */
+export const registryHostSchema = z
+  .string()
+  .max(261)
+  .regex(REGISTRY_HOST_PATTERN, 'must be a registry host[:port] in lower case, e.g. registry.local:5000');
 
 /** hostConfigSpecSchema is the desired state of a group of hosts. */
 export const hostConfigSpecSchema = z
@@ -96,6 +144,14 @@ export const hostConfigSpecSchema = z
       .optional()
       .describe(
         'Namespaces whose Workloads these hosts run. Default: the HostConfig\'s own namespace only; ["*"] shares the hosts with every namespace.',
+      ),
+    redis: redisSettingsSchema.optional(),
+    insecureRegistries: z
+      .array(registryHostSchema)
+      .max(64)
+      .optional()
+      .describe(
+        'OCI registries (host or host:port, as in image references) the hosts pull from over plain HTTP; every other registry is spoken to over HTTPS only.',
       ),
     maxWorkloads: z
       .number()

@@ -39,6 +39,8 @@ export {
   hostStatusSchema,
   PLUGIN_NAMES,
   pluginSettingSchema,
+  REGISTRY_HOST_PATTERN,
+  registryHostSchema,
   tolerationSchema,
 } from './hostconfig.js';
 export {
@@ -52,6 +54,7 @@ export {
   capacitySchema,
   cordonReplySchema,
   cordonRequestSchema,
+  FEATURE_DRAIN,
   type Heartbeat,
   HOST_ID_PATTERN,
   type HostCapacity,
@@ -60,6 +63,7 @@ export {
   type InterfaceEntry,
   interfaceVersionsCompatible,
   isWasiCore,
+  MAX_DRAIN_MS,
   type PodIdentity,
   PROTOCOL_VERSION,
   type ProtocolErrorBody,

@@ -93,6 +93,11 @@ export const heartbeatSchema = z.object({
   namespaces: z.array(z.string().min(1).max(63)).max(1024).optional(),
   /** cordoned is true while the host refuses starts of workloads it does not run yet. */
   cordoned: z.boolean().default(false),
+  /**
+   * features are optional protocol features the host understands (Revision 3), e.g.
+   * `drain` (a stop's `drainMs`); absent from older hosts, which understand none.
+   */
+  features: z.array(z.string().max(64)).max(64).optional(),
   workloads: z.array(workloadReportSchema),
   /** intervalSeconds is the heartbeat period; consumers expire the host after K missed beats. */
   intervalSeconds: z.number().positive(),
@@ -120,12 +125,24 @@ export const startRequestSchema = z
   })
   .strict();
 
+/** FEATURE_DRAIN is announced in `features` by hosts that understand a stop's `drainMs` (Revision 3). */
+export const FEATURE_DRAIN = 'drain';
+
+/** MAX_DRAIN_MS bounds a stop's drain period. */
+export const MAX_DRAIN_MS = 60_000;
+
 /**
  * stopRequestSchema asks a host to stop a workload. With `uid`, the stop only applies to
  * that incarnation: a workload recreated under the same name (another uid) is left running.
+ * With `drainMs` (Revision 3; only to hosts announcing FEATURE_DRAIN), the host first keeps
+ * serving the workload that long while closing its clients' connections, then stops it.
  */
 export const stopRequestSchema = z
-  .object({ id: workloadIdSchema, uid: z.string().min(1).max(128).optional() })
+  .object({
+    id: workloadIdSchema,
+    uid: z.string().min(1).max(128).optional(),
+    drainMs: z.number().int().min(0).max(MAX_DRAIN_MS).optional(),
+  })
   .strict();
 
 /** cordonRequestSchema is the (empty) body of `cordon` and `uncordon`: the verb says which. */

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { dnsLabel, QUANTITY_PATTERN, quantity, stringMap } from './common.js';
-import { PLUGIN_NAMES, pluginSettingSchema, tolerationSchema } from './hostconfig.js';
+import { PLUGIN_NAMES, pluginSettingSchema, registryHostSchema, tolerationSchema } from './hostconfig.js';
 
 // Helm reads `cpu: 1` as a number, so a quantity may be either.
 const quantityValue = z
@@ -198,6 +198,10 @@ const hostConfigValues = z
       .describe('Compute resources of the host pods.'),
     nodeSelector: stringMap.describe('Node labels host pods must be scheduled on.'),
     tolerations: z.array(tolerationSchema).max(64).describe('Tolerations of the host pods.'),
+    insecureRegistries: z
+      .array(registryHostSchema)
+      .max(64)
+      .describe('Registries (host or host:port) the hosts pull from over plain HTTP; all others are HTTPS only.'),
   })
   .strict()
   .describe('An optional default HostConfig: the operator creates host pods from it.');

@@ -37,6 +37,17 @@ function errorsOf(mutate: (w: Record<string, any>) => void): { path: string; mes
 }
 
 describe('Workload schema', () => {
+  it('accepts several named instances of one package, each with its own backend', () => {
+    expect(
+      errorsOf((w) =>
+        w.spec.hostInterfaces.push(
+          { ...w.spec.hostInterfaces[0], name: 'cache', config: { backend: 'memory' } },
+          { ...w.spec.hostInterfaces[0], name: 'orders', config: { backend: 'nats' } },
+        ),
+      ),
+    ).toEqual([]);
+  });
+
   it('accepts the README example and fills defaults', () => {
     const w = parseWorkload(parse(example));
     expect(w.spec.replicas).toBe(1);
@@ -64,6 +75,8 @@ describe('Workload schema', () => {
     ['an interface list that is empty', (w: any) => (w.spec.hostInterfaces[0].interfaces = []), 'spec.hostInterfaces[0].interfaces'],
     ['a package that is not kebab-case', (w: any) => (w.spec.hostInterfaces[0].package = 'KeyValue'), 'spec.hostInterfaces[0].package'],
     ['duplicate host interfaces', (w: any) => w.spec.hostInterfaces.push({ ...w.spec.hostInterfaces[0] }), 'spec.hostInterfaces[4]'],
+    ['two instances of one package with the same name', (w: any) => w.spec.hostInterfaces.push({ ...w.spec.hostInterfaces[0], name: 'c' }, { ...w.spec.hostInterfaces[0], name: 'c' }), 'spec.hostInterfaces[5]'],
+    ['an instance name with upper case', (w: any) => (w.spec.hostInterfaces[0].name = 'Cache'), 'spec.hostInterfaces[0].name'],
     ['a volume with two kinds', (w: any) => (w.spec.volumes[0].hostPath = { path: '/tmp' }), 'spec.volumes[0]'],
     ['a volume with no kind', (w: any) => delete w.spec.volumes[0].emptyDir, 'spec.volumes[0]'],
     ['negative replicas', (w: any) => (w.spec.replicas = -1), 'spec.replicas'],

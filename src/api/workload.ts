@@ -159,6 +159,15 @@ export const serviceSchema = z
 /** hostInterfaceSchema grants the workload one WIT package of host capabilities. */
 export const hostInterfaceSchema = z
   .object({
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and "-", starting with a letter or digit')
+      .optional()
+      .describe(
+        'Names this instance of the package when several entries grant the same package, each with its own backend (config.backend) and config. Components reach a named keyvalue instance by opening the bucket of that name, a named blobstore instance through the container of that name; unnamed entries serve every other bucket or container.',
+      ),
     namespace: kebabId.describe('WIT namespace of the package, e.g. wasi.'),
     package: kebabId.describe('WIT package name, e.g. keyvalue.'),
     interfaces: z
@@ -269,8 +278,8 @@ export const workloadSpecSchema = z
       // `namespace` and `package` are CEL reserved words: they must be written __namespace__ and
       // __package__, or the field is untyped and the rule's estimated cost exceeds the budget.
       {
-        rule: '!has(self.hostInterfaces) || self.hostInterfaces.all(h, self.hostInterfaces.exists_one(i, i.__namespace__ == h.__namespace__ && i.__package__ == h.__package__ && (has(i.version) ? i.version : "") == (has(h.version) ? h.version : "")))',
-        message: 'hostInterfaces must be unique by namespace, package and version',
+        rule: '!has(self.hostInterfaces) || self.hostInterfaces.all(h, self.hostInterfaces.exists_one(i, i.__namespace__ == h.__namespace__ && i.__package__ == h.__package__ && (has(i.name) ? i.name : "") == (has(h.name) ? h.name : "") && (has(i.version) ? i.version : "") == (has(h.version) ? h.version : "")))',
+        message: 'hostInterfaces must be unique by namespace, package, name and version',
         fieldPath: '.hostInterfaces',
       },
       {
@@ -326,12 +335,12 @@ export const workloadSpecSchema = z
     });
     const grants = new Set<string>();
     spec.hostInterfaces.forEach((h, i) => {
-      const key = `${h.namespace}:${h.package}@${h.version ?? ''}`;
+      const key = `${h.namespace}:${h.package}@${h.version ?? ''}#${h.name ?? ''}`;
       if (grants.has(key)) {
         ctx.addIssue({
           code: 'custom',
           path: ['hostInterfaces', i],
-          message: `duplicate host interface ${h.namespace}:${h.package}${h.version ? `@${h.version}` : ''}`,
+          message: `duplicate host interface ${h.namespace}:${h.package}${h.version ? `@${h.version}` : ''}${h.name ? ` named ${h.name}` : ''}`,
         });
       }
       grants.add(key);

@@ -12,8 +12,12 @@ export interface CliConfig {
   readonly cacheDir: string;
   /** workDir holds workload volumes (SKIFF_WORKDIR; unset: a temporary directory the host removes when it stops). */
   readonly workDir: string | undefined;
+  /** secretDir holds secret volumes instead of workDir (SKIFF_SECRETDIR; host pods mount a memory-backed volume there). */
+  readonly secretDir: string | undefined;
   /** logLevel is the pino level (SKIFF_LOG_LEVEL, default info). */
   readonly logLevel: string;
+  /** redisUrl enables the Redis keyvalue backend (SKIFF_REDIS_URL; the `--redis` flag wins). */
+  readonly redisUrl: string | undefined;
   /**
    * pod is the pod `skiff host` runs in, as the downward API puts it in the environment
    * (SKIFF_POD_NAMESPACE, SKIFF_POD_NAME, SKIFF_POD_UID, SKIFF_POD_IP); `--pod-*` flags win.
@@ -35,7 +39,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CliConfig {
   return Object.freeze({
     cacheDir: join(env.SKIFF_CACHE ?? join(home, '.cache', 'skiff'), 'engine'),
     workDir: env.SKIFF_WORKDIR,
+    secretDir: env.SKIFF_SECRETDIR || undefined,
     logLevel: env.SKIFF_LOG_LEVEL ?? 'info',
+    redisUrl: env.SKIFF_REDIS_URL || undefined,
     pod: Object.freeze({
       namespace: env.SKIFF_POD_NAMESPACE || undefined,
       name: env.SKIFF_POD_NAME || undefined,

@@ -5,7 +5,14 @@
  */
 import { createHash } from 'node:crypto';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type Heartbeat, type Workload, type WorkloadReport, workloadIdOf } from '../api/index.js';
+import {
+  FEATURE_DRAIN,
+  type Heartbeat,
+  MAX_DRAIN_MS,
+  type Workload,
+  type WorkloadReport,
+  workloadIdOf,
+} from '../api/index.js';
 import { ControlClient, ControlError } from '../nats/client.js';
 import { NATS_FLAGS, NATS_USAGE, natsSettings } from '../nats/config.js';
 import { connectNats } from '../nats/connection.js';
@@ -21,7 +28,9 @@ commands:
   start FILE [--host ID] run a Workload manifest (same as skiff dev) on the hosts the
                         scheduler picks for its replicas (or on --host)
   status [NAME]         workloads on every host (NAME is [namespace/]name)
-  stop NAME [--host ID] stop a workload wherever it runs
+  stop NAME [--host ID] [--drain-ms N]
+                        stop a workload wherever it runs; with --drain-ms, hosts that can
+                        keep serving it N ms first while closing its clients' connections
   logs NAME             follow a workload's log lines until interrupted
   cordon HOST           the host takes no new workloads (it keeps what it runs)
   uncordon HOST         the host takes new workloads again
@@ -41,7 +50,7 @@ export async function run(argv: string[], io: Out = stdio): Promise<number> {
   let settings: ReturnType<typeof natsSettings>;
   let waitMs: number;
   try {
-    args = parseArgs(argv, { ...NATS_FLAGS, host: true, 'wait-ms': true, json: false, help: false });
+    args = parseArgs(argv, { ...NATS_FLAGS, host: true, 'wait-ms': true, 'drain-ms': true, json: false, help: false });
     if (args.flags.has('help') || args.positionals.length === 0) {
       io.out(USAGE);
       return args.flags.has('help') ? 0 : 2;
@@ -227,12 +236,14 @@ async function stop(ctx: Ctx): Promise<number> {
   if (ctx.rest.length !== 1) throw new UsageError('stop takes exactly one NAME');
   const id = workloadId(ctx.rest[0]!);
   const only = ctx.args.flags.get('host')?.at(-1);
-  const targets = only
-    ? [only]
-    : (await discover(ctx)).filter((h) => h.workloads.some((w) => w.id === id)).map((h) => h.hostId);
+  const drainMs = ctx.args.flags.has('drain-ms') ? intFlag(ctx.args, 'drain-ms', 0, 0, MAX_DRAIN_MS) : 0;
+  const found = only ? undefined : (await discover(ctx)).filter((h) => h.workloads.some((w) => w.id === id));
+  const targets = found ? found.map((h) => h.hostId) : [only!];
   if (targets.length === 0) throw new ControlError('SKIFF_WORKLOAD_NOT_FOUND', `${id} runs on no host`);
   for (const hostId of targets) {
-    const { absent } = await ctx.client.stop(hostId, id);
+    // Only hosts that announce the drain feature understand it (a named --host is trusted to).
+    const drains = found?.find((h) => h.hostId === hostId)?.features?.includes(FEATURE_DRAIN) ?? true;
+    const { absent } = await ctx.client.stop(hostId, id, undefined, drains ? { drainMs } : {});
     ctx.io.out(absent ? `${id} does not run on ${hostId}\n` : `${id} stopped on ${hostId}\n`);
   }
   return 0;

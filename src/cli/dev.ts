@@ -1,28 +1,35 @@
 /**
- * `skiff dev FILE [--port N] [--metrics-port N] [--no-watch]`: run one Workload manifest
- * (or a bare .wasm) on a local host with in-memory capabilities, reloading on change.
+ * `skiff dev FILE [--port N] [--metrics-port N] [--no-watch] [--secrets SECRETS.yaml]`: run one
+ * Workload manifest (or a bare .wasm) on a local host with in-memory capabilities (or NATS with
+ * `--nats`, or state kept under `--data-dir` across restarts), reloading on change; the Secrets
+ * it names come from the `--secrets` files (Kubernetes Secret documents).
  */
 import { type FSWatcher, watch } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { ManifestError } from '../api/index.js';
+import { NATS_FLAGS, natsSettings } from '../nats/config.js';
+import { connectNats } from '../nats/connection.js';
+import { HostBuilder } from '../runtime/host.js';
 import { AdminHandler } from '../runtime/http/admin.js';
 import { DevRouter } from '../runtime/http/routers.js';
 import { HttpServerHandler } from '../runtime/http/server.js';
-import { HostBuilder } from '../runtime/host.js';
 import { ociSource } from '../runtime/oci/index.js';
-import { NATS_FLAGS, natsSettings } from '../nats/config.js';
-import { connectNats } from '../nats/connection.js';
-import { memoryPlugins, natsPlugins } from '../runtime/plugins/index.js';
+import { hostPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { TracingSettings } from '../telemetry/tracing/config.js';
 import { mainPluginTracer } from '../telemetry/tracing/plugin-tracer.js';
 import { createTracing } from '../telemetry/tracing/provider.js';
 import { tracedNats } from '../runtime/plugins/traced-nats.js';
 import { intFlag, parseArgs, UsageError } from './args.js';
+import { BACKEND_FLAGS, BACKEND_USAGE, type BackendFlags, backendFlags } from './backends.js';
 import { loadConfig, loadTracing } from './config.js';
 import { loadManifest } from './manifest.js';
+import { type LocalSecrets, loadSecretsFile, localSources } from './secrets-file.js';
 
-const USAGE = 'usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch] [--nats URL]\n';
+const USAGE = `usage: skiff dev FILE [--port 8080] [--metrics-port 9464] [--host 127.0.0.1] [--no-watch] [--nats URL]
+                [--data-dir DIR] [--redis URL] [--keyvalue-backend T] [--blobstore-backend T]
+                [--secrets SECRETS.yaml]...   (Kubernetes Secret documents for secretFrom and secret volumes)
+${BACKEND_USAGE}`;
 
 /** run runs `skiff dev` until SIGINT/SIGTERM; it resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
@@ -31,12 +38,22 @@ export async function run(argv: string[]): Promise<number> {
   let metricsPort: number;
   let tracingConfig: TracingSettings | undefined;
   try {
-    args = parseArgs(argv, { ...NATS_FLAGS, port: true, 'metrics-port': true, host: true, 'no-watch': false, help: false });
+    args = parseArgs(argv, {
+      ...NATS_FLAGS,
+      ...BACKEND_FLAGS,
+      port: true,
+      'metrics-port': true,
+      host: true,
+      'no-watch': false,
+      help: false,
+      secrets: true,
+    });
     if (args.flags.has('help')) {
       process.stdout.write(USAGE);
       return 0;
     }
-    if (args.positionals.length !== 1) throw new UsageError('expected exactly one FILE (a Workload manifest or a .wasm)');
+    if (args.positionals.length !== 1)
+      throw new UsageError('expected exactly one FILE (a Workload manifest or a .wasm)');
     port = intFlag(args, 'port', 8080, 0, 65535);
     metricsPort = intFlag(args, 'metrics-port', 9464, 0, 65535);
     tracingConfig = loadTracing('skiff-dev');
@@ -45,6 +62,13 @@ export async function run(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
+  let backends: BackendFlags;
+  try {
+    backends = backendFlags(args, config.redisUrl);
+  } catch (err) {
+    process.stderr.write(`skiff dev: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
   let nc: Awaited<ReturnType<typeof connectNats>> | undefined;
   let nats: ReturnType<typeof natsSettings>;
   try {
@@ -56,6 +80,13 @@ export async function run(argv: string[]): Promise<number> {
   }
   const logger = createLogger({ level: config.logLevel });
   const file = args.positionals[0]!;
+  const secretFiles = (args.flags.get('secrets') ?? []).map((f) => resolve(f));
+  // Read again for every start, so an edit reaches the next reload; nothing of them is logged.
+  const readSecrets = async (): Promise<LocalSecrets> => {
+    const all = new Map<string, ReadonlyMap<string, Uint8Array>>();
+    for (const f of secretFiles) for (const [name, data] of await loadSecretsFile(f)) all.set(name, data);
+    return all;
+  };
 
   let manifest: Awaited<ReturnType<typeof loadManifest>>;
   try {
@@ -84,7 +115,18 @@ export async function run(argv: string[]): Promise<number> {
   const threads = nats && { settings: nats, name: 'skiff-dev thread' };
   // Traced, the plugins' NATS requests are spans and carry traceparent headers.
   const pluginNc = nc && tracing ? tracedNats(nc, mainPluginTracer(tracing)) : nc;
-  for (const plugin of pluginNc ? natsPlugins(pluginNc, { threads }) : memoryPlugins()) builder.withPlugin(plugin);
+  try {
+    const plugins = hostPlugins({
+      ...backends,
+      nats: pluginNc && { nc: pluginNc, options: { threads } },
+      onBackendError: (backend, err) => logger.warn({ backend, err: err.message }, 'backend connection error'),
+    });
+    for (const plugin of plugins) builder.withPlugin(plugin);
+  } catch (err) {
+    process.stderr.write(`skiff dev: ${(err as Error).message}\n`);
+    await nc?.drain();
+    return 2;
+  }
   if (metricsPort !== 0) builder.withHttpHandler(new AdminHandler({ port: metricsPort }));
   const host = builder.build();
   try {
@@ -107,7 +149,11 @@ export async function run(argv: string[]): Promise<number> {
     const { workload } = manifest;
     workload.metadata.generation = generation;
     workload.metadata.uid ??= `dev-${process.pid}`;
-    await host.workloadStart(workload, { baseDir: manifest.baseDir });
+    const secrets = secretFiles.length > 0 ? await readSecrets() : undefined;
+    await host.workloadStart(workload, {
+      baseDir: manifest.baseDir,
+      ...(secrets ? { sources: async () => localSources(workload, secrets) } : {}),
+    });
   };
   try {
     await startWorkload();
@@ -122,14 +168,14 @@ export async function run(argv: string[]): Promise<number> {
   const idOf = (m: typeof manifest) => `${m.workload.metadata.namespace ?? 'default'}/${m.workload.metadata.name}`;
   const watcher = args.flags.has('no-watch')
     ? undefined
-    : new FileWatcher(manifest.files, async () => {
+    : new FileWatcher([...manifest.files, ...secretFiles], async () => {
         try {
           const previous = manifest;
           manifest = await loadManifest(file);
           generation++;
           await startWorkload();
           if (idOf(previous) !== idOf(manifest)) await host.workloadStop(idOf(previous)).catch(() => undefined);
-          watcher?.watch(manifest.files);
+          watcher?.watch([...manifest.files, ...secretFiles]);
           logger.info({ generation }, 'reloaded');
         } catch (err) {
           const detail = err instanceof ManifestError ? err.message : (err as Error).message;
@@ -164,9 +210,14 @@ class FileWatcher {
     this.watch(files);
   }
 
-  /** watch replaces the watched set of files. */
+  /**
+   * watch replaces the watched set of files. The new watches start before the old ones stop
+   * and a change already seen stays pending: a reload re-watches as it finishes, and an edit
+   * saved meanwhile must still trigger the next one.
+   */
   watch(files: readonly string[]): void {
-    this.close();
+    const old = this.#watchers;
+    this.#watchers = [];
     const byDir = new Map<string, Set<string>>();
     for (const f of files) {
       const names = byDir.get(dirname(f)) ?? new Set<string>();
@@ -184,6 +235,7 @@ class FileWatcher {
         // a folder that does not exist cannot change
       }
     }
+    for (const w of old) w.close();
   }
 
   #trigger(): void {

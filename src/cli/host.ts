@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { HOST_ID_PATTERN, type PodIdentity, podIdentitySchema } from '../api/index.js';
+import { HOST_ID_PATTERN, type PodIdentity, podIdentitySchema, REGISTRY_HOST_PATTERN } from '../api/index.js';
 import { NATS_FLAGS, NATS_USAGE, natsSettings } from '../nats/config.js';
 import { connectNats } from '../nats/connection.js';
 import { HostControl } from '../runtime/control/index.js';
@@ -16,20 +16,22 @@ import { AdminHandler } from '../runtime/http/admin.js';
 import { VirtualHostRouter } from '../runtime/http/routers.js';
 import { HttpServerHandler } from '../runtime/http/server.js';
 import { ociSource } from '../runtime/oci/index.js';
-import { natsPlugins } from '../runtime/plugins/index.js';
+import { hostPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { TracingSettings } from '../telemetry/tracing/config.js';
 import { mainPluginTracer } from '../telemetry/tracing/plugin-tracer.js';
 import { createTracing } from '../telemetry/tracing/provider.js';
 import { tracedNats } from '../runtime/plugins/traced-nats.js';
 import { intFlag, type ParsedArgs, parseArgs, UsageError } from './args.js';
+import { BACKEND_FLAGS, BACKEND_USAGE, type BackendFlags, backendFlags } from './backends.js';
 import { loadConfig, loadTracing, type PodEnv } from './config.js';
 
 const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port 8080] [--bind 0.0.0.0]
                   [--metrics-port 9464] [--heartbeat-seconds 1] [--max-workloads 100]
                   [--idle-seconds 60] [--max-threads N] [--transpile-key-file FILE]
                   [--pod-namespace NS --pod-name NAME --pod-uid UID --pod-ip IP] [--allow-file-images DIR]...
-                  [--namespaces NS[,NS]...]
+                  [--namespaces NS[,NS]...] [--data-dir DIR] [--redis URL]
+                  [--keyvalue-backend T] [--blobstore-backend T] [--insecure-registry HOST[:PORT]]...
   --bind ADDR              listen on ADDR; default 0.0.0.0, every interface (right in a pod; on a
                            machine of your own, --bind 127.0.0.1 keeps the host private); the
                            metrics port listens there too
@@ -43,12 +45,15 @@ const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port
                            host transpiled takes that output instead of running jco
   --namespaces NS,...      run only workloads of these namespaces (repeatable); others are refused
                            with SKIFF_NAMESPACE_NOT_SERVED. Default: every namespace
+  --insecure-registry R    pull from registry R (host or host:port, as image references name it)
+                           over plain HTTP (repeatable); every other registry is HTTPS only
+                           (loopback registries excepted)
   --allow-file-images DIR  run file:// images found below DIR (repeatable); without it the host
                            refuses file:// images, since start requests come from the network
   --pod-*                  the pod the host runs in (default: SKIFF_POD_NAMESPACE, SKIFF_POD_NAME,
                            SKIFF_POD_UID, SKIFF_POD_IP, e.g. from the downward API); all four
                            together, or --pod-name alone
-${NATS_USAGE}`;
+${BACKEND_USAGE}${NATS_USAGE}`;
 
 /** HTTP_INTERFACE is what a host with an HTTP server provides: wasi:http's incoming handler, any 0.2.x. */
 export const HTTP_INTERFACE = 'wasi:http/incoming-handler@0.2.0';
@@ -74,6 +79,17 @@ export function parseNamespaces(values: readonly string[] | undefined): string[]
     }
   }
   return [...new Set(names)].sort();
+}
+
+/** parseInsecureRegistries reads repeated `--insecure-registry HOST[:PORT]` flags (host names lower-cased). */
+export function parseInsecureRegistries(values: readonly string[] | undefined): string[] {
+  const registries = (values ?? []).map((v) => v.trim().toLowerCase());
+  for (const r of registries) {
+    if (!REGISTRY_HOST_PATTERN.test(r)) {
+      throw new UsageError(`--insecure-registry ${JSON.stringify(r)} must be a registry host or host:port`);
+    }
+  }
+  return [...new Set(registries)].sort();
 }
 
 /** defaultHostId derives a host id from the machine name (the pod name in Kubernetes). */
@@ -118,6 +134,7 @@ export async function run(argv: string[]): Promise<number> {
   let options: ReturnType<typeof hostOptions>;
   let config: ReturnType<typeof loadConfig>;
   let tracingConfig: TracingSettings | undefined;
+  let backends: BackendFlags;
   try {
     args = parseArgs(argv, {
       ...NATS_FLAGS,
@@ -137,6 +154,8 @@ export async function run(argv: string[]): Promise<number> {
       'pod-ip': true,
       'allow-file-images': true,
       namespaces: true,
+      ...BACKEND_FLAGS,
+      'insecure-registry': true,
       help: false,
     });
     if (args.flags.has('help')) {
@@ -146,6 +165,7 @@ export async function run(argv: string[]): Promise<number> {
     config = loadConfig();
     tracingConfig = loadTracing('skiff-host');
     options = hostOptions(args, config.pod);
+    backends = backendFlags(args, config.redisUrl);
   } catch (err) {
     process.stderr.write(`skiff host: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -174,7 +194,7 @@ export async function run(argv: string[]): Promise<number> {
     .withId(options.id)
     .withLogger(logger)
     .withEngine({ cacheDir: config.cacheDir, shared })
-    .withSource(ociSource({ cacheDir: config.cacheDir, logger }))
+    .withSource(ociSource({ cacheDir: config.cacheDir, logger, insecure: options.insecureRegistries }))
     .withFileImageRoots(options.fileImageRoots)
     .withThreads(options.threads)
     .withHttpHandler(http);
@@ -182,11 +202,23 @@ export async function run(argv: string[]): Promise<number> {
   const tracing = tracingConfig && createTracing(tracingConfig, { logger });
   builder.withTracing(tracing);
   if (config.workDir) builder.withWorkDir(config.workDir);
+  if (config.secretDir) builder.withSecretDir(config.secretDir);
   // Workload threads open connections of their own for keyvalue and blobstore (ADR 0006).
   const threads = { settings: options.nats, name: `skiff-host ${options.id} thread` };
   // Traced, the plugins' NATS requests are spans and carry traceparent headers.
   const pluginNc = tracing ? tracedNats(nc, mainPluginTracer(tracing)) : nc;
-  for (const plugin of natsPlugins(pluginNc, { threads })) builder.withPlugin(plugin);
+  try {
+    const plugins = hostPlugins({
+      ...backends,
+      nats: { nc: pluginNc, options: { threads } },
+      onBackendError: (backend, err) => logger.warn({ backend, err: err.message }, 'backend connection error'),
+    });
+    for (const plugin of plugins) builder.withPlugin(plugin);
+  } catch (err) {
+    process.stderr.write(`skiff host: ${(err as Error).message}\n`);
+    await nc.close();
+    return 2;
+  }
   const admin =
     options.metricsPort !== 0 ? new AdminHandler({ port: options.metricsPort, hostname: options.bind }) : undefined;
   if (admin) builder.withHttpHandler(admin);
@@ -258,6 +290,7 @@ function hostOptions(args: ParsedArgs, podEnv: PodEnv) {
     fileImageRoots: args.flags.get('allow-file-images') ?? [],
     transpileKeyFile: args.flags.get('transpile-key-file')?.at(-1),
     namespaces: parseNamespaces(args.flags.get('namespaces')),
+    insecureRegistries: parseInsecureRegistries(args.flags.get('insecure-registry')),
   };
 }
 

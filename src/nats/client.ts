@@ -9,6 +9,7 @@ import {
   type Heartbeat,
   heartbeatSchema,
   type StartRequest,
+  type StopRequest,
   startReplySchema,
   statusReplySchema,
   stopReplySchema,
@@ -102,11 +103,15 @@ export class ControlClient {
   /**
    * stop asks `hostId` to stop workload `id` (`namespace/name`). With `uid`, only that
    * incarnation is stopped: another uid under the same name fails with SKIFF_UID_MISMATCH.
-   * A workload the host does not have is not an error (`absent: true`).
+   * A workload the host does not have is not an error (`absent: true`). With `drainMs` (only
+   * for hosts announcing FEATURE_DRAIN) the host drains the workload that long first; the
+   * answer comes after the stop, so the wait is bounded by the timeout plus `drainMs`.
    */
-  async stop(hostId: string, id: string, uid?: string): Promise<StopResult> {
-    const body = uid === undefined ? { id } : { id, uid };
-    const reply = await this.#request(workloadSubject(hostId, 'stop'), body, stopReplySchema, this.#timeoutMs);
+  async stop(hostId: string, id: string, uid?: string, options: { drainMs?: number } = {}): Promise<StopResult> {
+    const body: StopRequest = uid === undefined ? { id } : { id, uid };
+    if (options.drainMs !== undefined && options.drainMs > 0) body.drainMs = options.drainMs;
+    const timeout = this.#timeoutMs + (body.drainMs ?? 0);
+    const reply = await this.#request(workloadSubject(hostId, 'stop'), body, stopReplySchema, timeout);
     if (!reply.ok) throw new ControlError(reply.error.code, reply.error.message);
     return { absent: reply.absent === true };
   }

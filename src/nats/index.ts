@@ -3,7 +3,7 @@
  * connecting (`config.ts`, `connection.ts`), every subject string (`subjects.ts`), the codec
  * that parses messages with zod on receive (`codec.ts`), the controller-side client of the
  * control protocol (`client.ts`), heartbeat expiry (`hosts.ts`) and sealed configuration
- * contents in the Object Store (`sources.ts`).
+ * contents in the Object Store (`sources.ts`), and bounded Object Store reads (`objects.ts`).
  */
 export { ControlClient, type ControlClientOptions, ControlError, type StartExtras, type StopResult } from './client.js';
 export { BadMessageError, decode, encode } from './codec.js';

@@ -10,6 +10,7 @@ import { jetstream } from '@nats-io/jetstream';
 import { Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { STORED_SOURCE_MAX_BYTES, type StoredSource } from '../api/index.js';
+import { readObject } from './objects.js';
 
 /** SOURCE_TTL_MS is how long sealed contents stay in the store: long enough for any start to fetch them. */
 export const SOURCE_TTL_MS = 60 * 60_000;
@@ -111,7 +112,8 @@ export async function getSealed(nc: NatsConnection, stored: StoredSource, timeou
     if (info.size !== stored.size || info.size > STORED_SOURCE_MAX_BYTES) {
       throw new SourceStoreError(`sealed contents ${stored.digest.slice(0, 12)}…: unexpected size ${info.size}`);
     }
-    const blob = await os.getBlob(stored.digest);
+    const result = await os.get(stored.digest);
+    const blob = result && (await readObject(result, { timeoutMs, maxBytes: STORED_SOURCE_MAX_BYTES }));
     if (!blob) throw new SourceStoreError(`sealed contents ${stored.digest.slice(0, 12)}… are gone`);
     return blob;
   });

@@ -25,6 +25,7 @@ export class HostBuilder {
   #plugins: HostPlugin[] = [];
   #handlers: HostHandler[] = [];
   #workDir: string | undefined;
+  #secretDir: string | undefined;
   #hostPathRoots: string[] = [];
   #fileImageRoots: string[] = [];
   #defaultMemoryLimit: number | undefined = DEFAULT_MEMORY_LIMIT;
@@ -69,6 +70,11 @@ export class HostBuilder {
   /** withWorkDir sets where volumes are created (by default a new temporary directory the host removes when it stops). */
   withWorkDir(dir: string): this {
     this.#workDir = dir;
+    return this;
+  }
+  /** withSecretDir keeps secret volumes in `dir` instead of the work directory (give it a memory-backed directory). */
+  withSecretDir(dir: string): this {
+    this.#secretDir = dir;
     return this;
   }
   /** withMetrics uses an existing metrics set (its own registry by default). */
@@ -125,6 +131,7 @@ export class HostBuilder {
       handlers: this.#handlers,
       workDir: this.#workDir ?? mkdtempSync(join(tmpdir(), 'skiff-work-')),
       ownsWorkDir: this.#workDir === undefined,
+      secretDir: this.#secretDir,
       volumeResolver: this.#volumeResolver,
       hostPathRoots: this.#hostPathRoots,
       defaultMemoryLimit: this.#defaultMemoryLimit,

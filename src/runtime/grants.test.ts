@@ -32,6 +32,28 @@ describe('versionsCompatible', () => {
 });
 
 describe('planGrants', () => {
+  it('refuses an import of a version the providing plugin does not implement, even under an unversioned grant', () => {
+    const secrets: HostPlugin = {
+      id: 'wasmcloud:secrets',
+      versions: ['1.0.0'],
+      imports: ['wasmcloud:secrets/store'],
+      bind: () => ({ imports: {} }),
+    };
+    const unversioned = { namespace: 'wasmcloud', package: 'secrets', interfaces: ['store'] };
+    expect(planGrants([item('wasmcloud:secrets/store@1.0.0')], [unversioned], [secrets]).missing).toEqual([]);
+    expect(planGrants([item('wasmcloud:secrets/store@2.1.0')], [unversioned], [secrets]).missing).toEqual([
+      'wasmcloud:secrets/store@2.1.0 (this host implements wasmcloud:secrets 1.0.0)',
+    ]);
+    // A plugin that declares no versions takes any.
+    expect(
+      planGrants(
+        [item('wasi:keyvalue/store@0.9.0')],
+        [{ ...unversioned, namespace: 'wasi', package: 'keyvalue' }],
+        [kv],
+      ).missing,
+    ).toEqual([]);
+  });
+
   const grant = { namespace: 'wasi', package: 'keyvalue', interfaces: ['store'], version: '0.2.0-draft' };
 
   it('lets the WASI core and wasi:http client interfaces through without grants', () => {
@@ -42,6 +64,15 @@ describe('planGrants', () => {
     );
     expect(plan.missing).toEqual([]);
     expect(plan.bindings).toEqual([]);
+  });
+
+  it('hands a plugin every entry granting its package (named instances), in spec order', () => {
+    const cache = { ...grant, name: 'cache', config: { backend: 'memory' } };
+    const orders = { ...grant, name: 'orders', interfaces: ['store', 'atomics'], config: { backend: 'nats' } };
+    const old = { ...grant, name: 'old', version: '0.1.0' };
+    const plan = planGrants([item('wasi:keyvalue/store@0.2.0-draft')], [cache, old, orders], [kv]);
+    expect(plan.missing).toEqual([]);
+    expect(plan.bindings).toEqual([{ plugin: kv, interfaces: new Set(['wasi:keyvalue/store']), grants: [cache, orders] }]);
   });
 
   it('binds granted interfaces to the plugin that provides them', () => {

@@ -77,13 +77,15 @@ export function planGrants(
   for (const item of imports) {
     const iface = item.unversioned;
     if (ALWAYS_ON_PACKAGES.includes(packageOf(iface)) || ALWAYS_ON_INTERFACES.includes(iface)) continue;
-    const grant = grants.find((g) => effectiveInterfaces(g, plugins).includes(iface));
-    if (!grant) {
+    // Several entries may grant one package (named instances, each with its own backend): all come along.
+    const matching = grants.filter((g) => effectiveInterfaces(g, plugins).includes(iface));
+    if (matching.length === 0) {
       missing.push(`${item.name} (not granted in spec.hostInterfaces)`);
       continue;
     }
-    if (!versionsCompatible(grant.version, item.version)) {
-      missing.push(`${item.name} (granted version ${grant.version} is not compatible)`);
+    const compatible = matching.filter((g) => versionsCompatible(g.version, item.version));
+    if (compatible.length === 0) {
+      missing.push(`${item.name} (granted version ${matching[0]!.version} is not compatible)`);
       continue;
     }
     const plugin = plugins.find((p) => p.imports.includes(iface));
@@ -91,20 +93,25 @@ export function planGrants(
       missing.push(`${item.name} (granted, but this host has no plugin providing it)`);
       continue;
     }
+    // jco links by unversioned name: a version the plugin does not implement would link and fail later.
+    if (plugin.versions?.length && !plugin.versions.some((v) => versionsCompatible(v, item.version))) {
+      missing.push(`${item.name} (this host implements ${plugin.id} ${plugin.versions.join(', ')})`);
+      continue;
+    }
     const entry = byPlugin.get(plugin) ?? { interfaces: new Set<string>(), grants: new Set<HostInterface>() };
     entry.interfaces.add(iface);
-    entry.grants.add(grant);
+    for (const grant of compatible) entry.grants.add(grant);
     byPlugin.set(plugin, entry);
   }
   // Plugins that drive guest exports (e.g. a messaging handler) are bound when granted,
   // even if the component imports nothing from them.
   for (const plugin of plugins) {
     for (const exp of plugin.exports ?? []) {
-      const grant = grants.find((g) => grantedInterfaces(g).includes(exp));
-      if (!grant) continue;
+      const granting = grants.filter((g) => grantedInterfaces(g).includes(exp));
+      if (granting.length === 0) continue;
       const entry = byPlugin.get(plugin) ?? { interfaces: new Set<string>(), grants: new Set<HostInterface>() };
       entry.interfaces.add(exp);
-      entry.grants.add(grant);
+      for (const grant of granting) entry.grants.add(grant);
       byPlugin.set(plugin, entry);
     }
   }

@@ -30,6 +30,14 @@ export interface WorkloadStatus {
 export interface StopOptions {
   /** uid, when set, must be the uid of the workload the host has; otherwise the stop is refused (SKIFF_UID_MISMATCH). */
   readonly uid?: string | undefined;
+  /**
+   * drainMs, when positive, keeps a Running workload serving that long before it stops, while
+   * the handlers move its clients away (HTTP answers close their connections). It ends early
+   * when the host stops.
+   */
+  readonly drainMs?: number | undefined;
+  /** signal ends the drain early (e.g. the control protocol shutting down). */
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**
@@ -58,6 +66,10 @@ export interface HostView {
 export interface HostHandler {
   start(host: HostView): Promise<void>;
   stop(): Promise<void>;
+  /** draining is told that a workload still serves but is about to stop: move its clients elsewhere. */
+  draining?(workload: RunningWorkload): void;
+  /** stopped is told that a workload no longer serves on this host. */
+  stopped?(workload: RunningWorkload): void;
 }
 
 /** ThreadOptions tune how the host shares workload threads among its components. */

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import { setTimeout as wait } from 'node:timers/promises';
 import { reasonOf, type Workload } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
@@ -21,6 +22,7 @@ import type {
   WorkloadStatus,
 } from './host-api.js';
 import type { HostPlugin } from './plugin.js';
+import { SecretValues } from './secret-values.js';
 import { ConfigSources, withConfigLayers } from './sources.js';
 import { projectSources, type VolumeResolver } from './volumes.js';
 import { type PoolStats, WorkerPool } from './worker/pool.js';
@@ -32,6 +34,8 @@ export type { HostApi, HostHandler, HostView, StartOptions, StopOptions, ThreadO
 interface Entry {
   status: WorkloadStatus;
   workload?: RunningWorkload | undefined;
+  /** draining: a stop with a drain period is under way; the workload still serves (state Stopping). */
+  draining?: boolean;
 }
 
 /** Claim is a virtual host a workload serves or is starting to serve. */
@@ -52,6 +56,7 @@ export class Host implements HostApi, HostView {
   /** workDir is where the host creates its workloads' volumes. */
   readonly workDir: string;
   readonly #ownsWorkDir: boolean;
+  readonly #secretDir: string | undefined;
   readonly #volumeResolver: VolumeResolver | undefined;
   readonly #hostPathRoots: readonly string[];
   readonly #defaultMemoryLimit: number | undefined;
@@ -66,6 +71,8 @@ export class Host implements HostApi, HostView {
   /** #claiming holds the virtual hosts of starts in progress (running workloads' are on their entries). */
   readonly #claiming = new Set<Claim>();
   #started = false;
+  /** #halt ends drains early when the host stops. */
+  #halt = new AbortController();
 
   constructor(options: {
     id: string;
@@ -77,6 +84,8 @@ export class Host implements HostApi, HostView {
     workDir: string;
     /** ownsWorkDir: the host created workDir and removes it when it stops. */
     ownsWorkDir?: boolean;
+    /** secretDir, when set, holds secret volumes instead of workDir. */
+    secretDir?: string | undefined;
     volumeResolver?: VolumeResolver | undefined;
     hostPathRoots?: readonly string[];
     defaultMemoryLimit?: number | undefined;
@@ -92,6 +101,7 @@ export class Host implements HostApi, HostView {
     this.#handlers = options.handlers;
     this.workDir = options.workDir;
     this.#ownsWorkDir = options.ownsWorkDir ?? false;
+    this.#secretDir = options.secretDir;
     this.#volumeResolver = options.volumeResolver;
     this.#hostPathRoots = options.hostPathRoots ?? [];
     this.#defaultMemoryLimit = options.defaultMemoryLimit;
@@ -111,6 +121,7 @@ export class Host implements HostApi, HostView {
   /** start starts the plugins, then the handlers. */
   async start(): Promise<void> {
     for (const p of this.plugins) await p.start?.({ hostId: this.id, logger: this.logger.child({ plugin: p.id }) });
+    this.#halt = new AbortController();
     this.#pool = new WorkerPool({ ...this.#threadOptions, logger: this.logger, spawn: () => this.#spares.take() });
     for (const h of this.#handlers) await h.start(this);
     this.#spares.warm();
@@ -120,6 +131,7 @@ export class Host implements HostApi, HostView {
 
   /** stop stops every workload, the handlers and the plugins. */
   async stop(): Promise<void> {
+    this.#halt.abort();
     for (const h of this.#handlers) await h.stop();
     await Promise.all([...this.#entries.keys()].map((id) => this.workloadStop(id).catch(() => undefined)));
     for (const p of this.plugins) await p.stop?.();
@@ -133,7 +145,7 @@ export class Host implements HostApi, HostView {
 
   running(): RunningWorkload[] {
     return [...this.#entries.values()]
-      .filter((e) => e.status.state === 'Running' && e.workload)
+      .filter((e) => (e.status.state === 'Running' || e.draining) && e.workload)
       .map((e) => e.workload!)
       .sort((a, b) => a.startedAt - b.startedAt);
   }
@@ -188,6 +200,7 @@ export class Host implements HostApi, HostView {
       plugins: this.plugins,
       logger: this.logger,
       workDir: this.workDir,
+      secretDir: this.#secretDir,
       volumeResolver: this.#volumeResolver,
       hostPathRoots: this.#hostPathRoots,
       defaultMemoryLimit: this.#defaultMemoryLimit,
@@ -198,13 +211,16 @@ export class Host implements HostApi, HostView {
       tracing: this.tracing,
     };
     let workload: RunningWorkload | undefined;
+    let sources: ConfigSources | undefined;
+    let secrets: SecretValues | undefined;
     const started = performance.now();
     try {
       if (!previous?.workload) this.#entries.set(id, { status: { ...base, state: 'Starting' } });
       // Config layers and configMap/secret volumes come from the sources the start brought
       // (the virtual host too, when a layer sets it).
-      const sources = await options.sources?.();
+      sources = await options.sources?.();
       const effective = withConfigLayers(spec, sources ?? new ConfigSources());
+      secrets = SecretValues.resolve(effective, sources ?? new ConfigSources());
       claim = this.#claim(id, virtualHostOf(effective));
       if (claim instanceof RouteTakenError) throw claim;
       workload = new RunningWorkload(effective, ref, deps);
@@ -212,8 +228,10 @@ export class Host implements HostApi, HostView {
         ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
         pullCredentials: options.pullCredentials,
         volumeResolver: sources ? projectSources(sources) : undefined,
+        secrets,
       });
     } catch (err) {
+      secrets?.wipe(); // a workload that never started zeroes nothing itself
       const e = err as Error & { code?: string };
       const status: WorkloadStatus = { ...base, state: 'Failed', message: e.message, reason: reasonOf(e.code) };
       this.metrics.startFailures.inc({ reason: status.reason ?? 'Unknown' });
@@ -223,6 +241,7 @@ export class Host implements HostApi, HostView {
       throw err;
     } finally {
       if (claim && !(claim instanceof RouteTakenError)) this.#claiming.delete(claim);
+      sources?.wipe(); // the workload keeps what it needs (volumes on disk, SecretValues)
     }
     // Swap in the new generation, then stop the old one: requests keep being served.
     workload = workload!;
@@ -271,8 +290,23 @@ export class Host implements HostApi, HostView {
         `workload ${id} is uid ${entry.status.uid}, not ${options.uid}: not stopped`,
       );
     }
+    const workload = entry.workload;
+    const drainMs = options.drainMs ?? 0;
+    if (drainMs > 0 && workload && entry.status.state === 'Running' && !this.#halt.signal.aborted) {
+      // Still routed, reported Stopping: the handlers move its clients away meanwhile.
+      entry.draining = true;
+      entry.status = { ...entry.status, state: 'Stopping' };
+      for (const h of this.#handlers) h.draining?.(workload);
+      this.logger.info({ workload: id, drainMs }, 'workload draining');
+      const signals = options.signal ? [this.#halt.signal, options.signal] : [this.#halt.signal];
+      // Ends early (AbortError, ignored) when the host or the caller stops.
+      await wait(drainMs, undefined, { signal: AbortSignal.any(signals) }).catch(() => undefined);
+    }
+    entry.draining = false;
     entry.status = { ...entry.status, state: 'Stopping' };
-    await entry.workload?.stop();
+    // No longer routed from here on; requests already inside finish (or end) with the stop.
+    if (workload) for (const h of this.#handlers) h.stopped?.(workload);
+    await workload?.stop();
     this.#entries.delete(id);
     this.metrics.instances.remove({ workload: id });
     this.logger.info({ workload: id }, 'workload stopped');

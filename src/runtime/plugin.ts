@@ -39,6 +39,12 @@ export interface BindContext {
    * It rejects if the component does not export the function or the instance traps.
    */
   invoke(iface: string, fn: string, args: readonly unknown[]): Promise<unknown>;
+  /**
+   * secretValues returns the values the start resolved for a `wasmcloud:secrets` grant (its
+   * layers, as bytes; docs/adr/0019). The host owns the buffers and zeroes them when the
+   * workload stops: a plugin reads them when a guest asks and never keeps a copy.
+   */
+  readonly secretValues?: ((grant: HostInterface) => ReadonlyMap<string, Uint8Array>) | undefined;
 }
 
 /** ImportFragment maps unversioned interface names to the functions and resource classes the guest imports. */
@@ -52,6 +58,12 @@ export interface PluginBinding {
   ready?(): Promise<void> | void;
   /** close releases what the binding holds; called when the workload stops. */
   close?(): Promise<void> | void;
+  /**
+   * threadable false keeps the component's calls on this binding even when the plugin has a
+   * workload-thread copy (`HostPlugin.thread`), e.g. because a named instance uses a
+   * backend only the main thread holds.
+   */
+  readonly threadable?: boolean;
 }
 
 /** PluginContext is what a plugin gets from the host when it starts. */

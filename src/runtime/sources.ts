@@ -57,6 +57,20 @@ export class ConfigSources {
   get size(): number {
     return this.#objects.size;
   }
+
+  /** wipe zeroes every value's bytes and forgets the objects (the start is done with them). */
+  wipe(): void {
+    for (const data of this.#objects.values()) for (const bytes of data?.values() ?? []) bytes.fill(0);
+    this.#objects.clear();
+  }
+}
+
+/**
+ * isSecretsGrant says whether a host interface grants `wasmcloud:secrets`: its layers are
+ * served as bytes by the secrets plugin (SecretValues) and never merged into its `config`.
+ */
+export function isSecretsGrant(h: Pick<HostInterface, 'namespace' | 'package'>): boolean {
+  return h.namespace === 'wasmcloud' && h.package === 'secrets';
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -105,7 +119,8 @@ export function hasConfigLayers(w: Workload): boolean {
 
 /**
  * withConfigLayers returns the workload with every component's, the service's and every host
- * interface's `config` replaced by its merged layers (the input is not changed).
+ * interface's `config` replaced by its merged layers (the input is not changed). A
+ * `wasmcloud:secrets` grant is left as it is: its values stay bytes (SecretValues).
  */
 export function withConfigLayers(w: Workload, sources: ConfigSources): Workload {
   if (!hasConfigLayers(w)) return w;
@@ -116,7 +131,7 @@ export function withConfigLayers(w: Workload, sources: ConfigSources): Workload 
       ...spec,
       components: spec.components.map((c) => merged(c, sources)),
       ...(spec.service ? { service: merged(spec.service, sources) } : {}),
-      hostInterfaces: spec.hostInterfaces.map((h): HostInterface => merged(h, sources)),
+      hostInterfaces: spec.hostInterfaces.map((h): HostInterface => (isSecretsGrant(h) ? h : merged(h, sources))),
     },
   };
 }

@@ -34,6 +34,29 @@ async function project(volumes: Volume[]) {
 }
 
 describe('configMap and secret volumes', () => {
+  it('keeps secret volumes in the secret directory when there is one, and removes them there too', async () => {
+    const secrets = mkdtempSync(join(tmpdir(), 'skiff-volumes-secrets-'));
+    try {
+      const v = await materializeVolumes(
+        'ns',
+        [
+          { name: 'cfg', configMap: { name: 'app' } },
+          { name: 'certs', secret: { secretName: 'tls' } },
+        ],
+        work,
+        { resolver: projectSources(sources), secretDir: secrets },
+      );
+      const certs = v.dirs.get('certs')!;
+      expect(certs.startsWith(`${secrets}/`)).toBe(true);
+      expect(v.dirs.get('cfg')!.startsWith(`${work}/`)).toBe(true);
+      expect(readFileSync(join(certs, 'tls.key'), 'utf8')).toBe('KEY');
+      await v.dispose();
+      expect(readdirSync(secrets)).toEqual([]);
+    } finally {
+      rmSync(secrets, { recursive: true, force: true });
+    }
+  });
+
   it('writes every key as a file (0644 by default) and marks the volume read-only', async () => {
     const v = await project([
       { name: 'cfg', configMap: { name: 'app' } },

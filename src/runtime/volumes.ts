@@ -60,20 +60,28 @@ async function hostPathDir(name: string, path: string, roots: readonly string[])
 /**
  * materializeVolumes creates the directories of one start of a workload's volumes, in a
  * directory of its own below `workDir` (named `<prefix>-<random>`: two generations of one
- * workload overlap while the new one takes over). dispose removes that directory entirely.
+ * workload overlap while the new one takes over); secret volumes go below `secretDir` instead
+ * when it is set (a memory-backed directory in host pods, so secrets never reach a disk).
+ * dispose removes those directories entirely.
  */
 export async function materializeVolumes(
   namespace: string,
   volumes: readonly Volume[],
   workDir: string,
-  options: { resolver?: VolumeResolver | undefined; hostPathRoots?: readonly string[]; prefix?: string } = {},
+  options: {
+    resolver?: VolumeResolver | undefined;
+    hostPathRoots?: readonly string[];
+    prefix?: string;
+    secretDir?: string | undefined;
+  } = {},
 ): Promise<MaterializedVolumes> {
-  const { resolver, hostPathRoots = [], prefix = 'workload' } = options;
+  const { resolver, hostPathRoots = [], prefix = 'workload', secretDir } = options;
   const dirs = new Map<string, string>();
   const readOnly = new Set<string>();
   let own: string | undefined;
+  let ownSecrets: string | undefined;
   const dispose = async () => {
-    if (own !== undefined) await rm(own, { recursive: true, force: true });
+    for (const dir of [own, ownSecrets]) if (dir !== undefined) await rm(dir, { recursive: true, force: true });
   };
   try {
     await mkdir(workDir, { recursive: true });
@@ -91,7 +99,15 @@ export async function materializeVolumes(
             `volume "${v.name}": ${kind} volumes need the operator (or a VolumeResolver); this host has none`,
           );
         }
-        const dir = await mkdtemp(join(own, `${v.name}-`));
+        let parent = own;
+        if (v.secret && secretDir !== undefined) {
+          if (ownSecrets === undefined) {
+            await mkdir(secretDir, { recursive: true });
+            ownSecrets = await mkdtemp(join(secretDir, `${prefix}-`));
+          }
+          parent = ownSecrets;
+        }
+        const dir = await mkdtemp(join(parent, `${v.name}-`));
         await resolver.resolve(namespace, v, dir);
         dirs.set(v.name, dir);
         readOnly.add(v.name);

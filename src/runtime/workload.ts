@@ -16,6 +16,7 @@ import type { PullCredentials } from './engine/source.js';
 import { NoExportError, NotGrantedError, SkiffError } from './errors.js';
 import { planGrants } from './grants.js';
 import type { HostPlugin, ImportFragment, PluginBinding, WorkloadRef } from './plugin.js';
+import type { SecretValues } from './secret-values.js';
 import { type MaterializedVolumes, materializeVolumes, type VolumeResolver } from './volumes.js';
 import type { WorkerPool } from './worker/pool.js';
 import { ComponentRunner, type RunnerEvent } from './worker/runner.js';
@@ -31,6 +32,8 @@ export interface WorkloadDeps {
   plugins: readonly HostPlugin[];
   logger: Logger;
   workDir: string;
+  /** secretDir, when set, holds secret volumes instead of workDir (memory-backed in host pods). */
+  secretDir?: string | undefined;
   volumeResolver?: VolumeResolver | undefined;
   onEvent?: (workload: string, event: RunnerEvent) => void;
   /** pool is the host's workload threads, shared by every component. */
@@ -64,6 +67,8 @@ export interface StartOptions {
   volumeResolver?: VolumeResolver | undefined;
   /** pullCredentials are what components naming an imagePullSecret pull with, by component name (nothing else). */
   pullCredentials?: ReadonlyMap<string, PullCredentials> | undefined;
+  /** secrets are the values of the workload's `wasmcloud:secrets` grants; the workload zeroes them when it stops. */
+  secrets?: SecretValues | undefined;
 }
 
 function exportsInterface(exports: readonly string[], iface: string): boolean {
@@ -80,6 +85,7 @@ export class RunningWorkload {
   readonly #deps: WorkloadDeps;
   readonly #abort = new AbortController();
   #volumes: MaterializedVolumes | undefined;
+  #secrets: SecretValues | undefined;
 
   constructor(spec: Workload, ref: WorkloadRef, deps: WorkloadDeps) {
     this.spec = spec;
@@ -88,13 +94,20 @@ export class RunningWorkload {
     this.#deps = deps;
   }
 
+  /** secrets are the values of the workload's `wasmcloud:secrets` grants, zeroed once it stops (for inspection). */
+  get secrets(): SecretValues | undefined {
+    return this.#secrets;
+  }
+
   /** start brings every component up, or fails and leaves nothing running. */
   async start(options: StartOptions = {}): Promise<void> {
+    this.#secrets = options.secrets;
     try {
       const { spec } = this.spec;
       this.#volumes = await materializeVolumes(this.ref.namespace, spec.volumes, this.#deps.workDir, {
         resolver: options.volumeResolver ?? this.#deps.volumeResolver,
         hostPathRoots: this.#deps.hostPathRoots ?? [],
+        secretDir: this.#deps.secretDir,
         prefix: this.ref.uid,
       });
       for (const component of spec.components) {
@@ -139,13 +152,14 @@ export class RunningWorkload {
           logger: logger.child({ plugin: plugin.id }),
           signal: this.#abort.signal,
           tracer,
+          secretValues: (grant) => this.#secrets?.forGrant(grant) ?? new Map(),
           invoke: (iface, fn, args) => {
             if (!runner) return Promise.reject(new SkiffError('SKIFF_NOT_STARTED', `${label} is not started`));
             return runner.invoke(iface, fn, args);
           },
         });
         bindings.push(binding);
-        if (plugin.thread) {
+        if (plugin.thread && binding.threadable !== false) {
           local.push({ id: plugin.id, thread: plugin.thread, interfaces: [...interfaces], grants: [...grants] });
         }
         for (const [iface, members] of Object.entries(binding.imports)) {
@@ -237,6 +251,7 @@ export class RunningWorkload {
     }
     await this.#volumes?.dispose();
     this.#volumes = undefined;
+    this.#secrets?.wipe();
   }
 }
 

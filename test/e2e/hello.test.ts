@@ -57,8 +57,8 @@ describe('Skiff on a real cluster', () => {
 
     await pushComponent(e2e, await fixturePath('hello-c'), 'e2e/hello-c:1');
     const hostname = `hello.${ns}`;
-    // The host pod reaches the registry as localhost:5000 (see tools/cluster/manifests/registry-forwarder.yaml).
-    const workload = helloWorkload(ns, 'hello', 'localhost:5000/e2e/hello-c:1', hostname);
+    // The host pod pulls from the cluster registry by its address (host.yaml: --insecure-registry).
+    const workload = helloWorkload(ns, 'hello', `${e2e.info.registry}/e2e/hello-c:1`, hostname);
     await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(workload));
     await waitWorkload(e2e, ns, 'hello');
 

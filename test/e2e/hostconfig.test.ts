@@ -2,11 +2,12 @@
  * HostConfig → host pods on the real cluster, through the installed operator: two replicas
  * become two Ready pods and two Hosts; an HTTP Workload gets a Service and an EndpointSlice
  * and answers through it; a deleted host pod moves its Workload to the other host; an image
- * change replaces the hosts while a client sends requests through the Service without one
- * failing; a deleted Workload takes its Service and EndpointSlice with it.
+ * change replaces the hosts while keep-alive clients send requests through the Service without
+ * one failing; a deleted Workload takes its Service and EndpointSlice with it.
  */
 import { describe, expect, it } from 'vitest';
 import { fixturePath } from '../support/fixtures.js';
+import { KeepAliveLoad } from '../support/keepalive.js';
 import {
   conditionOf,
   type E2e,
@@ -21,7 +22,8 @@ import {
 } from './cluster.js';
 
 const HC_LABEL = 'runtime.skiff.dev/hostconfig';
-const IMAGE = 'localhost:5000/e2e/hello-c:1';
+/** image is the hello component in the cluster registry, which host pods reach by its address. */
+const image = (e2e: E2e) => `${e2e.info.registry}/e2e/hello-c:1`;
 
 // biome-ignore lint/suspicious/noExplicitAny: API JSON, asserted on below.
 type Obj = any;
@@ -89,14 +91,18 @@ describe('HostConfig on a real cluster', () => {
       apiVersion: 'runtime.skiff.dev/v1alpha1',
       kind: 'HostConfig',
       metadata: { name: 'hosts', namespace: ns },
-      spec: { replicas: 2, labels: { 'e2e-group': ns } },
+      // The cluster registry speaks plain HTTP: the hosts are told so (--insecure-registry).
+      spec: { replicas: 2, labels: { 'e2e-group': ns }, insecureRegistries: [e2e.info.registry] },
     };
     await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(hc));
     const pods = await waitHostConfigSettled(e2e, ns, 2);
     for (const pod of pods) {
       expect(pod.metadata.ownerReferences?.[0]).toMatchObject({ kind: 'HostConfig', name: 'hosts', controller: true });
       expect(pod.spec.automountServiceAccountToken).toBe(false);
-      expect(pod.spec.containers.find((c: Obj) => c.name === 'host').image).toBe(e2e.info.images.skiff);
+      // One container: the host pulls from the cluster registry itself (no forwarder beside it).
+      expect(pod.spec.containers.map((c: Obj) => c.name)).toEqual(['host']);
+      expect(pod.spec.containers[0].image).toBe(e2e.info.images.skiff);
+      expect(pod.spec.containers[0].args).toEqual(expect.arrayContaining(['--insecure-registry', e2e.info.registry]));
     }
     const names = pods.map((p) => p.metadata.name).sort();
     await waitFor('2 Hosts Ready, one per pod', async () => {
@@ -109,7 +115,7 @@ describe('HostConfig on a real cluster', () => {
   it('routes an HTTP Workload through its Service and EndpointSlice, by IP and by name', async () => {
     const { e2e, ns } = s;
     await pushComponent(e2e, await fixturePath('hello-c'), 'e2e/hello-c:1');
-    const workload = { ...helloWorkload(ns, 'hello', IMAGE, hostname()) };
+    const workload = { ...helloWorkload(ns, 'hello', image(e2e), hostname()) };
     workload.spec = { ...workload.spec, replicas: 2 } as typeof workload.spec;
     await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(workload));
     const ready = await waitWorkload(e2e, ns, 'hello', 'Ready with 2 replicas', (wl) => runningHosts(wl).length === 2);
@@ -147,7 +153,7 @@ describe('HostConfig on a real cluster', () => {
 
   it('moves a Workload off a deleted host pod onto the other host', async () => {
     const { e2e, ns } = s;
-    const solo = helloWorkload(ns, 'solo', IMAGE, `solo.${ns}`);
+    const solo = helloWorkload(ns, 'solo', image(e2e), `solo.${ns}`);
     await e2e.kubectl(['apply', '-f', '-'], JSON.stringify(solo));
     const before = runningHosts(await waitWorkload(e2e, ns, 'solo'));
     expect(before).toHaveLength(1);
@@ -174,20 +180,14 @@ describe('HostConfig on a real cluster', () => {
     const { e2e, ns } = s;
     await waitWorkload(e2e, ns, 'hello', 'Ready with 2 replicas', (wl) => runningHosts(wl).length === 2);
     const oldPods = (await hostPods(e2e, ns)).map((p) => p.metadata.name);
-    const failures: string[] = [];
     const started = Date.now();
     const at = () => `+${((Date.now() - started) / 1000).toFixed(2)}s`;
-    let sent = 0;
     let stop = false;
-    // A bounded client: sequential requests through the Service until the rollout ends (≤ 5 min).
-    const client = (async () => {
-      const deadline = Date.now() + 300_000;
-      while (!stop && Date.now() < deadline) {
-        sent++;
-        const a = await get(clusterIp, 80, hostname()).catch((err: Error) => ({ status: 0, body: err.message }));
-        if (a.status !== 200) failures.push(`${at()} ${a.status} ${a.body.trim().slice(0, 80)}`);
-      }
-    })();
+    // Clients that keep their connections (node:http Agent keepAlive) through the Service until
+    // the rollout ends (≤ 5 min): kube-proxy keeps each connection with the pod it chose, so
+    // only the draining hosts' `Connection: close` moves them (ADR 0012, Revision 2).
+    const load = new KeepAliveLoad({ address: clusterIp, port: 80, vhost: hostname() }, { concurrency: 2 });
+    load.start();
     // What the Service routed to, over time, and which pod had which address: for the failure message.
     const routes: string[] = [];
     const pods = new Map<string, string>();
@@ -228,15 +228,20 @@ describe('HostConfig on a real cluster', () => {
       await waitWorkload(e2e, ns, 'hello', 'Ready with 2 replicas', (wl) => runningHosts(wl).length === 2);
     } finally {
       stop = true;
-      await client;
       await watcher;
+      await load.stop();
     }
+    const report = await load.stop();
+    const { failures, sent } = report;
     expect(sent).toBeGreaterThan(20);
     const story = [
-      `${failures.length} of ${sent} requests failed; first: ${failures.slice(0, 3).join(' | ')}; last: ${failures.at(-1)}`,
+      `${failures.length} of ${sent} requests failed on ${report.connections} kept-alive connections ` +
+        `(${report.closedByServer} answers with Connection: close); first: ${failures.slice(0, 3).join(' | ')}; ` +
+        `last: ${failures.at(-1)}`,
       `endpoints over time: ${routes.join('; ')}`,
       `pods: ${[...pods].map(([n, ip]) => `${n}=${ip}`).join(' ')}`,
     ].join('\n');
+    process.stderr.write(`e2e keep-alive replacement: ${story.split('\n')[0]}\n`);
     expect(failures.length, story).toBe(0);
   });
 

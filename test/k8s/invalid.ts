@@ -277,6 +277,25 @@ export const INVALID: InvalidCase[] = [
     },
   },
   {
+    rule: 'hostInterfaces unique by namespace + package + name + version (two instances of one name)',
+    kind: 'Workload',
+    field: 'spec.hostInterfaces',
+    mutate: (s) => {
+      s.hostInterfaces.push(
+        { ...hi0(s), name: 'cache' },
+        { ...hi0(s), name: 'cache', interfaces: ['outgoing-handler'] },
+      );
+    },
+  },
+  {
+    rule: 'hostInterfaces name is lowercase letters, digits and -',
+    kind: 'Workload',
+    field: 'spec.hostInterfaces[0].name',
+    mutate: (s) => {
+      hi0(s).name = 'Cache_1';
+    },
+  },
+  {
     rule: 'volume name is a DNS label',
     kind: 'Workload',
     field: 'spec.volumes[0].name',
@@ -425,6 +444,22 @@ export const INVALID: InvalidCase[] = [
     },
   },
   // HostConfig.spec
+  {
+    rule: 'redis sets exactly one of url, urlSecret',
+    kind: 'HostConfig',
+    field: 'spec.redis',
+    mutate: (s) => {
+      s.redis = { url: 'redis://redis:6379', urlSecret: { name: 'redis', key: 'url' } };
+    },
+  },
+  {
+    rule: 'redis url carries no credentials',
+    kind: 'HostConfig',
+    field: 'spec.redis.url',
+    mutate: (s) => {
+      s.redis = { url: 'redis://:hunter2@redis:6379' };
+    },
+  },
   {
     rule: 'HostConfig replicas >= 0',
     kind: 'HostConfig',

@@ -44,6 +44,20 @@ describe('the API server rejects invalid manifests', () => {
     }
   });
 
+  it('accepts several named instances of one package', async () => {
+    const manifest = workloadBase();
+    manifest.metadata = { name: 'named', namespace: ns };
+    const kv = { namespace: 'wasi', package: 'keyvalue', interfaces: ['store'] };
+    manifest.spec.hostInterfaces.push(
+      { ...kv, name: 'cache', config: { backend: 'memory' } },
+      { ...kv, name: 'orders', config: { backend: 'nats' } },
+      kv,
+    );
+    const res = await cluster.http.send('POST', `${resourcePath('workloads', ns)}?fieldValidation=Strict`, manifest);
+    expect(res.status, res.text).toBe(201);
+    expect(workloadSchema.safeParse(manifest).success).toBe(true);
+  });
+
   it('rejects an invalid Workload status written through the status subresource', async () => {
     const w = workloadBase();
     w.metadata = { name: 'with-status', namespace: ns };

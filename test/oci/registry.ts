@@ -15,7 +15,7 @@ import { waitFor } from '../support/wait.js';
 
 /** TestRegistry is a running registry and how to reach it. */
 export interface TestRegistry {
-  /** host is `127.0.0.1:PORT`, the registry part of references. */
+  /** host is `ADDRESS:PORT` (127.0.0.1 unless asked otherwise), the registry part of references. */
   host: string;
   /** storage is the registry's filesystem root (tests corrupt blobs there). */
   storage: string;
@@ -25,10 +25,15 @@ export interface TestRegistry {
 /** RegistryAuth selects how the registry authenticates. */
 export type RegistryAuth = { kind: 'none' } | { kind: 'basic' | 'token'; user: string; password: string };
 
-
-
-/** startRegistry starts docker-registry with the given auth and waits until it answers /v2/. */
-export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Promise<TestRegistry> {
+/**
+ * startRegistry starts docker-registry with the given auth and waits until it answers /v2/;
+ * it listens on `address` (default 127.0.0.1; a non-loopback one for insecure-registry tests).
+ */
+export async function startRegistry(
+  auth: RegistryAuth = { kind: 'none' },
+  options: { address?: string } = {},
+): Promise<TestRegistry> {
+  const address = options.address ?? '127.0.0.1';
   const dir = mkdtempSync(join(tmpdir(), 'skiff-registry-'));
   const storage = join(dir, 'storage');
   const port = await freePort();
@@ -51,14 +56,16 @@ export async function startRegistry(auth: RegistryAuth = { kind: 'none' }): Prom
     config,
     'version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\n' +
       `storage:\n  filesystem:\n    rootdirectory: ${storage}\n  delete:\n    enabled: true\n` +
-      `http:\n  addr: 127.0.0.1:${port}\n  secret: skiff-test-secret\n${authYaml}`,
+      `http:\n  addr: ${address}:${port}\n  secret: skiff-test-secret\n${authYaml}`,
   );
-  const child: ChildProcess = spawn('/usr/bin/docker-registry', ['serve', config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('/usr/bin/docker-registry', ['serve', config], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout?.on('data', (d) => (output += d));
   child.stderr?.on('data', (d) => (output += d));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const host = `127.0.0.1:${port}`;
+  const host = `${address}:${port}`;
   await waitFor(`docker-registry on ${host}`, async () => {
     if (child.exitCode !== null) throw new Error(`docker-registry exited (${child.exitCode}): ${output}`);
     const res = await fetch(`http://${host}/v2/`);
@@ -87,10 +94,27 @@ async function startTokenServer(
 ): Promise<{ server: Server; realm: string; certPath: string }> {
   const keyPath = join(dir, 'token.key');
   const certPath = join(dir, 'token.crt');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-    '-keyout', keyPath, '-out', certPath, '-days', '1', '-subj', '/CN=skiff-test-issuer',
-  ], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyPath,
+      '-out',
+      certPath,
+      '-days',
+      '1',
+      '-subj',
+      '/CN=skiff-test-issuer',
+    ],
+    { stdio: 'ignore' },
+  );
   const key = createPrivateKey(readFileSync(keyPath));
   const certDer = new X509Certificate(readFileSync(certPath)).raw.toString('base64');
   const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
@@ -118,8 +142,12 @@ async function startTokenServer(
       access,
     };
     const signingInput = `${b64({ typ: 'JWT', alg: 'ES256', x5c: [certDer] })}.${b64(claims)}`;
-    const signature = sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' }).toString('base64url');
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ token: `${signingInput}.${signature}` }));
+    const signature = sign('sha256', Buffer.from(signingInput), { key, dsaEncoding: 'ieee-p1363' }).toString(
+      'base64url',
+    );
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ token: `${signingInput}.${signature}` }));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -127,7 +155,12 @@ async function startTokenServer(
 }
 
 /** dockerConfigFile writes a docker config JSON for one registry and returns its path. */
-export function dockerConfigFile(host: string, user: string, password: string, form: 'auth' | 'fields' = 'auth'): string {
+export function dockerConfigFile(
+  host: string,
+  user: string,
+  password: string,
+  form: 'auth' | 'fields' = 'auth',
+): string {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-dockercfg-'));
   const entry =
     form === 'auth' ? { auth: Buffer.from(`${user}:${password}`).toString('base64') } : { username: user, password };

@@ -133,7 +133,10 @@ describe('operator drills', () => {
         },
         60_000,
       );
-      expect((await servingOn('steady')).length).toBe(1);
+      // The replica scaled away drains (serves, closing connections) for the grace period, then stops.
+      await waitFor('steady served by one host', async () =>
+        (await servingOn('steady')).length === 1 ? true : undefined,
+      );
     } finally {
       await cut.stop();
       await proxy.pause();

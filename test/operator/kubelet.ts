@@ -104,6 +104,7 @@ export class LocalKubelet {
     // Paths inside the container image do not exist here.
     delete env.SKIFF_CACHE;
     delete env.SKIFF_WORKDIR;
+    delete env.SKIFF_SECRETDIR;
     const args = (container.args as string[]).map((a) => a.replace('$(SKIFF_POD_NAME)', name));
     for (const flag of ['--port', '--metrics-port']) {
       const i = args.indexOf(flag);

@@ -80,4 +80,54 @@ describe('namespaces served by HostConfig hosts', () => {
     const w = await readyIn(other, 'theirs');
     expect(w.status.placements[0]).toMatchObject({ state: 'Running' });
   });
+
+  it('says why when the API server refuses its host pods, and recovers once it allows them', async () => {
+    const quotas = `/api/v1/namespaces/${other}/resourcequotas`;
+    const quota = {
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name: 'no-pods' },
+      spec: { hard: { pods: '0' } },
+    };
+    expect((await stack.cluster.http.send('POST', quotas, quota)).status).toBe(201);
+    // No quota controller runs beside the test API server: give the quota the usage it would count.
+    const usage = { ...quota, status: { hard: { pods: '0' }, used: { pods: '0' } } };
+    expect((await stack.cluster.http.send('PUT', `${quotas}/no-pods/status`, usage)).status).toBe(200);
+    const hc = {
+      apiVersion: 'runtime.skiff.dev/v1alpha1',
+      kind: 'HostConfig',
+      metadata: { name: 'refused', namespace: other },
+      spec: { replicas: 1 },
+    };
+    const path = resourcePath('hostconfigs', other, 'refused');
+    const applied = await stack.cluster.http.send(
+      'PATCH',
+      `${path}?fieldManager=kubectl&force=true`,
+      hc,
+      'application/apply-patch+yaml',
+    );
+    expect(applied.status).toBeLessThan(300);
+    const refused = await waitFor('Ready=False PodCreateFailed', async () => {
+      const got = (await stack.cluster.http.send('GET', path)).body as Manifest;
+      return condition(got, 'Ready')?.reason === 'PodCreateFailed' ? got : undefined;
+    });
+    expect(condition(refused, 'Ready')).toMatchObject({ status: 'False' });
+    expect(condition(refused, 'Ready')?.message).toMatch(/^creating a host pod failed: .*forbidden/);
+    const events = await waitFor('a FailedCreate Event', async () => {
+      const list = (await stack.cluster.http.send('GET', `/apis/events.k8s.io/v1/namespaces/${other}/events`))
+        .body as Manifest;
+      const found = (list.items ?? []).filter(
+        (e: Manifest) => e.reason === 'FailedCreate' && e.regarding?.name === 'refused',
+      );
+      return found.length > 0 ? found : undefined;
+    });
+    expect(events[0]).toMatchObject({ type: 'Warning' });
+
+    expect((await stack.cluster.http.send('DELETE', `${quotas}/no-pods`)).status).toBe(200);
+    await waitFor('the host pod created once the quota is gone', async () => {
+      const got = (await stack.cluster.http.send('GET', path)).body as Manifest;
+      return condition(got, 'Ready')?.reason !== 'PodCreateFailed' && got.status?.replicas === 1;
+    });
+    expect((await stack.cluster.http.send('DELETE', path)).status).toBe(200);
+  });
 });

@@ -79,14 +79,20 @@ export interface HostProcess {
   get(vhost: string, path?: string): Promise<{ status: number; text: string }>;
 }
 
-/** startHost runs `skiff host` against the stack's NATS with a 1 s heartbeat. */
-export async function startHost(stack: Stack, id: string, labels: Record<string, string> = {}): Promise<HostProcess> {
+/** startHost runs `skiff host` against the stack's NATS with a 1 s heartbeat (`env` adds to its environment). */
+export async function startHost(
+  stack: Stack,
+  id: string,
+  labels: Record<string, string> = {},
+  env: NodeJS.ProcessEnv = {},
+): Promise<HostProcess> {
   const args = ['host', '--nats', stack.nats.url, '--name', id, '--port', '0', '--metrics-port', '0'];
   args.push('--bind', '127.0.0.1', '--heartbeat-seconds', '1');
   for (const [k, v] of Object.entries(labels)) args.push('--label', `${k}=${v}`);
   const run = runCli(args, {
     SKIFF_LOG_LEVEL: 'info',
     SKIFF_WORKDIR: join(tmpdir(), `skiff-op-work-${id}-${process.pid}`),
+    ...env,
   });
   const match = await run.waitFor(/ready; http port (\d+)/, 60_000);
   const httpPort = Number(match[1]);

@@ -2,8 +2,9 @@
  * `skiff host` and `skiff ctl` as a user runs them: separate processes, a real nats-server,
  * a Workload manifest file, HTTP by virtual host, and a clean SIGTERM.
  */
-import { request } from 'node:http';
+
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -208,8 +209,8 @@ describe('skiff host + skiff ctl', () => {
     expect((await ctl('stop', 'web/two')).code).toBe(0);
   });
 
-  it('ctl stop stops it everywhere', async () => {
-    const { code, out } = await ctl('stop', 'web/hello');
+  it('ctl stop stops it everywhere (draining it first with --drain-ms)', async () => {
+    const { code, out } = await ctl('stop', 'web/hello', '--drain-ms', '200');
     expect(out).toContain('web/hello stopped on cli-host');
     expect(code).toBe(0);
     expect((await get(httpPort, 'hello.test')).status).toBe(404);

@@ -8,6 +8,7 @@ import { ControlClient } from '../../src/nats/client.js';
 import { connectNats } from '../../src/nats/connection.js';
 import { HostControl, type HostControlOptions } from '../../src/runtime/control/index.js';
 import type { ComponentSource } from '../../src/runtime/engine/source.js';
+import type { Router } from '../../src/runtime/http/routers.js';
 import type { HostPlugin } from '../../src/runtime/plugin.js';
 import { fixturePath } from '../support/fixtures.js';
 import { HTTP_GRANT, startTestHost, type TestHost, workload } from '../support/host.js';
@@ -25,12 +26,21 @@ export interface ControlledTestHost {
 /** startControlledHost starts a host with HostControl on `url` and a separate client connection. */
 export async function startControlledHost(
   url: string,
-  options: { id: string; plugins?: HostPlugin[]; sources?: ComponentSource[] } & Partial<
-    Omit<HostControlOptions, 'nc' | 'host'>
-  >,
+  options: {
+    id: string;
+    plugins?: HostPlugin[];
+    sources?: ComponentSource[];
+    logLevel?: string;
+    router?: Router;
+  } & Partial<Omit<HostControlOptions, 'nc' | 'host'>>,
 ): Promise<ControlledTestHost> {
-  const { id, plugins, sources, ...controlOptions } = options;
-  const t = await startTestHost({ plugins: plugins ?? [], sources: sources ?? [] });
+  const { id, plugins, sources, logLevel, router, ...controlOptions } = options;
+  const t = await startTestHost({
+    plugins: plugins ?? [],
+    sources: sources ?? [],
+    logLevel,
+    ...(router ? { router } : {}),
+  });
   // The test host has a random id; the protocol needs a known one.
   Object.defineProperty(t.host, 'id', { value: id });
   const hostNc = await connectNats({ servers: [url] }, { name: `test-host ${id}` });
@@ -51,7 +61,6 @@ export async function startControlledHost(
     },
   };
 }
-
 
 /** helloWorkload is the hello-js guest serving HTTP, with a fixed uid and the given generation. */
 export async function helloWorkload(name: string, generation = 1, uid = `uid-${name}`): Promise<Workload> {

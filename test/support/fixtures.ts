@@ -12,6 +12,7 @@ export type FixtureName =
   | 'hello-c'
   | 'kitchen-sink'
   | 'otel-js'
+  | 'secrets-js'
   | 'example-hello'
   | 'custom-plugin'
   | 'broken-not-wasm'

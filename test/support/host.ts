@@ -19,6 +19,8 @@ import type { Tracing } from '../../src/telemetry/tracing/provider.js';
 /** TestHost is a started host and how to reach it. */
 export interface TestHost {
   host: Host;
+  /** http is the host's HTTP server. */
+  http: HttpServerHandler;
   /** logs are the host's log records (JSON-parsed), newest last. */
   logs: Record<string, unknown>[];
   url: string;
@@ -72,6 +74,7 @@ export async function startTestHost(
   const url = `http://127.0.0.1:${http.port}`;
   return {
     host,
+    http,
     logs,
     url,
     adminUrl: `http://127.0.0.1:${admin.port}`,

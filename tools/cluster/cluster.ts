@@ -15,7 +15,7 @@ import { containerdPaths, containerdReady, importImage, startContainerd } from '
 import { startControllers, startEtcdAndApiServer } from './control-plane.js';
 import { ClusterError } from './errors.js';
 import { buildImages, type Images } from './images.js';
-import { installDns, installRegistryForwarder, type Kubectl } from './install.js';
+import { installDns, type Kubectl } from './install.js';
 import { acquireLock, releaseLock } from './lock.js';
 import { readSysctls } from './machine.js';
 import { firstHost, guardPodTraffic, machineAddress, namespaces } from './network.js';
@@ -158,9 +158,6 @@ export async function startCluster(config: ClusterConfig, log: (line: string) =>
     step(`node ${config.nodeName} Ready`);
     await installDns(config.repo, kubectl, dns, built.coredns.ref, config.startTimeoutMs);
     step(`cluster DNS at ${dns} ready`);
-    if (config.install && built.skiff) {
-      await installRegistryForwarder(config.repo, kubectl, built.skiff.ref, registry.address);
-    }
     if (config.install && built.skiff) {
       const images = { skiff: built.skiff.ref, nats: built.nats.ref };
       await installChart(config.repo, config.binDir, adminKubeconfig, kubectl, stateDir, images, config.startTimeoutMs);

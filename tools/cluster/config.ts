@@ -32,9 +32,6 @@ export type ClusterConfig = Readonly<{
   keep: boolean;
 }>;
 
-/** REGISTRY_PORT_IN_PODS is where a host pod's registry forwarder listens (`localhost:5000`). */
-export const REGISTRY_PORT_IN_PODS = 5000;
-
 /**
  * loadClusterConfig reads SKIFF_CACHE, SKIFF_K8S_BIN_DIR, SKIFF_CLUSTER_TIMEOUT_MS,
  * SKIFF_CLUSTER_INSTALL, SKIFF_CLUSTER_LOCK_WAIT_MS (default 15 min) and SKIFF_CLUSTER_KEEP.

@@ -73,12 +73,7 @@ export async function startEtcdAndApiServer(o: ControlPlaneOptions, processes: M
         `--service-account-signing-key-file=${c.serviceAccountKey}`,
       ])
       .concat([`--kubelet-client-certificate=${c.adminCert}`, `--kubelet-client-key=${c.adminKey}`])
-      .concat(['--kubelet-preferred-address-types=InternalIP'])
-      // MutatingAdmissionPolicy (beta, off by default in 1.34): manifests/registry-forwarder.yaml.
-      .concat([
-        '--feature-gates=MutatingAdmissionPolicy=true',
-        '--runtime-config=admissionregistration.k8s.io/v1beta1=true',
-      ]),
+      .concat(['--kubelet-preferred-address-types=InternalIP']),
     log('kube-apiserver'),
   );
   processes.push(apiserver);

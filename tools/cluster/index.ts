@@ -7,6 +7,6 @@
 
 export { CHART_NAMESPACE, HOST_SERVICE_ACCOUNT } from './chart.js';
 export { type Cluster, type ClusterInfo, startCluster } from './cluster.js';
-export { type ClusterConfig, loadClusterConfig, REGISTRY_PORT_IN_PODS } from './config.js';
+export { type ClusterConfig, loadClusterConfig } from './config.js';
 export { ClusterError, type ClusterErrorCode } from './errors.js';
 export { render, renderManifest } from './install.js';

@@ -1,6 +1,7 @@
 /**
- * The e2e cluster's own additions, from tools/cluster/manifests: cluster DNS and the registry
- * forwarder of host pods (Skiff itself is installed with its chart, see chart.ts).
+ * The e2e cluster's own additions, from tools/cluster/manifests: cluster DNS (Skiff itself is
+ * installed with its chart, see chart.ts; host pods reach the cluster registry by its address,
+ * named with `--insecure-registry` / HostConfig `insecureRegistries`).
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -37,17 +38,5 @@ export async function installDns(
   await kubectl(
     ['-n', 'kube-system', 'rollout', 'status', 'deployment/coredns', `--timeout=${seconds}`],
     timeoutMs + 5_000,
-  );
-}
-
-/**
- * installRegistryForwarder applies manifests/registry-forwarder.yaml: host pods get a
- * container serving the cluster registry as localhost:5000 (see that file for why).
- */
-export async function installRegistryForwarder(repo: string, kubectl: Kubectl, skiffImage: string, registry: string) {
-  await kubectl(
-    ['apply', '-f', '-'],
-    60_000,
-    await renderManifest(repo, 'registry-forwarder.yaml', { skiffImage, registry }),
   );
 }

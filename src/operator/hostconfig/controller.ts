@@ -2,16 +2,19 @@
  * HostConfigController executes `planHostConfig`: creates host pods, marks pods draining and
  * cordons their hosts, deletes drained pods (uid precondition), and writes HostConfig status.
  */
-import { type HostConfig, hostConfigSpecSchema } from '../../api/index.js';
+import { type HostConfig, type HostConfigStatus, hostConfigSpecSchema } from '../../api/index.js';
 import type { ControlClient } from '../../nats/index.js';
 import type { Logger } from '../../telemetry/logger.js';
+import { setConditions } from '../conditions.js';
 import type { HostRegistry } from '../hosts/registry.js';
 import { sameJson } from '../json.js';
 import {
   type EventRecorder,
   HOSTCONFIGS,
   type Informer,
+  isKubeError,
   type Kube,
+  type KubeError,
   type KubeObject,
   PODS,
   type ReconcileResult,
@@ -53,6 +56,19 @@ export class HostConfigController {
     return { live: true, cordoned: live.heartbeat.cordoned ?? false, workloads };
   }
 
+  /** #createFailed reports a refused pod create as a Warning Event and Ready=False with reason PodCreateFailed. */
+  async #createFailed(obj: KubeObject, status: HostConfigStatus, err: KubeError, log: Logger): Promise<void> {
+    const message = `creating a host pod failed: ${err.message}`;
+    log.warn({ err: err.message, code: err.code }, 'host pod create refused');
+    this.#o.events.record(obj, 'Warning', 'FailedCreate', message, 'Create');
+    const observedGeneration = obj.metadata.generation ?? 1;
+    const ready = { type: 'Ready', status: 'False', reason: 'PodCreateFailed', message, observedGeneration } as const;
+    const conditions = setConditions(status.conditions, [ready], new Date(this.#now()));
+    await this.#o.kube
+      .applyStatus(HOSTCONFIGS, obj.metadata.namespace!, obj.metadata.name, { ...status, conditions })
+      .catch((e: Error) => log.warn({ err: e.message }, 'HostConfig status not written'));
+  }
+
   /** reconcile brings one HostConfig's pods closer to its spec. */
   async reconcile(key: string): Promise<ReconcileResult | undefined> {
     const obj = this.#o.hostConfigs.get(key);
@@ -81,7 +97,12 @@ export class HostConfigController {
       switch (a.type) {
         case 'create':
           for (let i = 0; i < a.count; i++) {
-            const pod = await this.#o.kube.create(PODS, hostPod(hc, template, hash));
+            const pod = await this.#o.kube.create(PODS, hostPod(hc, template, hash)).catch(async (err: unknown) => {
+              // Refused (a quota, a missing ServiceAccount, an admission policy): say so where
+              // `kubectl describe` and GitOps tools look, then retry with backoff.
+              if (isKubeError(err)) await this.#createFailed(obj, plan.status, err, log);
+              throw err;
+            });
             log.info({ pod: pod.metadata.name, hash }, 'host pod created');
             this.#o.events.record(obj, 'Normal', 'PodCreated', `created host pod ${pod.metadata.name}`, 'Create');
           }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HostConfig } from '../../api/index.js';
+import { type HostConfig, hostConfigSpecSchema } from '../../api/index.js';
 import { podTemplate } from './pod.js';
 
 const hc = (spec: Partial<HostConfig['spec']> = {}): HostConfig => ({
@@ -37,5 +37,60 @@ describe('host pods trace', () => {
     expect(traced).toContainEqual({ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: 'http://otel-collector.observability:4318' });
     expect(traced).toContainEqual({ name: 'OTEL_SERVICE_NAME', value: 'edge' });
     expect(env(hc()).some((e) => e.name.startsWith('OTEL_'))).toBe(false);
+  });
+});
+
+describe('host pods keep secrets off disk', () => {
+  it('mount a memory-backed, size-bounded volume for secret volumes and tell the host', () => {
+    const pod = podTemplate(hc(), { image: 'skiff:test', natsUrl: 'nats://nats:4222' }, new Set());
+    const spec = pod.spec as {
+      volumes: { name: string; emptyDir?: { medium?: string; sizeLimit?: string } }[];
+      containers: { env: { name: string; value?: string }[]; volumeMounts: { name: string; mountPath: string }[] }[];
+    };
+    expect(spec.volumes.find((v) => v.name === 'secrets')?.emptyDir).toEqual({ medium: 'Memory', sizeLimit: '64Mi' });
+    const c = spec.containers[0]!;
+    const dir = c.env.find((e) => e.name === 'SKIFF_SECRETDIR')?.value;
+    expect(c.volumeMounts.find((m) => m.name === 'secrets')?.mountPath).toBe(dir);
+  });
+});
+
+describe('host pods offer the redis keyvalue backend', () => {
+  const container = (h: HostConfig) =>
+    (
+      podTemplate(h, { image: 'skiff:test', natsUrl: 'nats://nats:4222' }, new Set()).spec as {
+        containers: { args: string[]; env: { name: string; valueFrom?: unknown }[] }[];
+      }
+    ).containers[0]!;
+
+  it('when the HostConfig names a Redis server, by URL or by a Secret holding the URL', () => {
+    expect(flag(args(hc()), '--redis')).toBeUndefined();
+    expect(flag(args(hc({ redis: { url: 'redis://redis.shop:6379' } })), '--redis')).toBe('redis://redis.shop:6379');
+    const fromSecret = container(hc({ redis: { urlSecret: { name: 'redis', key: 'url' } } }));
+    expect(fromSecret.args).not.toContain('--redis');
+    expect(fromSecret.env.find((e) => e.name === 'SKIFF_REDIS_URL')).toEqual({
+      name: 'SKIFF_REDIS_URL',
+      valueFrom: { secretKeyRef: { name: 'redis', key: 'url' } },
+    });
+  });
+});
+
+describe('host pods pull from insecure registries', () => {
+  it('pass each of the HostConfig insecureRegistries as --insecure-registry, and none by default', () => {
+    expect(args(hc())).not.toContain('--insecure-registry');
+    const a = args(hc({ insecureRegistries: ['registry.local:5000', '10.0.0.1:5000'] }));
+    const values = a.flatMap((v, i) => (v === '--insecure-registry' ? [a[i + 1]] : []));
+    expect(values).toEqual(['registry.local:5000', '10.0.0.1:5000']);
+  });
+});
+
+describe('HostConfig insecureRegistries', () => {
+  it('take registries as image references name them, and refuse URLs, paths and upper case', () => {
+    const parse = (r: string) => hostConfigSpecSchema.safeParse({ insecureRegistries: [r] }).success;
+    for (const good of ['registry.local', 'registry.local:5000', '10.0.0.1:5000', '[fd00::1]:5000']) {
+      expect(parse(good), good).toBe(true);
+    }
+    for (const bad of ['http://registry.local', 'registry.local/x', 'Registry.local', 'registry.local:', '']) {
+      expect(parse(bad), bad).toBe(false);
+    }
   });
 });

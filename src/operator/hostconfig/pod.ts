@@ -18,6 +18,8 @@ export const DRAIN_ANNOTATION = 'runtime.skiff.dev/draining';
 export const METRICS_PORT = 9464;
 /** NATS_SECRET_DIR is where a HostConfig's NATS credentials Secret is mounted. */
 export const NATS_SECRET_DIR = '/var/run/skiff/nats';
+/** SECRET_VOLUME_LIMIT bounds the memory-backed volume holding workloads' secret volumes (it counts against the pod's memory). */
+export const SECRET_VOLUME_LIMIT = '64Mi';
 
 /** PodDefaults are what the operator fills in when a HostConfig leaves it open. */
 export interface PodDefaults {
@@ -41,6 +43,7 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
   const args = ['host', '--nats', spec.nats?.url ?? defaults.natsUrl, '--name', '$(SKIFF_POD_NAME)'];
   args.push('--port', String(httpPort), '--metrics-port', String(METRICS_PORT), '--heartbeat-seconds', '1');
   args.push('--max-workloads', String(spec.maxWorkloads ?? 100));
+  for (const registry of spec.insecureRegistries ?? []) args.push('--insecure-registry', registry);
   // Hosts serve their HostConfig's namespace unless it shares them (`*`: every namespace).
   const served = spec.namespaces ?? [hc.metadata.namespace ?? 'default'];
   if (!served.includes('*')) args.push('--namespaces', [...new Set(served)].sort().join(','));
@@ -54,6 +57,7 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
     field('SKIFF_POD_IP', 'status.podIP'),
     { name: 'SKIFF_CACHE', value: '/var/cache/skiff' },
     { name: 'SKIFF_WORKDIR', value: '/var/lib/skiff/work' },
+    { name: 'SKIFF_SECRETDIR', value: '/var/lib/skiff/secrets' },
   ];
   if (spec.tracing) {
     env.push({ name: 'OTEL_EXPORTER_OTLP_ENDPOINT', value: spec.tracing.endpoint });
@@ -63,12 +67,19 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
     { name: 'tmp', mountPath: '/tmp' },
     { name: 'cache', mountPath: '/var/cache/skiff' },
     { name: 'work', mountPath: '/var/lib/skiff/work' },
+    { name: 'secrets', mountPath: '/var/lib/skiff/secrets' },
   ];
   const volumes: Record<string, unknown>[] = [
     { name: 'tmp', emptyDir: {} },
     { name: 'cache', emptyDir: {} },
     { name: 'work', emptyDir: {} },
+    // Workloads' secret volumes: memory-backed, so their contents never reach the node's disk.
+    { name: 'secrets', emptyDir: { medium: 'Memory', sizeLimit: SECRET_VOLUME_LIMIT } },
   ];
+  // The redis keyvalue backend: a plain URL as a flag, one with credentials from its Secret.
+  if (spec.redis?.url) args.push('--redis', spec.redis.url);
+  const redisSecret = spec.redis?.urlSecret;
+  if (redisSecret) env.push({ name: 'SKIFF_REDIS_URL', valueFrom: { secretKeyRef: { ...redisSecret } } });
   const secret = spec.nats?.credentialsSecret;
   if (secret) {
     for (const [key, envName] of [

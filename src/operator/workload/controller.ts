@@ -4,14 +4,16 @@
  * stops through the control protocol. Requests to hosts are not awaited inside a
  * reconcile; their answers update the registry or the failure memory and requeue the key.
  */
+
+import type { NatsConnection } from '@nats-io/transport-node';
 import {
   catalogEntry,
+  FEATURE_DRAIN,
   type Workload,
   type WorkloadReport,
   type WorkloadStatus,
   workloadSpecSchema,
 } from '../../api/index.js';
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { ControlClient, StartExtras } from '../../nats/index.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { OperatorMetrics } from '../../telemetry/operator-metrics.js';
@@ -27,8 +29,8 @@ import { type Action, type Failure, FINALIZER, type InFlight, plan } from './pla
 import { type ReferenceWatcher, resolveWorkload } from './reference-watcher.js';
 import type { Resolution } from './references.js';
 import { RoutePublisher } from './routes.js';
-import { isCurrent } from './status.js';
 import { servesHttp } from './routing.js';
+import { isCurrent } from './status.js';
 
 /** RETRY_BASE_MS and RETRY_MAX_MS bound the backoff between failed starts on one host. */
 export const RETRY_BASE_MS = 100;
@@ -121,6 +123,7 @@ export class WorkloadController {
       draining,
       unrouted,
       routeGraceMs: workload && servesHttp(workload) ? (this.#o.routeGraceMs ?? 3_000) : 0,
+      drainable: this.#drainable(),
       workload,
       deleting: obj?.metadata.deletionTimestamp !== undefined,
       hasFinalizer: obj?.metadata.finalizers?.includes(FINALIZER) ?? false,
@@ -215,7 +218,7 @@ export class WorkloadController {
         this.#start(key, obj!, w!, action.hostId, action.update, log, extras ?? {});
         return;
       case 'stop':
-        this.#stop(key, obj, action.hostId, action.uid, action.why, log);
+        this.#stop(key, obj, action.hostId, action.uid, action.why, log, action.drainMs);
         return;
       case 'unroute':
         return;
@@ -295,14 +298,22 @@ export class WorkloadController {
     this.#o.events.record(obj, 'Warning', entry.reason, `host ${hostId}: ${message}`, 'Start');
   }
 
-  #stop(key: string, obj: KubeObject | undefined, hostId: string, uid: string, why: string, log: Logger): void {
+  #stop(
+    key: string,
+    obj: KubeObject | undefined,
+    hostId: string,
+    uid: string,
+    why: string,
+    log: Logger,
+    drainMs?: number,
+  ): void {
     const flight: InFlight = { hostId, op: 'stop', uid, generation: 0 };
     this.#track(key, flight);
-    log.info({ host: hostId, uid, why }, 'stopping on host');
+    log.info({ host: hostId, uid, why, drainMs }, drainMs ? 'draining and stopping on host' : 'stopping on host');
     if (obj) this.#o.events.record(obj, 'Normal', 'Stopping', `stopping on host ${hostId} (${why})`, 'Stop');
     const counter = `${key}@${hostId}`;
     this.#o.control
-      .stop(hostId, key, uid)
+      .stop(hostId, key, uid, drainMs === undefined ? {} : { drainMs })
       .then(() => {
         this.#o.metrics.controlRequests.inc({ verb: 'stop', result: 'ok' });
         this.#o.registry.observeGone(hostId, key);
@@ -321,6 +332,12 @@ export class WorkloadController {
         }
       })
       .finally(() => this.#untrack(key, flight));
+  }
+
+  /** #drainable lists the live hosts that take a stop with a drain period. */
+  #drainable(): Set<string> {
+    const hosts = this.#o.registry.hosts().filter((h) => h.heartbeat.features?.includes(FEATURE_DRAIN));
+    return new Set(hosts.map((h) => h.heartbeat.hostId));
   }
 
   #track(key: string, flight: InFlight): void {

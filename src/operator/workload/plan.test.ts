@@ -235,4 +235,29 @@ describe('plan: draining hosts and endpoints', () => {
     expect(p3.actions).toEqual([{ type: 'stop', hostId: 'a', uid: 'uid-1', why: 'moved' }]);
     expect(p3.routed).toEqual(['b']);
   });
+
+  it('stops a replica on a host that drains at once, with the grace period as its drain period', () => {
+    const w = workload({ hostInterfaces: [{ namespace: 'wasi', package: 'http', interfaces: ['incoming-handler'] }] });
+    const http = { interfaces: ['wasi:http/incoming-handler', 'wasi:http/incoming-handler@0.2.0'] };
+    const moved = [host('a', [report(1)], http), host('b', [report(1)], http)];
+    const base = { draining: new Set(['a']), routeGraceMs: 3_000, drainable: new Set(['a', 'b']) };
+    const p = plan(snapshot(w, moved, base));
+    expect(p.actions).toEqual([
+      { type: 'unroute', hostId: 'a' },
+      { type: 'stop', hostId: 'a', uid: 'uid-1', why: 'moved', drainMs: 3_000 },
+    ]);
+    expect(p.routed).toEqual(['b']);
+    // While the stop drains, the host still reports Running until its next heartbeat: it stays unrouted.
+    const unrouted = new Map([['a', NOW]]);
+    const inFlight = [{ hostId: 'a', op: 'stop' as const, uid: 'uid-1', generation: 0 }];
+    const during = plan(snapshot(w, moved, { ...base, unrouted, inFlight, now: NOW + 1_000 }));
+    expect(during.actions).toEqual([]);
+    expect(during.routed).toEqual(['b']);
+    const stopping = [host('a', [report(1, 'Stopping')], http), host('b', [report(1)], http)];
+    expect(plan(snapshot(w, stopping, { ...base, unrouted, inFlight })).routed).toEqual(['b']);
+    // A drain stop that failed is retried as a plain stop once the grace period is over.
+    expect(plan(snapshot(w, moved, { ...base, unrouted, now: NOW + 3_000 })).actions).toEqual([
+      { type: 'stop', hostId: 'a', uid: 'uid-1', why: 'moved' },
+    ]);
+  });
 });

@@ -58,6 +58,8 @@ export interface WorkloadSnapshot {
   readonly unrouted?: ReadonlyMap<string, number>;
   /** routeGraceMs is how long a replica stays up after leaving the endpoints (0: not routed). */
   readonly routeGraceMs?: number;
+  /** drainable hosts take a stop with a drain period (they announce FEATURE_DRAIN). */
+  readonly drainable?: ReadonlySet<string>;
   /** canSweep: caches synced and NATS healthy — only then may absence mean "stop it". */
   readonly canSweep: boolean;
   readonly now: number;
@@ -73,7 +75,14 @@ export type StopWhy = 'scale-down' | 'orphan' | 'deleting' | 'moved' | 'failed';
 /** Action is one thing the executor does. */
 export type Action =
   | { readonly type: 'start'; readonly hostId: string; readonly update: boolean }
-  | { readonly type: 'stop'; readonly hostId: string; readonly uid: string; readonly why: StopWhy }
+  | {
+      readonly type: 'stop';
+      readonly hostId: string;
+      readonly uid: string;
+      readonly why: StopWhy;
+      /** drainMs: the host keeps serving this long while moving its clients away, then stops. */
+      readonly drainMs?: number;
+    }
   | { readonly type: 'unroute'; readonly hostId: string }
   | { readonly type: 'addFinalizer' }
   | { readonly type: 'removeFinalizer' };
@@ -200,6 +209,8 @@ function planRunning(
   // stop being sent to it before it stops answering.
   const grace = s.routeGraceMs ?? 0;
   const unrouting = new Set<string>();
+  const whyOf = (hostId: string, failed: boolean): StopWhy =>
+    failed ? 'failed' : avoid.has(hostId) || s.draining?.has(hostId) ? 'moved' : 'scale-down';
   for (const { hostId, report } of extras) {
     const failed = report.state === 'Failed';
     if (!(failed || enoughReady || !live.has(hostId))) continue;
@@ -208,7 +219,10 @@ function planRunning(
       if (since === undefined) {
         actions.push({ type: 'unroute', hostId });
         unrouting.add(hostId);
-        wake(s.now + grace);
+        // A host that drains serves the grace period itself, telling its clients to reconnect.
+        if (s.drainable?.has(hostId))
+          actions.push({ type: 'stop', hostId, uid, why: whyOf(hostId, false), drainMs: grace });
+        else wake(s.now + grace);
         continue;
       }
       if (s.now < since + grace) {
@@ -217,8 +231,7 @@ function planRunning(
         continue;
       }
     }
-    const why = failed ? 'failed' : avoid.has(hostId) || s.draining?.has(hostId) ? 'moved' : 'scale-down';
-    actions.push({ type: 'stop', hostId, uid, why });
+    actions.push({ type: 'stop', hostId, uid, why: whyOf(hostId, failed) });
     unrouting.add(hostId);
   }
   const routed = mine

@@ -3,7 +3,7 @@
  */
 import { cpus, freemem, totalmem } from 'node:os';
 import type { Heartbeat, PodIdentity, WorkloadReport } from '../../api/index.js';
-import { PROTOCOL_VERSION, parseInterfaceEntry } from '../../api/index.js';
+import { FEATURE_DRAIN, PROTOCOL_VERSION, parseInterfaceEntry } from '../../api/index.js';
 import type { WorkloadStatus } from '../host.js';
 import type { HostPlugin } from '../plugin.js';
 
@@ -86,6 +86,7 @@ export function buildHeartbeat(identity: HostIdentity, state: HeartbeatState): H
     ...(identity.httpPort ? { httpPort: identity.httpPort } : {}),
     ...(identity.namespaces ? { namespaces: [...identity.namespaces] } : {}),
     cordoned: state.cordoned,
+    features: [FEATURE_DRAIN],
     workloads: [...state.workloads],
     intervalSeconds: identity.intervalSeconds,
     ...(state.stopping ? { stopping: true } : {}),

@@ -98,6 +98,8 @@ export class HostControl {
   readonly #inflight = new Map<string, InFlight>();
   readonly #claims = new RouteClaims();
   #cordoned: boolean;
+  /** #closing ends drains in progress when the host shuts down. */
+  readonly #closing = new AbortController();
   #timer: NodeJS.Timeout | undefined;
 
   constructor(options: HostControlOptions) {
@@ -144,9 +146,10 @@ export class HostControl {
     this.#logger.info({ subjects: [hostWorkloadSubjects(id), hostAdminSubjects(id)] }, 'control protocol ready');
   }
 
-  /** stop stops answering, waits for requests in progress and sends a last `stopping` heartbeat. */
+  /** stop stops answering, ends drains early, waits for requests in progress and sends a last `stopping` heartbeat. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#closing.abort();
     for (const s of this.#subs.splice(0)) s.unsubscribe();
     await Promise.allSettled([...this.#busy]);
     if (!this.#nc.isClosed()) {
@@ -205,8 +208,8 @@ export class HostControl {
         return { ok: true, workload: await this.#start(body) };
       }
       case 'workload.stop': {
-        const { id, uid } = decode(stopRequestSchema, data, 'stop request');
-        return await this.#stop(id, uid);
+        const { id, uid, drainMs } = decode(stopRequestSchema, data, 'stop request');
+        return await this.#stop(id, uid, drainMs);
       }
       case 'workload.status': {
         const { id } = decode(statusRequestSchema, data, 'status request');
@@ -291,12 +294,12 @@ export class HostControl {
     return promise;
   }
 
-  async #stop(id: string, uid: string | undefined): Promise<Reply> {
+  async #stop(id: string, uid: string | undefined, drainMs: number | undefined): Promise<Reply> {
     // The host runs this stop after any start of the id that arrived before it.
     const pending = this.#inflight.get(id);
     if (pending) pending.joinable = false;
     try {
-      await this.#track(this.#host.workloadStop(id, { uid }));
+      await this.#track(this.#host.workloadStop(id, { uid, drainMs, signal: this.#closing.signal }));
     } catch (err) {
       // Stopping what is not there is done already: stops are idempotent.
       if ((err as { code?: unknown }).code === 'SKIFF_WORKLOAD_NOT_FOUND') return { ok: true, id, absent: true };

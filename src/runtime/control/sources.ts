@@ -10,8 +10,15 @@ import { getSealed, SourceStoreError } from '../../nats/sources.js';
 import type { PullCredentials } from '../engine/source.js';
 import { ConfigSources } from '../sources.js';
 
+/** decodeBase64 decodes into memory of its own: small `Buffer.from` decodes share a pooled slab that a wipe would miss. */
+function decodeBase64(text: string): Uint8Array {
+  const out = Buffer.alloc(Buffer.byteLength(text, 'base64'));
+  const length = out.write(text, 'base64');
+  return new Uint8Array(out.buffer, out.byteOffset, length);
+}
+
 function decodeData(data: z.infer<typeof sourceDataSchema>): Map<string, Uint8Array> {
-  return new Map(Object.entries(data).map(([k, v]) => [k, new Uint8Array(Buffer.from(v, 'base64'))]));
+  return new Map(Object.entries(data).map(([k, v]) => [k, decodeBase64(v)]));
 }
 
 const storedDataSchema = z.object({ data: sourceDataSchema });
@@ -23,6 +30,8 @@ async function fetchStored(nc: NatsConnection, source: Source): Promise<Map<stri
     parsed = storedDataSchema.parse(JSON.parse(Buffer.from(plain).toString('utf8')));
   } catch {
     throw new SourceStoreError(`${source.kind} ${source.name}: the stored contents are malformed`);
+  } finally {
+    plain.fill(0); // the decrypted JSON; its decoded values are copied out below
   }
   return decodeData(parsed.data);
 }

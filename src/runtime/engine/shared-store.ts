@@ -8,6 +8,7 @@
 import { jetstream, StorageType } from '@nats-io/jetstream';
 import { type ObjectStore, Objm } from '@nats-io/obj';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { readObject } from '../../nats/objects.js';
 import { MAX_BUNDLE_BYTES } from './bundle.js';
 
 /** TranspileStore keeps transpile bundles by cache key. */
@@ -31,6 +32,8 @@ export interface NatsTranspileStoreOptions {
   readonly bucket?: string;
   /** timeoutMs bounds each request to NATS (default 5 s). */
   readonly timeoutMs?: number;
+  /** readTimeoutMs bounds reading one bundle's chunks (default 30 s): a bundle replaced while it is read never finishes. */
+  readonly readTimeoutMs?: number;
   /** maxBytes bounds the store (default 2 GiB); JetStream drops the oldest bundles past it. */
   readonly maxBytes?: number;
 }
@@ -41,6 +44,7 @@ export const DEFAULT_TRANSPILE_BUCKET = 'skiff-transpiled';
 /** natsTranspileStore keeps bundles in a JetStream Object Store on `nc` (which stays the caller's). */
 export function natsTranspileStore(nc: NatsConnection, options: NatsTranspileStoreOptions = {}): TranspileStore {
   const timeoutMs = options.timeoutMs ?? 5000;
+  const readTimeoutMs = options.readTimeoutMs ?? 30_000;
   const objm = new Objm(jetstream(nc, { timeout: timeoutMs }));
   let store: Promise<ObjectStore> | undefined;
   const open = () => {
@@ -58,10 +62,11 @@ export function natsTranspileStore(nc: NatsConnection, options: NatsTranspileSto
     async get(key) {
       const os = await open();
       const info = await os.info(key);
-      if (!info || info.deleted) return undefined;
+      if (!info || info.deleted || info.options?.link) return undefined;
       if (info.size > MAX_BUNDLE_BYTES) return undefined;
-      // nats.js checks the object's digest when the whole object has been read.
-      return (await os.getBlob(key)) ?? undefined;
+      const result = await os.get(key);
+      if (!result || result.info.options?.link) return undefined;
+      return readObject(result, { timeoutMs: readTimeoutMs, maxBytes: MAX_BUNDLE_BYTES });
     },
     async put(key, bundle) {
       const os = await open();

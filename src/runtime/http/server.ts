@@ -2,14 +2,20 @@
  * HttpServerHandler is the host's HTTP server: it buffers each request, asks its router
  * for a workload, runs the request in that workload's component and writes the response.
  * Guest failures become 5xx responses; the server and other workloads keep serving.
+ *
+ * Moving workloads (ADR 0012, Revision 2): while a workload drains, its answers carry
+ * `Connection: close`, so kept-alive clients reconnect through the Service to a live
+ * endpoint. Once it stops, idle connections that last served it are closed, and a request
+ * arriving on such a connection is closed without an answer (RFC 9112 §9.3.1: the client
+ * may retry it on a new connection) instead of getting a 404 that says nothing serves it.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { InstanceTimeoutError, InstanceTrapError, SkiffError } from '../errors.js';
-import type { Span } from '@opentelemetry/api';
 import type { HostHandler, HostView } from '../host.js';
+import type { RunningWorkload } from '../workload.js';
 import type { Router } from './routers.js';
-import { endServerSpan, startServerSpan, traceparentOf } from './tracing.js';
+import { traceRequest } from './tracing.js';
 
 /** HttpServerOptions configures the host HTTP server. */
 export interface HttpServerOptions {
@@ -22,11 +28,24 @@ export interface HttpServerOptions {
 
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'upgrade', 'content-length']);
 
+/** Connection is what the server remembers of one client connection. */
+interface Connection {
+  /** active counts requests on it whose response is not finished. */
+  active: number;
+  /** last is the id of the workload that served its last routed request. */
+  last?: string;
+}
+
 /** HttpServerHandler serves workloads over HTTP. */
 export class HttpServerHandler implements HostHandler {
   readonly #options: HttpServerOptions;
   #server: Server | undefined;
   #host: HostView | undefined;
+  readonly #connections = new Map<Socket, Connection>();
+  /** #draining holds the ids of workloads that serve until their stop: their answers close the connection. */
+  readonly #draining = new Set<string>();
+  /** #gone holds workload incarnations that stopped (requests still inside them answer with close). */
+  readonly #gone = new WeakSet<RunningWorkload>();
 
   constructor(options: HttpServerOptions) {
     this.#options = options;
@@ -40,7 +59,12 @@ export class HttpServerHandler implements HostHandler {
   async start(host: HostView): Promise<void> {
     this.#host = host;
     const server = createServer((req, res) => {
-      this.#handle(req, res).catch((err) => {
+      const conn = this.#connection(req.socket);
+      conn.active++;
+      res.once('close', () => {
+        conn.active--;
+      });
+      this.#handle(req, res, conn).catch((err) => {
         if (req.destroyed || res.destroyed) {
           host.logger.debug({ err: (err as Error).message }, 'client closed the request');
           return;
@@ -51,6 +75,10 @@ export class HttpServerHandler implements HostHandler {
       });
     });
     server.keepAliveTimeout = 5000;
+    server.on('connection', (socket: Socket) => {
+      this.#connection(socket);
+      socket.once('close', () => this.#connections.delete(socket));
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.#options.port, this.#options.hostname ?? '127.0.0.1', () => {
@@ -70,26 +98,61 @@ export class HttpServerHandler implements HostHandler {
       server.close(() => resolve());
       server.closeAllConnections();
     });
+    this.#connections.clear();
+    this.#draining.clear();
   }
 
-  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /** draining makes the workload's answers close their connections until it stops. */
+  draining(workload: RunningWorkload): void {
+    this.#draining.add(workload.id);
+  }
+
+  /** stopped closes the idle connections whose last request the stopped workload served. */
+  stopped(workload: RunningWorkload): void {
+    this.#draining.delete(workload.id);
+    this.#gone.add(workload);
+    let closed = 0;
+    for (const [socket, conn] of this.#connections) {
+      if (conn.last !== workload.id || conn.active > 0) continue;
+      socket.destroy();
+      closed++;
+    }
+    if (closed > 0) this.#host?.logger.debug({ workload: workload.id, closed }, 'closed idle connections');
+  }
+
+  /** activeRequests counts requests whose response is not finished yet. */
+  get activeRequests(): number {
+    let n = 0;
+    for (const conn of this.#connections.values()) n += conn.active;
+    return n;
+  }
+
+  #connection(socket: Socket): Connection {
+    let conn = this.#connections.get(socket);
+    if (!conn) {
+      conn = { active: 0 };
+      this.#connections.set(socket, conn);
+    }
+    return conn;
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse, conn: Connection): Promise<void> {
     // The host's tracing, when on, gives each request a server span (continuing an incoming traceparent).
     const tracing = this.#host!.tracing;
-    if (!tracing) {
-      await this.#serve(req, res, undefined);
-      return;
-    }
-    const span = startServerSpan(tracing.tracer, req, this.port);
-    let workload: string | undefined;
-    try {
-      workload = await this.#serve(req, res, span);
-    } finally {
-      endServerSpan(span, res, workload);
-    }
+    if (!tracing) await this.#serve(req, res, conn, undefined);
+    else await traceRequest(tracing.tracer, req, res, this.port, (tp) => this.#serve(req, res, conn, tp));
   }
 
-  /** #serve answers one request and resolves with the id of the workload that served it, if one did. */
-  async #serve(req: IncomingMessage, res: ServerResponse, span: Span | undefined): Promise<string | undefined> {
+  /**
+   * #serve answers one request and resolves with the id of the workload that served it, if
+   * one did; `traceparent` (the server span's) replaces the caller's for the guest.
+   */
+  async #serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    conn: Connection,
+    traceparent: string | undefined,
+  ): Promise<string | undefined> {
     const host = this.#host!;
     const started = performance.now();
     const target = requestTarget(req);
@@ -109,18 +172,24 @@ export class HttpServerHandler implements HostHandler {
     // Route after the body is in: a workload replaced meanwhile is no longer chosen.
     const workload = this.#options.router.route(host, target.authority, target.path);
     if (!workload) {
+      if (conn.last !== undefined && !host.running().some((w) => w.id === conn.last)) {
+        // A kept-alive connection of a workload that moved away: close it unanswered, so the
+        // client retries on a new connection (routed to a live endpoint) instead of seeing 404.
+        host.logger.debug({ workload: conn.last }, "request on a moved workload's connection: closed");
+        req.socket.destroy();
+        return undefined;
+      }
       res.writeHead(404, { 'content-type': 'text/plain' }).end(`no workload serves host ${target.authority ?? ''}\n`);
       return undefined;
     }
     const headers: [string, string][] = [];
-    const traceparent = span && traceparentOf(span);
     for (let i = 0; i < req.rawHeaders.length; i += 2) {
       const name = req.rawHeaders[i]!.toLowerCase();
       if (HOP_BY_HOP.has(name) || name === 'host' || (traceparent && name === 'traceparent')) continue;
       headers.push([name, req.rawHeaders[i + 1]!]);
     }
-    // Traced, the guest sees the server span as its caller: what it propagates itself hangs under it.
     if (traceparent) headers.push(['traceparent', traceparent]);
+    conn.last = workload.id;
     const authority = target.authority ?? `127.0.0.1:${this.port}`;
     let status: number;
     try {
@@ -140,6 +209,7 @@ export class HttpServerHandler implements HostHandler {
         const prev = out[name];
         out[name] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
       }
+      if (this.#closing(workload)) out.connection = 'close';
       const bodiless = status === 204 || status === 304 || (status >= 100 && status < 200);
       if (req.method === 'HEAD') {
         // A HEAD answer describes the GET body it does not carry: keep the guest's length.
@@ -155,11 +225,18 @@ export class HttpServerHandler implements HostHandler {
       status = statusOf(err);
       // The details name the workload and the guest's trap: they go to the log, not to the client.
       host.logger.warn({ workload: workload.id, status, err: (err as Error).message }, 'request failed');
-      res.writeHead(status, { 'content-type': 'text/plain' }).end(`${STATUS_TEXT[status] ?? 'error'}\n`);
+      const plain: Record<string, string> = { 'content-type': 'text/plain' };
+      if (this.#closing(workload)) plain.connection = 'close';
+      res.writeHead(status, plain).end(`${STATUS_TEXT[status] ?? 'error'}\n`);
     }
     host.metrics.httpRequests.inc({ workload: workload.id, code: String(status) });
     host.metrics.httpDuration.observe({ workload: workload.id }, (performance.now() - started) / 1000);
     return workload.id;
+  }
+
+  /** #closing says whether answers of `workload` should close their connection (it drains or stopped). */
+  #closing(workload: RunningWorkload): boolean {
+    return this.#draining.has(workload.id) || this.#gone.has(workload);
   }
 }
 

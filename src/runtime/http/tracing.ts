@@ -44,6 +44,26 @@ export function traceparentOf(span: Span): string {
   return formatTraceparent({ traceId: c.traceId, spanId: c.spanId, sampled: (c.traceFlags & 1) === 1 });
 }
 
+/**
+ * traceRequest runs `serve` (which resolves with the id of the workload that answered, if
+ * any) under the request's server span, handing it the span's traceparent, and ends the span.
+ */
+export async function traceRequest(
+  tracer: Tracer,
+  req: IncomingMessage,
+  res: ServerResponse,
+  port: number,
+  serve: (traceparent: string) => Promise<string | undefined>,
+): Promise<void> {
+  const span = startServerSpan(tracer, req, port);
+  let workload: string | undefined;
+  try {
+    workload = await serve(traceparentOf(span));
+  } finally {
+    endServerSpan(span, res, workload);
+  }
+}
+
 /** endServerSpan records the response's status on the span and ends it. */
 export function endServerSpan(span: Span, res: ServerResponse, workload: string | undefined): void {
   const status = res.headersSent ? res.statusCode : 0;

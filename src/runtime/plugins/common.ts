@@ -184,6 +184,8 @@ export function natsBucketName(prefix: string, scope: string, name: string): str
 
 /** DEFAULT_MAX_BUCKETS_PER_NAMESPACE bounds how many NATS buckets (or object stores) one namespace may create. */
 export const DEFAULT_MAX_BUCKETS_PER_NAMESPACE = 100;
+/** DEFAULT_MAX_VALUE_BYTES bounds one keyvalue value on the filesystem and Redis backends (1 MiB, NATS's default max_payload). */
+export const DEFAULT_MAX_VALUE_BYTES = 1 << 20;
 /** DEFAULT_MAX_BUCKET_BYTES bounds the storage of one NATS bucket or object store (1 GiB). */
 export const DEFAULT_MAX_BUCKET_BYTES = 2 ** 30;
 

@@ -1,31 +1,36 @@
 /**
  * The capability plugins Skiff ships, one folder per WIT package (keyvalue, blobstore,
- * config, logging, messaging), each with the same files: `index.ts` (the plugin factory),
+ * config, logging, messaging, secrets), each with the same files: `index.ts` (the plugin factory),
  * `backend.ts` (the interface its storage or broker implements), `memory.ts` (the in-memory
  * backend `skiff dev` uses), `contract.ts` (the tests every backend must pass) and
  * `memory.test.ts`, plus `nats.ts` (the NATS backend production hosts use) and `nats.test.ts`
- * running the same contract against a real nats-server. `otel/` serves `wasi:otel` through
- * the host's tracing (no backend of its own); `traced-nats.ts` makes a NATS connection's
- * requests spans. `memoryPlugins` returns all of them
- * with in-memory backends, `natsPlugins` with NATS backends on one connection
- * (docs/adr/0006-nats-backends.md).
+ * running the same contract against a real nats-server; keyvalue and blobstore also have
+ * `filesystem.ts` and keyvalue `redis.ts`, each passing the same contract (secrets has no
+ * backend: its values come with the start, docs/adr/0019-secrets.md). `memoryPlugins`
+ * returns all plugins with in-memory backends, `natsPlugins` with NATS backends on one
+ * connection (docs/adr/0006-nats-backends.md), and `hostPlugins` with whichever backends a
+ * host's settings enable, named instances selecting among them (`multiplex.ts`,
+ * docs/adr/0018-named-backends.md). `otel/` serves `wasi:otel` through the host's tracing
+ * (no backend of its own); `traced-nats.ts` makes a NATS connection's requests spans.
  */
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { NatsSettings } from '../../nats/config.js';
 import type { HostPlugin } from '../plugin.js';
-import { threadModule } from '../threads.js';
-import { blobstorePlugin, memoryBlobstoreBackend } from './blobstore/index.js';
-import { natsBlobstoreBackend } from './blobstore/nats.js';
-import { configPlugin, memoryConfigBackend } from './config/index.js';
-import { natsConfigBackend } from './config/nats.js';
-import { keyvaluePlugin, memoryKeyValueBackend } from './keyvalue/index.js';
-import { natsKeyValueBackend } from './keyvalue/nats.js';
-import { loggingPlugin, memoryLogBackend } from './logging/index.js';
-import { natsLogBackend } from './logging/nats.js';
-import { memoryMessagingBackend, messagingPlugin } from './messaging/index.js';
-import { natsMessagingBackend } from './messaging/nats.js';
-import { otelPlugin } from './otel/index.js';
+import { hostPlugins } from './backends.js';
 
+export {
+  type BackendSettings,
+  BackendSettingsError,
+  BLOBSTORE_BACKENDS,
+  hostPlugins,
+  KEYVALUE_BACKENDS,
+  natsThreadFor,
+} from './backends.js';
+export {
+  FilesystemBlobstoreBackend,
+  type FilesystemBlobstoreOptions,
+  filesystemBlobstoreBackend,
+} from './blobstore/filesystem.js';
 export {
   BLOB_TYPES,
   BLOBSTORE,
@@ -68,6 +73,11 @@ export {
   natsConfigBackend,
 } from './config/nats.js';
 export {
+  FilesystemKeyValueBackend,
+  type FilesystemKeyValueOptions,
+  filesystemKeyValueBackend,
+} from './keyvalue/filesystem.js';
+export {
   ATOMICS,
   BATCH,
   BUCKET_NAME,
@@ -84,6 +94,13 @@ export {
   STORE,
 } from './keyvalue/index.js';
 export { NatsKeyValueBackend, type NatsKeyValueOptions, natsKeyValueBackend } from './keyvalue/nats.js';
+export {
+  DEFAULT_REDIS_TIMEOUT_MS,
+  RedisKeyValueBackend,
+  type RedisKeyValueOptions,
+  RedisUnavailableError,
+  redisKeyValueBackend,
+} from './keyvalue/redis.js';
 export {
   LOGGING,
   type LogBackend,
@@ -114,6 +131,26 @@ export {
 export { NatsMessagingBackend, natsMessagingBackend } from './messaging/nats.js';
 export { LOGS, METRICS, OTEL_TYPES, otelPlugin, TRACING } from './otel/index.js';
 export { TRACEPARENT_HEADER, tracedNats } from './traced-nats.js';
+export {
+  BACKEND_KEY,
+  BackendConfigError,
+  type BackendProvider,
+  BackendSelector,
+  type BackendSelectorOptions,
+  BackendUnavailableError,
+  type GrantConfig,
+  type Routes,
+} from './multiplex.js';
+export {
+  SECRETS_REVEAL,
+  SECRETS_STORE,
+  SecretConflictError,
+  type SecretsError,
+  type SecretValue,
+  secretsPlugin,
+  secretValueOf,
+} from './secrets/index.js';
+
 
 /** NatsPluginsOptions tune the NATS backends natsPlugins creates. */
 export interface NatsPluginsOptions {
@@ -131,37 +168,12 @@ export interface NatsPluginsOptions {
   readonly threads?: { readonly settings: NatsSettings; readonly name?: string } | undefined;
 }
 
-const threadPluginUrl = threadModule('threads/nats', import.meta.url).href;
-
 /** natsPlugins returns every capability plugin backed by NATS on the host's connection `nc` (which stays the caller's). */
 export function natsPlugins(nc: NatsConnection, options: NatsPluginsOptions = {}): HostPlugin[] {
-  const { timeoutMs, prefix, configBucket, threads } = options;
-  const thread = (plugin: 'keyvalue' | 'blobstore') =>
-    threads && {
-      thread: {
-        module: threadPluginUrl,
-        factory: 'natsThreadPlugin',
-        options: { plugin, settings: threads.settings, name: threads.name, timeoutMs, prefix },
-      },
-    };
-  return [
-    { ...keyvaluePlugin({ backend: natsKeyValueBackend(nc, { timeoutMs, prefix }) }), ...thread('keyvalue') },
-    { ...blobstorePlugin({ backend: natsBlobstoreBackend(nc, { timeoutMs, prefix }) }), ...thread('blobstore') },
-    configPlugin({ backend: natsConfigBackend(nc, { timeoutMs, bucket: configBucket }) }),
-    loggingPlugin({ backend: natsLogBackend(nc) }),
-    messagingPlugin({ backend: natsMessagingBackend(nc) }),
-    otelPlugin(),
-  ];
+  return hostPlugins({ nats: { nc, options } });
 }
 
 /** memoryPlugins returns every capability plugin with a fresh in-memory backend. */
 export function memoryPlugins(): HostPlugin[] {
-  return [
-    keyvaluePlugin({ backend: memoryKeyValueBackend() }),
-    blobstorePlugin({ backend: memoryBlobstoreBackend() }),
-    configPlugin({ backend: memoryConfigBackend() }),
-    loggingPlugin({ backend: memoryLogBackend() }),
-    messagingPlugin({ backend: memoryMessagingBackend() }),
-    otelPlugin(),
-  ];
+  return hostPlugins({});
 }

@@ -15,6 +15,8 @@ export interface TestWorkload {
   readonly grants: readonly HostInterface[];
   /** invoke answers guest-export calls; defaults to rejecting. */
   readonly invoke?: BindContext['invoke'];
+  /** secretValues provides a grant's secret values (none by default). */
+  readonly secretValues?: BindContext['secretValues'];
 }
 
 /** TestBinding is a bound plugin plus what the test needs to observe and stop it. */
@@ -53,6 +55,7 @@ export async function bindFor(plugin: HostPlugin, workload: TestWorkload): Promi
     }),
     signal: controller.signal,
     invoke: workload.invoke ?? (async () => Promise.reject(new Error('component exports nothing'))),
+    secretValues: workload.secretValues,
   };
   const binding = await plugin.bind(ctx);
   return {
@@ -84,7 +87,6 @@ export async function thrown(promise: unknown): Promise<unknown> {
   }
   throw new Error('expected a rejection, got a value');
 }
-
 
 /** bytes encodes a string as UTF-8. */
 export function bytes(text: string): Uint8Array {

@@ -75,6 +75,7 @@ const valueSets: [string, Record<string, unknown>][] = [
       },
       'hostConfig.nodeSelector': { 'kubernetes.io/os': 'linux' },
       'hostConfig.tolerations': [{ key: 'dedicated', operator: 'Equal', value: 'skiff', effect: 'NoSchedule' }],
+      'hostConfig.insecureRegistries': ['registry.local:5000', '10.0.0.1:5000'],
       'operator.tolerations': [{ key: 'dedicated', operator: 'Exists', effect: 'NoSchedule' }],
       'operator.affinity': {
         nodeAffinity: {

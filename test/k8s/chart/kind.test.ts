@@ -26,9 +26,11 @@ describe('deploy/kind/up.sh', () => {
 
   it('sets only chart values that exist', async () => {
     const text = readFileSync(SCRIPT, 'utf8');
-    const sets = [...text.matchAll(/--set "?([\w.]+)=/g)].map((m) => m[1]!);
+    // `--set key={a,b}` is Helm's list syntax: stand in a list there, a string elsewhere.
+    const sets = [...text.matchAll(/--set "?([\w.]+)=(\{?)/g)].map((m) => [m[1]!, m[2] === '{'] as const);
     expect(sets.length).toBeGreaterThan(0);
-    const values = Object.fromEntries(sets.map((k) => [k, k === 'image.tag' ? '0.1.0' : 'skiff']));
+    const stand = (k: string, list: boolean) => (list ? ['skiff'] : k === 'image.tag' ? '0.1.0' : 'skiff');
+    const values = Object.fromEntries(sets.map(([k, list]) => [k, stand(k, list)]));
     const r = await templateRun(undefined, values);
     expect(r.code, r.stderr).toBe(0);
   });

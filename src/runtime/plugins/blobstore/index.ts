@@ -7,6 +7,7 @@
  */
 import type { BindContext, HostPlugin, PluginBinding } from '../../plugin.js';
 import { CLOSED_MESSAGE, Lifecycle, messageOf, only, scopeOf } from '../common.js';
+import { type BackendProvider, BackendSelector, type Routes } from '../multiplex.js';
 import type { BlobstoreBackend, ContainerInfo, ObjectInfo, ObjectRange, ObjectRef } from './backend.js';
 import { BodyCollector, chunkStream, concat } from './values.js';
 
@@ -22,24 +23,52 @@ export const BLOB_TYPES = 'wasi:blobstore/types';
 
 /** BlobstorePluginOptions configure blobstorePlugin. */
 export interface BlobstorePluginOptions {
+  /** backend serves grants that select no other backend. */
   readonly backend: BlobstoreBackend;
+  /** backendType names `backend` for `config.backend` (default `default`). */
+  readonly backendType?: string;
+  /** providers offer further backend types that named instances may select (plugins/multiplex.ts). */
+  readonly providers?: readonly BackendProvider<BlobstoreBackend>[];
 }
 
-/** blobstorePlugin returns the HostPlugin providing `wasi:blobstore` over `backend`. */
+/** blobstorePlugin returns the HostPlugin providing `wasi:blobstore` over `backend` (and the named instances' backends). */
 export function blobstorePlugin(options: BlobstorePluginOptions): HostPlugin {
+  const selector = new BackendSelector<BlobstoreBackend>({
+    pkg: 'wasi:blobstore',
+    defaultBackend: options.backend,
+    defaultType: options.backendType ?? 'default',
+    providers: options.providers,
+  });
   return {
     id: 'wasi:blobstore',
     versions: ['0.2.0-draft'],
     imports: [BLOBSTORE, CONTAINER, BLOB_TYPES],
     implied: { [BLOBSTORE]: [CONTAINER] },
-    bind: (ctx) => bindBlobstore(ctx, options.backend),
-    stop: () => options.backend.close?.(),
+    bind: async (ctx) => bindBlobstore(ctx, await selector.routes(ctx.grants)),
+    stop: () => selector.close(),
   };
 }
 
-function bindBlobstore(ctx: BindContext, backend: BlobstoreBackend): PluginBinding {
+function bindBlobstore(ctx: BindContext, routes: Routes<BlobstoreBackend>): PluginBinding {
   const life = new Lifecycle(ctx.signal);
   const scope = scopeOf(ctx);
+  // A named instance serves the container of its name; the unnamed one every other container.
+  const backendOf = (container: string): BlobstoreBackend => {
+    const backend = routes.route(container);
+    if (!backend) throw new Error(`no wasi:blobstore instance of this workload serves container "${container}"`);
+    return backend;
+  };
+  // transfer copies or moves an object, streaming it across when the two containers live in different backends.
+  async function transfer(src: ObjectRef, dest: ObjectRef, move: boolean): Promise<void> {
+    const [from, to] = [backendOf(src.container), backendOf(dest.container)];
+    if (from === to) return move ? from.moveObject(scope, src, dest) : from.copyObject(scope, src, dest);
+    if (!(await to.containerInfo(scope, dest.container)))
+      throw new Error(`container "${dest.container}" does not exist`);
+    const range = await from.readObject(scope, src.container, src.object, 0n, (1n << 64n) - 1n);
+    if (!range) throw new Error(`object "${src.object}" does not exist in container "${src.container}"`);
+    await to.writeObject(scope, dest.container, dest.object, range.chunks);
+    if (move) await from.deleteObjects(scope, src.container, [src.object]);
+  }
 
   // run calls the backend and turns any rejection into a thrown error string.
   async function run<T>(fn: () => Promise<T>): Promise<T> {
@@ -68,7 +97,7 @@ function bindBlobstore(ctx: BindContext, backend: BlobstoreBackend): PluginBindi
     }
     async commit(): Promise<void> {
       for (const t of this.targets.filter((x) => !x.written)) {
-        await backend.writeObject(scope, t.container, t.object, this.body.chunks);
+        await backendOf(t.container).writeObject(scope, t.container, t.object, this.body.chunks);
         t.written = true;
       }
     }
@@ -139,12 +168,16 @@ function bindBlobstore(ctx: BindContext, backend: BlobstoreBackend): PluginBindi
     constructor(containerName: string) {
       this.containerName = containerName;
     }
+    /** store is the backend of the instance serving this container. */
+    get store(): BlobstoreBackend {
+      return backendOf(this.containerName);
+    }
     name(): string {
       return this.containerName;
     }
     info(): Promise<{ name: string; createdAt: bigint }> {
       return run(async () => {
-        const c = await backend.containerInfo(scope, this.containerName);
+        const c = await this.store.containerInfo(scope, this.containerName);
         if (!c) throw new Error(`container "${this.containerName}" does not exist`);
         return toContainerMeta(c);
       });
@@ -152,14 +185,14 @@ function bindBlobstore(ctx: BindContext, backend: BlobstoreBackend): PluginBindi
     async getData(object: string, start: bigint, end: bigint): Promise<IncomingValue> {
       name('object', object);
       if (start > end) throw `start ${start} is after end ${end}`;
-      const range = await run(() => backend.readObject(scope, this.containerName, object, start, end));
+      const range = await run(() => this.store.readObject(scope, this.containerName, object, start, end));
       if (!range) throw `object "${object}" does not exist in container "${this.containerName}"`;
       return new IncomingValue(range);
     }
     async writeData(object: string, data: OutgoingValue): Promise<void> {
       name('object', object);
       await run(async () => {
-        if (!(await backend.containerInfo(scope, this.containerName))) {
+        if (!(await this.store.containerInfo(scope, this.containerName))) {
           throw new Error(`container "${this.containerName}" does not exist`);
         }
       });
@@ -167,26 +200,26 @@ function bindBlobstore(ctx: BindContext, backend: BlobstoreBackend): PluginBindi
       if (data.body.complete) await run(() => data.commit());
     }
     async listObjects(): Promise<StreamObjectNames> {
-      return new StreamObjectNames(await run(() => backend.listObjects(scope, this.containerName)));
+      return new StreamObjectNames(await run(() => this.store.listObjects(scope, this.containerName)));
     }
     deleteObject(object: string): Promise<void> {
-      return run(() => backend.deleteObjects(scope, this.containerName, [object]));
+      return run(() => this.store.deleteObjects(scope, this.containerName, [object]));
     }
     deleteObjects(names: string[]): Promise<void> {
-      return run(() => backend.deleteObjects(scope, this.containerName, names));
+      return run(() => this.store.deleteObjects(scope, this.containerName, names));
     }
     hasObject(object: string): Promise<boolean> {
-      return run(async () => (await backend.objectInfo(scope, this.containerName, object)) !== undefined);
+      return run(async () => (await this.store.objectInfo(scope, this.containerName, object)) !== undefined);
     }
     objectInfo(object: string): Promise<ReturnType<typeof toObjectMeta>> {
       return run(async () => {
-        const o = await backend.objectInfo(scope, this.containerName, object);
+        const o = await this.store.objectInfo(scope, this.containerName, object);
         if (!o) throw new Error(`object "${object}" does not exist in container "${this.containerName}"`);
         return toObjectMeta(o);
       });
     }
     clear(): Promise<void> {
-      return run(() => backend.clear(scope, this.containerName));
+      return run(() => this.store.clear(scope, this.containerName));
     }
   }
 
@@ -200,21 +233,21 @@ function bindBlobstore(ctx: BindContext, backend: BlobstoreBackend): PluginBindi
     [BLOBSTORE]: {
       async createContainer(n: string): Promise<Container> {
         name('container', n);
-        await run(() => backend.createContainer(scope, n));
+        await run(() => backendOf(n).createContainer(scope, n));
         return new Container(n);
       },
       async getContainer(n: string): Promise<Container> {
         name('container', n);
-        if (!(await run(() => backend.containerInfo(scope, n)))) throw `container "${n}" does not exist`;
+        if (!(await run(() => backendOf(n).containerInfo(scope, n)))) throw `container "${n}" does not exist`;
         return new Container(n);
       },
-      deleteContainer: (n: string): Promise<void> => run(() => backend.deleteContainer(scope, n)),
+      deleteContainer: (n: string): Promise<void> => run(() => backendOf(n).deleteContainer(scope, n)),
       containerExists: (n: string): Promise<boolean> =>
-        run(async () => (await backend.containerInfo(scope, n)) !== undefined),
+        run(async () => (await backendOf(n).containerInfo(scope, n)) !== undefined),
       copyObject: async (src: ObjectRef, dest: ObjectRef): Promise<void> =>
-        run(() => backend.copyObject(scope, objectRef(src), objectRef(dest))),
+        run(() => transfer(objectRef(src), objectRef(dest), false)),
       moveObject: async (src: ObjectRef, dest: ObjectRef): Promise<void> =>
-        run(() => backend.moveObject(scope, objectRef(src), objectRef(dest))),
+        run(() => transfer(objectRef(src), objectRef(dest), true)),
     },
     [CONTAINER]: { Container, StreamObjectNames },
     [BLOB_TYPES]: { OutgoingValue, IncomingValue },
@@ -224,5 +257,5 @@ function bindBlobstore(ctx: BindContext, backend: BlobstoreBackend): PluginBindi
   const imports = only(ctx, fragment);
   if (imports[BLOBSTORE] || imports[CONTAINER])
     Object.assign(imports, { [CONTAINER]: fragment[CONTAINER], [BLOB_TYPES]: fragment[BLOB_TYPES] });
-  return { imports, close: () => life.close() };
+  return { imports, close: () => life.close(), threadable: routes.local };
 }

@@ -7,6 +7,7 @@
  */
 import type { BindContext, HostPlugin, PluginBinding } from '../../plugin.js';
 import { CLOSED_MESSAGE, Lifecycle, messageOf, only, scopeOf } from '../common.js';
+import { type BackendProvider, BackendSelector, type Routes } from '../multiplex.js';
 import type { KeyValueBackend, KeyValueBucket } from './backend.js';
 
 export type { KeyPage, KeyValueBackend, KeyValueBucket } from './backend.js';
@@ -31,20 +32,31 @@ export type KeyValueError = { tag: 'no-such-store' } | { tag: 'access-denied' } 
 
 /** KeyValuePluginOptions configure keyvaluePlugin. */
 export interface KeyValuePluginOptions {
+  /** backend serves grants that select no other backend. */
   readonly backend: KeyValueBackend;
+  /** backendType names `backend` for `config.backend` (default `default`). */
+  readonly backendType?: string;
+  /** providers offer further backend types that named instances may select (plugins/multiplex.ts). */
+  readonly providers?: readonly BackendProvider<KeyValueBackend>[];
   /** pageSize bounds the keys one `list-keys` returns (default DEFAULT_PAGE_SIZE). */
   readonly pageSize?: number;
 }
 
-/** keyvaluePlugin returns the HostPlugin providing `wasi:keyvalue` over `backend`. */
+/** keyvaluePlugin returns the HostPlugin providing `wasi:keyvalue` over `backend` (and the named instances' backends). */
 export function keyvaluePlugin(options: KeyValuePluginOptions): HostPlugin {
   const pageSize = options.pageSize ?? DEFAULT_PAGE_SIZE;
+  const selector = new BackendSelector<KeyValueBackend>({
+    pkg: 'wasi:keyvalue',
+    defaultBackend: options.backend,
+    defaultType: options.backendType ?? 'default',
+    providers: options.providers,
+  });
   return {
     id: 'wasi:keyvalue',
     versions: ['0.2.0-draft'],
     imports: [STORE, ATOMICS, BATCH],
-    bind: (ctx) => bindKeyvalue(ctx, options.backend, pageSize),
-    stop: () => options.backend.close?.(),
+    bind: async (ctx) => bindKeyvalue(ctx, await selector.routes(ctx.grants), pageSize),
+    stop: () => selector.close(),
   };
 }
 
@@ -52,7 +64,7 @@ function other(err: unknown): KeyValueError {
   return { tag: 'other', val: messageOf(err) };
 }
 
-function bindKeyvalue(ctx: BindContext, backend: KeyValueBackend, pageSize: number): PluginBinding {
+function bindKeyvalue(ctx: BindContext, routes: Routes<KeyValueBackend>, pageSize: number): PluginBinding {
   const life = new Lifecycle(ctx.signal);
   const scope = scopeOf(ctx);
   const handles = new WeakMap<object, KeyValueBucket>();
@@ -99,6 +111,9 @@ function bindKeyvalue(ctx: BindContext, backend: KeyValueBackend, pageSize: numb
   async function open(identifier: string): Promise<Bucket> {
     if (life.closed) throw other(CLOSED_MESSAGE);
     if (!BUCKET_NAME.test(identifier)) throw { tag: 'no-such-store' } satisfies KeyValueError;
+    // A named instance serves the bucket of its name; the unnamed one every other bucket.
+    const backend = routes.route(identifier);
+    if (!backend) throw { tag: 'no-such-store' } satisfies KeyValueError;
     const handle = await run(() => backend.open(scope, identifier));
     const bucket = new Bucket();
     handles.set(bucket, handle);
@@ -134,5 +149,6 @@ function bindKeyvalue(ctx: BindContext, backend: KeyValueBackend, pageSize: numb
   return {
     imports: only(ctx, fragment),
     close: () => life.close(),
+    threadable: routes.local,
   };
 }

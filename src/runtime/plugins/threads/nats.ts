@@ -39,8 +39,8 @@ export async function natsThreadPlugin(options: NatsThreadPluginOptions, ctx: Th
   const conn = ctx.tracer ? tracedNats(nc, ctx.tracer) : nc;
   const plugin =
     options.plugin === 'keyvalue'
-      ? keyvaluePlugin({ backend: natsKeyValueBackend(conn, backendOptions) })
-      : blobstorePlugin({ backend: natsBlobstoreBackend(conn, backendOptions) });
+      ? keyvaluePlugin({ backend: natsKeyValueBackend(conn, backendOptions), backendType: 'nats' })
+      : blobstorePlugin({ backend: natsBlobstoreBackend(conn, backendOptions), backendType: 'nats' });
   return {
     ...plugin,
     async stop() {
