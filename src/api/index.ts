@@ -37,8 +37,6 @@ export {
   hostConfigStatusSchema,
   hostSchema,
   hostStatusSchema,
-  PLUGIN_NAMES,
-  pluginSettingSchema,
   tolerationSchema,
 } from './hostconfig.js';
 export {
@@ -47,6 +45,18 @@ export {
   parseWith,
   parseWorkload,
 } from './manifest.js';
+export {
+  dataDirSchema,
+  PLUGIN_BACKENDS,
+  PLUGIN_NAMES,
+  PLUGIN_RULES,
+  type PluginName,
+  type PluginRuleIssue,
+  type Plugins,
+  pluginRuleIssues,
+  pluginSettingSchema,
+  pluginsSchema,
+} from './plugins.js';
 export {
   type CordonReply,
   capacitySchema,
