@@ -2,7 +2,7 @@
  * Parsing of manifests (YAML or JSON) into typed resources, with errors that name the field.
  */
 import type { z } from 'zod';
-import { type Workload, workloadSchema } from './workload.js';
+import { workloadSchema, type Workload } from './workload.js';
 
 /** ManifestError is thrown for a manifest that does not match its schema; `issues` name each field. */
 export class ManifestError extends Error {

@@ -55,108 +55,28 @@ describe('Workload schema', () => {
   });
 
   it.each([
-    [
-      'a component name that is not a DNS label',
-      (w: any) => (w.spec.components[0].name = 'Hello_World'),
-      'spec.components[0].name',
-    ],
+    ['a component name that is not a DNS label', (w: any) => (w.spec.components[0].name = 'Hello_World'), 'spec.components[0].name'],
     ['no components', (w: any) => (w.spec.components = []), 'spec.components'],
-    [
-      'duplicate component names',
-      (w: any) => w.spec.components.push({ ...w.spec.components[0] }),
-      'spec.components[1].name',
-    ],
-    [
-      'an https image without a digest',
-      (w: any) => (w.spec.components[0].image = 'https://example.com/x.wasm'),
-      'spec.components[0].digest',
-    ],
+    ['duplicate component names', (w: any) => w.spec.components.push({ ...w.spec.components[0] }), 'spec.components[1].name'],
+    ['an https image without a digest', (w: any) => (w.spec.components[0].image = 'https://example.com/x.wasm'), 'spec.components[0].digest'],
     ['a malformed digest', (w: any) => (w.spec.components[0].digest = 'sha256:abc'), 'spec.components[0].digest'],
-    [
-      'a relative mountPath',
-      (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = 'data'),
-      'spec.components[0].volumeMounts[0].mountPath',
-    ],
-    [
-      'a mount of an undeclared volume',
-      (w: any) => (w.spec.components[0].volumeMounts[0].name = 'other'),
-      'spec.components[0].volumeMounts[0].name',
-    ],
+    ['a relative mountPath', (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = 'data'), 'spec.components[0].volumeMounts[0].mountPath'],
+    ['a mount of an undeclared volume', (w: any) => (w.spec.components[0].volumeMounts[0].name = 'other'), 'spec.components[0].volumeMounts[0].name'],
     ['a zero timeout', (w: any) => (w.spec.components[0].limits.timeoutMs = 0), 'spec.components[0].limits.timeoutMs'],
-    [
-      'a bad memory quantity',
-      (w: any) => (w.spec.components[0].limits.memory = 'lots'),
-      'spec.components[0].limits.memory',
-    ],
-    [
-      'a memory limit above 4Gi (wasm32 cannot address more)',
-      (w: any) => (w.spec.components[0].limits.memory = '5Gi'),
-      'spec.components[0].limits.memory',
-    ],
-    [
-      'a memory limit of 100Gi',
-      (w: any) => (w.spec.components[0].limits.memory = '100Gi'),
-      'spec.components[0].limits.memory',
-    ],
-    [
-      'a memory limit with hundreds of digits',
-      (w: any) => (w.spec.components[0].limits.memory = '9'.repeat(400)),
-      'spec.components[0].limits.memory',
-    ],
-    [
-      'a mountPath that climbs out with ..',
-      (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = '/../../../etc'),
-      'spec.components[0].volumeMounts[0].mountPath',
-    ],
-    [
-      'a mountPath with a . segment',
-      (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = '/data/./x'),
-      'spec.components[0].volumeMounts[0].mountPath',
-    ],
-    [
-      'a mountPath with an empty segment',
-      (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = '/data//x'),
-      'spec.components[0].volumeMounts[0].mountPath',
-    ],
-    [
-      'a mountPath with a trailing slash',
-      (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = '/data/'),
-      'spec.components[0].volumeMounts[0].mountPath',
-    ],
-    [
-      'one mountPath mounted twice',
-      (w: any) => w.spec.components[0].volumeMounts.push({ name: 'scratch', mountPath: '/data' }),
-      'spec.components[0].volumeMounts[1].mountPath',
-    ],
-    [
-      'an interface list that is empty',
-      (w: any) => (w.spec.hostInterfaces[0].interfaces = []),
-      'spec.hostInterfaces[0].interfaces',
-    ],
-    [
-      'a package that is not kebab-case',
-      (w: any) => (w.spec.hostInterfaces[0].package = 'KeyValue'),
-      'spec.hostInterfaces[0].package',
-    ],
-    [
-      'duplicate host interfaces',
-      (w: any) => w.spec.hostInterfaces.push({ ...w.spec.hostInterfaces[0] }),
-      'spec.hostInterfaces[4]',
-    ],
-    [
-      'two instances of one package with the same name',
-      (w: any) =>
-        w.spec.hostInterfaces.push(
-          { ...w.spec.hostInterfaces[0], name: 'c' },
-          { ...w.spec.hostInterfaces[0], name: 'c' },
-        ),
-      'spec.hostInterfaces[5]',
-    ],
-    [
-      'an instance name with upper case',
-      (w: any) => (w.spec.hostInterfaces[0].name = 'Cache'),
-      'spec.hostInterfaces[0].name',
-    ],
+    ['a bad memory quantity', (w: any) => (w.spec.components[0].limits.memory = 'lots'), 'spec.components[0].limits.memory'],
+    ['a memory limit above 4Gi (wasm32 cannot address more)', (w: any) => (w.spec.components[0].limits.memory = '5Gi'), 'spec.components[0].limits.memory'],
+    ['a memory limit of 100Gi', (w: any) => (w.spec.components[0].limits.memory = '100Gi'), 'spec.components[0].limits.memory'],
+    ['a memory limit with hundreds of digits', (w: any) => (w.spec.components[0].limits.memory = '9'.repeat(400)), 'spec.components[0].limits.memory'],
+    ['a mountPath that climbs out with ..', (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = '/../../../etc'), 'spec.components[0].volumeMounts[0].mountPath'],
+    ['a mountPath with a . segment', (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = '/data/./x'), 'spec.components[0].volumeMounts[0].mountPath'],
+    ['a mountPath with an empty segment', (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = '/data//x'), 'spec.components[0].volumeMounts[0].mountPath'],
+    ['a mountPath with a trailing slash', (w: any) => (w.spec.components[0].volumeMounts[0].mountPath = '/data/'), 'spec.components[0].volumeMounts[0].mountPath'],
+    ['one mountPath mounted twice', (w: any) => w.spec.components[0].volumeMounts.push({ name: 'scratch', mountPath: '/data' }), 'spec.components[0].volumeMounts[1].mountPath'],
+    ['an interface list that is empty', (w: any) => (w.spec.hostInterfaces[0].interfaces = []), 'spec.hostInterfaces[0].interfaces'],
+    ['a package that is not kebab-case', (w: any) => (w.spec.hostInterfaces[0].package = 'KeyValue'), 'spec.hostInterfaces[0].package'],
+    ['duplicate host interfaces', (w: any) => w.spec.hostInterfaces.push({ ...w.spec.hostInterfaces[0] }), 'spec.hostInterfaces[4]'],
+    ['two instances of one package with the same name', (w: any) => w.spec.hostInterfaces.push({ ...w.spec.hostInterfaces[0], name: 'c' }, { ...w.spec.hostInterfaces[0], name: 'c' }), 'spec.hostInterfaces[5]'],
+    ['an instance name with upper case', (w: any) => (w.spec.hostInterfaces[0].name = 'Cache'), 'spec.hostInterfaces[0].name'],
     ['a volume with two kinds', (w: any) => (w.spec.volumes[0].hostPath = { path: '/tmp' }), 'spec.volumes[0]'],
     ['a volume with no kind', (w: any) => delete w.spec.volumes[0].emptyDir, 'spec.volumes[0]'],
     ['negative replicas', (w: any) => (w.spec.replicas = -1), 'spec.replicas'],
