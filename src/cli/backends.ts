@@ -41,8 +41,9 @@ export const BACKEND_USAGE = `Backend options (named instances pick one with hos
   --messaging-backend T    message broker: ${BROKER_BACKENDS.join(', ')} (memory: messages stay in this host)
                            (default for these three: nats with NATS, else memory)
   --disable-plugin NAME    do not provide this capability (repeatable, or comma-separated):
-                           ${SWITCHABLE.join(', ')}; heartbeats do not announce it, so the
-                           operator places no workload that needs it here
+                           ${SWITCHABLE.join(', ')}
+                           (heartbeats do not announce it: the operator places no workload
+                           that needs it here; http: no HTTP server)
 `;
 
 /** BackendFlags are the parsed backend flags. */
