@@ -3,8 +3,11 @@
  * processes standing in for the host pods (LocalKubelet): a disabled capability is not
  * announced, so a Workload needing it stays unscheduled with a reason naming it while one
  * without it runs; keyvalue on memory serves a workload without touching NATS, while a
- * named instance selecting NATS still reaches it.
+ * named instance selecting NATS still reaches it; keyvalue on the filesystem writes into the
+ * pod's `spec.dataDir` directory.
  */
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -149,5 +152,30 @@ describe('HostConfig spec.plugins', () => {
     const ns = stack.namespace;
     expect(streams.filter((s) => s.endsWith(`_${ns}_durable`))).toHaveLength(1);
     expect(streams.filter((s) => s.endsWith(`_${ns}_counts`))).toEqual([]);
+  });
+
+  it('keyvalue on the filesystem keeps its data in the pod data directory spec.dataDir asks for', async () => {
+    await applyHostConfig(stack, {
+      replicas: 1,
+      dataDir: { sizeLimit: '64Mi' },
+      plugins: { keyvalue: { backend: 'filesystem' } },
+    });
+    const pod = await onePod((args) => args.join(' ').includes('--keyvalue-backend filesystem'));
+    expect(pod.spec.volumes).toContainEqual({ name: 'data', emptyDir: { sizeLimit: '64Mi' } });
+    await waitFor(
+      'counter running on the new pod',
+      async () => {
+        const w = await getWorkload(stack, 'counter');
+        const running = (w?.status?.placements ?? []).filter((p: Manifest) => p.state === 'Running');
+        return running.length === 1 && running[0].host === pod.metadata.name && condition(w, 'Ready')?.status === 'True'
+          ? w
+          : undefined;
+      },
+      120_000,
+    );
+    const res = await get(pod, 'counter', '/kv/incr?bucket=files&key=hits&delta=7');
+    expect(res, res.text).toMatchObject({ status: 200, text: '{"value":7}' });
+    const file = join(kubelet.dataDir(pod.metadata.name), 'keyvalue', stack.namespace, 'files', 'hits');
+    expect(await readFile(file, 'utf8')).toBe('7');
   });
 });
