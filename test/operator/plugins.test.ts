@@ -64,7 +64,7 @@ async function onePod(ok: (args: string[]) => boolean): Promise<Manifest> {
     'one host pod of the current template, heartbeating',
     async () => {
       const list = await pods();
-      const pod = list.length === 1 && !list[0].metadata.deletionTimestamp ? list[0] : undefined;
+      const pod = list.length === 1 && !list[0]?.metadata.deletionTimestamp ? list[0] : undefined;
       if (!pod || !ok(pod.spec.containers[0].args)) return undefined;
       const host = await api(resourcePath('hosts', stack.namespace, pod.metadata.name));
       return kubelet.httpPort(pod.metadata.name) && host?.status?.interfaces ? pod : undefined;
