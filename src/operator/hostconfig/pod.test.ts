@@ -93,6 +93,20 @@ describe('host pods honour spec.plugins', () => {
     ]);
   });
 
+  it('neither pass nor declare an HTTP port when http is disabled', () => {
+    const ports = (h: HostConfig) =>
+      (
+        podTemplate(h, { image: 'skiff:test', natsUrl: 'nats://nats:4222' }, new Set()).spec as {
+          containers: { ports: { name: string }[] }[];
+        }
+      ).containers[0]!.ports.map((p) => p.name);
+    expect(flag(args(hc()), '--port')).toBe('8080');
+    expect(ports(hc())).toEqual(['http', 'metrics']);
+    const off = hc({ plugins: { http: { enabled: false } } });
+    expect(args(off)).not.toContain('--port');
+    expect(ports(off)).toEqual(['metrics']);
+  });
+
   it('give the filesystem backends an emptyDir data directory when spec.dataDir is set', () => {
     const pod = (h: HostConfig) =>
       podTemplate(h, { image: 'skiff:test', natsUrl: 'nats://nats:4222' }, new Set()).spec as {

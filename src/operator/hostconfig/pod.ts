@@ -44,7 +44,10 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
   const spec = hc.spec;
   const httpPort = spec.http?.port ?? 8080;
   const args = ['host', '--nats', spec.nats?.url ?? defaults.natsUrl, '--name', '$(SKIFF_POD_NAME)'];
-  args.push('--port', String(httpPort), '--metrics-port', String(METRICS_PORT), '--heartbeat-seconds', '1');
+  // With http disabled the host runs no HTTP server: no port to pass or declare.
+  const serveHttp = spec.plugins?.http?.enabled !== false;
+  if (serveHttp) args.push('--port', String(httpPort));
+  args.push('--metrics-port', String(METRICS_PORT), '--heartbeat-seconds', '1');
   args.push('--max-workloads', String(spec.maxWorkloads ?? 100));
   // Hosts serve their HostConfig's namespace unless it shares them (`*`: every namespace).
   const served = spec.namespaces ?? [hc.metadata.namespace ?? 'default'];
@@ -116,7 +119,7 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
     args,
     env,
     ports: [
-      { name: 'http', containerPort: httpPort, protocol: 'TCP' },
+      ...(serveHttp ? [{ name: 'http', containerPort: httpPort, protocol: 'TCP' }] : []),
       { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
     ],
     readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 2, failureThreshold: 2 },
