@@ -37,8 +37,6 @@ export {
   hostConfigStatusSchema,
   hostSchema,
   hostStatusSchema,
-  PLUGIN_NAMES,
-  pluginSettingSchema,
   REGISTRY_HOST_PATTERN,
   registryHostSchema,
   tolerationSchema,
@@ -49,6 +47,18 @@ export {
   parseWith,
   parseWorkload,
 } from './manifest.js';
+export {
+  dataDirSchema,
+  PLUGIN_BACKENDS,
+  PLUGIN_NAMES,
+  PLUGIN_RULES,
+  type PluginName,
+  type PluginRuleIssue,
+  type Plugins,
+  pluginRuleIssues,
+  pluginSettingSchema,
+  pluginsSchema,
+} from './plugins.js';
 export {
   type CordonReply,
   capacitySchema,

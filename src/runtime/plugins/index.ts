@@ -21,6 +21,9 @@ export {
   type BackendSettings,
   BackendSettingsError,
   BLOBSTORE_BACKENDS,
+  BROKER_BACKENDS,
+  CAPABILITIES,
+  type Capability,
   hostPlugins,
   KEYVALUE_BACKENDS,
   natsThreadFor,
@@ -147,7 +150,6 @@ export {
   secretsPlugin,
   secretValueOf,
 } from './secrets/index.js';
-
 
 /** NatsPluginsOptions tune the NATS backends natsPlugins creates. */
 export interface NatsPluginsOptions {
