@@ -11,6 +11,7 @@ export type FixtureName =
   | 'hello-js'
   | 'hello-c'
   | 'kitchen-sink'
+  | 'service-js'
   | 'example-hello'
   | 'custom-plugin'
   | 'broken-not-wasm'
