@@ -37,6 +37,15 @@ export const workloadIdSchema = z
 /** workloadStateSchema is where a workload is in its life on a host. */
 export const workloadStateSchema = z.enum(['Starting', 'Running', 'Stopping', 'Failed']);
 
+/** serviceReportSchema is a host's report on a workload's long-running service (Revision 3 of ADR 0007). */
+export const serviceReportSchema = z.object({
+  name: z.string().max(253),
+  state: z.enum(['Running', 'Restarting', 'Failed', 'Stopped']),
+  restarts: z.number().int().min(0),
+  reason: z.string().max(128).optional(),
+  message: z.string().max(4096).optional(),
+});
+
 /** workloadReportSchema is a host's report on one workload (in heartbeats and the replies to start and status). */
 export const workloadReportSchema = z.object({
   id: workloadIdSchema,
@@ -50,6 +59,8 @@ export const workloadReportSchema = z.object({
   components: z.array(z.object({ name: z.string(), digest: z.string() })),
   /** hosts are the virtual hosts the workload claims (its `wasi:http` grants' `config.host`), lower-cased; absent from older hosts. */
   hosts: z.array(z.string().max(253)).max(64).optional(),
+  /** service is the state of the workload's `spec.service` on this host; absent without one, and from older hosts. */
+  service: serviceReportSchema.optional(),
 });
 
 /** capacitySchema is what a host can take on, for scheduling. */
@@ -165,6 +176,8 @@ export const statusReplySchema = z.discriminatedUnion('ok', [
 
 /** Heartbeat is a parsed heartbeat. */
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
+/** ServiceReport is a host's report on a workload's service. */
+export type ServiceReport = z.infer<typeof serviceReportSchema>;
 /** WorkloadReport is a host's report on one workload. */
 export type WorkloadReport = z.infer<typeof workloadReportSchema>;
 /** HostCapacity is what a host can take on. */

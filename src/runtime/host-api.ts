@@ -7,6 +7,7 @@ import type { Workload } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
 import type { ConfigSources } from './sources.js';
+import type { ServiceState } from './worker/service.js';
 import type { RunningWorkload, StartOptions as WorkloadStartOptions } from './workload.js';
 
 /** WorkloadState is where a workload is in its life on a host. */
@@ -23,6 +24,8 @@ export interface WorkloadStatus {
   readonly message?: string | undefined;
   readonly reason?: string | undefined;
   readonly components: readonly { name: string; digest: string }[];
+  /** service is the state of the workload's `spec.service`, while it runs here. */
+  readonly service?: ServiceState | undefined;
 }
 
 /** StopOptions are preconditions of a stop. */
@@ -65,6 +68,12 @@ export interface ThreadOptions {
   readonly idleTimeoutMs?: number | undefined;
   /** maxContextsPerThread bounds the idle components one thread keeps warm (default 16). */
   readonly maxContextsPerThread?: number | undefined;
+  /** maxServiceThreads bounds the threads services take out of maxThreads (default half of it). */
+  readonly maxServiceThreads?: number | undefined;
+  /** serviceBackoffMs is the wait before a service's first restart, doubling after (default 1 s). */
+  readonly serviceBackoffMs?: number | undefined;
+  /** serviceMaxBackoffMs caps the wait between a service's restarts (default 60 s). */
+  readonly serviceMaxBackoffMs?: number | undefined;
 }
 
 /** StartOptions tune a start on a host: the workload's options plus what the control protocol brought. */

@@ -96,7 +96,7 @@ export class Host implements HostApi, HostView {
 
   /** threads describes the host's workload threads now (how many, how many components are warm). */
   threads(): PoolStats {
-    return this.#pool?.stats() ?? { threads: 0, contexts: 0, leased: 0, queued: 0 };
+    return this.#pool?.stats() ?? { threads: 0, contexts: 0, leased: 0, queued: 0, services: 0 };
   }
 
   /** interfaces are the WIT interfaces this host's plugins provide. */
@@ -191,6 +191,10 @@ export class Host implements HostApi, HostView {
       pool: this.#pool!,
       hostId: this.id,
       probed: this.#probed,
+      services: {
+        backoffMs: this.#threadOptions.serviceBackoffMs,
+        maxBackoffMs: this.#threadOptions.serviceMaxBackoffMs,
+      },
     };
     let workload: RunningWorkload | undefined;
     const started = performance.now();
@@ -276,12 +280,18 @@ export class Host implements HostApi, HostView {
   workloadStatus(id: string): WorkloadStatus {
     const entry = this.#entries.get(id);
     if (!entry) throw new WorkloadNotFoundError(id);
-    return entry.status;
+    return statusOf(entry);
   }
 
   list(): WorkloadStatus[] {
-    return [...this.#entries.values()].map((e) => e.status);
+    return [...this.#entries.values()].map(statusOf);
   }
+}
+
+/** statusOf is an entry's status with its service's state as of now. */
+function statusOf(entry: Entry): WorkloadStatus {
+  const service = entry.workload?.service?.runner.state;
+  return service ? { ...entry.status, service } : entry.status;
 }
 
 export { defaultCacheDir, HostBuilder } from './builder.js';

@@ -12,6 +12,7 @@ export type FixtureName =
   | 'hello-c'
   | 'kitchen-sink'
   | 'service-js'
+  | 'service-c'
   | 'example-hello'
   | 'custom-plugin'
   | 'broken-not-wasm'
