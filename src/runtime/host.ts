@@ -167,7 +167,7 @@ export class Host implements HostApi, HostView {
       previous.status.generation === ref.generation &&
       previous.status.revision === options.revision
     ) {
-      return previous.status; // idempotent: same uid, generation and revision
+      return statusOf(previous); // idempotent: same uid, generation and revision
     }
     if (previous?.workload && previous.status.uid === ref.uid && previous.status.generation > ref.generation) {
       // A late or retried start of an older generation must not roll the workload back.
@@ -234,7 +234,7 @@ export class Host implements HostApi, HostView {
     await previous?.workload?.stop();
     this.metrics.instances.set({ workload: id }, workload.components.length);
     this.logger.info({ workload: id, ms: Math.round(performance.now() - started) }, 'workload started');
-    return status;
+    return statusOf({ status, workload });
   }
 
   /**
