@@ -42,7 +42,7 @@ describe('HostRegistry', () => {
     expect(r.hosts()).toEqual([]);
   });
 
-  it("names a workload whose service changed state or restarted", () => {
+  it('names a workload whose service changed state or restarted', () => {
     const r = new HostRegistry({ now: () => 0 });
     r.connected();
     const svc = (state: 'Running' | 'Restarting', restarts: number) => ({
