@@ -141,7 +141,7 @@ export class WorkerPool {
 
   /**
    * reserve takes one thread out of the budget calls share, for a long-running service
-   * (ADR 0018): its threads run nothing else and are not counted as pool threads. Throws
+   * (ADR 0021): its threads run nothing else and are not counted as pool threads. Throws
    * ServiceCapacityError when services hold `maxServiceThreads` already.
    */
   reserve(): ThreadReservation {

@@ -1,7 +1,7 @@
 /**
  * ServiceRunner is the main-thread side of a workload's `spec.service`: a component whose
  * `wasi:cli/run` runs for as long as the workload does. It holds one thread reserved out of
- * the pool's budget (ADR 0018), runs each incarnation on a fresh thread there, and when
+ * the pool's budget (ADR 0021), runs each incarnation on a fresh thread there, and when
  * the run ends — an exit, a trap, a crash — restarts it after a capped exponential
  * backoff, at most `maxRestarts` times; then it reports the service Failed with why.
  */
