@@ -4,7 +4,7 @@ import { waitFor } from '../../../test/support/wait.js';
 import { silentLogger } from '../../telemetry/logger.js';
 import type { ComponentProgram } from '../channel/messages.js';
 import { InstanceTimeoutError } from '../errors.js';
-import { MAX_PROGRAMS_PER_THREAD, WorkerPool } from './pool.js';
+import { MAX_PROGRAMS_PER_THREAD, ServiceCapacityError, WorkerPool } from './pool.js';
 import { ComponentRunner, type RunnerEvent } from './runner.js';
 
 const program = (label: string, moduleUrl = 'file:///unused.mjs'): ComponentProgram => ({
@@ -194,5 +194,25 @@ describe('ComponentRunner on a WorkerPool', () => {
     expect(await inFlight).toBe(150);
     await stopped;
     expect(pool.stats().contexts).toBe(0);
+  });
+});
+
+describe('threads reserved for services', () => {
+  it('takes a reserved thread out of what calls share, up to maxServiceThreads, and gives it back', async () => {
+    const { pool, runner } = setup({ maxThreads: 2 });
+    const reservation = pool.reserve();
+    expect(() => pool.reserve()).toThrow(ServiceCapacityError);
+    expect(pool.stats().services).toBe(1);
+    // One thread is left for calls: a second component's call waits for the first's thread.
+    const slow = runner('slow').invoke('', 'f', [300]);
+    const queued = runner('queued').invoke('', 'f', ['second']);
+    await waitFor('the second call to queue', () => pool.stats().queued === 1);
+    expect(pool.stats().threads).toBe(1);
+    expect(await slow).toBe(300);
+    expect(await queued).toBe('second');
+    reservation.release();
+    reservation.release();
+    expect(pool.stats().services).toBe(0);
+    pool.reserve().release();
   });
 });
