@@ -42,6 +42,10 @@ export interface PrepareContext {
   readonly signal: AbortSignal;
   readonly baseDir?: string | undefined;
   readonly pullCredentials?: ReadonlyMap<string, PullCredentials> | undefined;
+  /** connections is the workload's connection count, shared by its components' sockets on every thread. */
+  readonly connections: Int32Array;
+  /** mayListen: this is the workload's service, which may listen on its virtual loopback. */
+  readonly mayListen: boolean;
   /** invoke calls an export of the running component, for plugins that deliver to the guest. */
   readonly invoke: (iface: string, fn: string, args: readonly unknown[]) => Promise<unknown>;
 }
@@ -115,6 +119,7 @@ export async function prepareComponent(
       shapes,
       wasi: { env: Object.entries(spec.environment ?? {}), args: spec.args ?? [], preopens },
       outgoingHosts: (httpGrant?.config?.allowedHosts ?? '').split(',').filter((h) => h.trim() !== ''),
+      sockets: socketSettings(ctx),
       maxInstances: spec.limits?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
       label,
       local,
@@ -135,6 +140,27 @@ export async function prepareComponent(
     for (const b of bindings) await b.close?.();
     throw err;
   }
+}
+
+/** DEFAULT_MAX_CONNECTIONS bounds a workload's open sockets when its wasi:sockets grant sets no `maxConnections`. */
+export const DEFAULT_MAX_CONNECTIONS = 64;
+
+/**
+ * socketSettings reads the workload's `wasi:sockets` grant: `config.allowedHosts` (comma-separated,
+ * as for outgoing HTTP) and `config.maxConnections`. Without a grant: no egress, the default bound.
+ */
+function socketSettings(ctx: PrepareContext): ComponentProgram['sockets'] {
+  const grant = ctx.workload.spec.hostInterfaces.find((h) => h.namespace === 'wasi' && h.package === 'sockets');
+  const max = Number(grant?.config?.maxConnections ?? DEFAULT_MAX_CONNECTIONS);
+  return {
+    allowedHosts: (grant?.config?.allowedHosts ?? '')
+      .split(',')
+      .map((h) => h.trim())
+      .filter((h) => h !== ''),
+    maxConnections: Number.isInteger(max) && max >= 0 ? Math.min(max, 10_000) : DEFAULT_MAX_CONNECTIONS,
+    counter: ctx.connections,
+    mayListen: ctx.mayListen,
+  };
 }
 
 function wrap(err: unknown, prefix: string): Error {

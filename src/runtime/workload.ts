@@ -12,6 +12,7 @@ import type { PullCredentials } from './engine/source.js';
 import { NoExportError, NoRunExportError, SkiffError } from './errors.js';
 import type { HostPlugin, PluginBinding, WorkloadRef } from './plugin.js';
 import { type MaterializedVolumes, materializeVolumes, type VolumeResolver } from './volumes.js';
+import { LoopbackHub } from './worker/loopback.js';
 import type { WorkerPool } from './worker/pool.js';
 import { ComponentRunner, type RunnerEvent } from './worker/runner.js';
 import { ServiceRunner, type ServiceState } from './worker/service.js';
@@ -101,6 +102,10 @@ export class RunningWorkload {
   readonly startedAt = Date.now();
   readonly #deps: WorkloadDeps;
   readonly #abort = new AbortController();
+  /** #connections counts the workload's open sockets across every thread (a SharedArrayBuffer). */
+  readonly #connections = new Int32Array(new SharedArrayBuffer(4));
+  /** #loopback is the workload's virtual loopback: there only when a service may listen on it. */
+  #loopback: LoopbackHub | undefined;
   #volumes: MaterializedVolumes | undefined;
 
   constructor(spec: Workload, ref: WorkloadRef, deps: WorkloadDeps) {
@@ -119,6 +124,7 @@ export class RunningWorkload {
         hostPathRoots: this.#deps.hostPathRoots ?? [],
         prefix: this.ref.uid,
       });
+      if (spec.service) this.#loopback = new LoopbackHub();
       for (const component of spec.components) {
         this.components.push(await this.#startComponent(component, options));
       }
@@ -131,8 +137,10 @@ export class RunningWorkload {
     }
   }
 
-  #context(options: StartOptions, invoke: PrepareContext['invoke']): PrepareContext {
+  #context(options: StartOptions, invoke: PrepareContext['invoke'], mayListen = false): PrepareContext {
     return {
+      connections: this.#connections,
+      mayListen,
       deps: this.#deps,
       workload: this.spec,
       ref: this.ref,
@@ -167,6 +175,7 @@ export class RunningWorkload {
         probed: this.#deps.probed,
         probeKey: prepared.probeKey,
         onEvent: (e) => this.#deps.onEvent?.(this.id, e),
+        loopback: this.#loopback,
       });
       await runner.start();
       const { digest, exports, bindings } = prepared;
@@ -182,8 +191,10 @@ export class RunningWorkload {
   async #startService(spec: ServiceSpec, options: StartOptions): Promise<RunningService> {
     const label = `workload ${this.id} service "${spec.name}"`;
     const prepared = await prepareComponent(
-      this.#context(options, () =>
-        Promise.reject(new SkiffError('SKIFF_NO_EXPORT', `${label} is a service: plugins cannot call it`)),
+      this.#context(
+        options,
+        () => Promise.reject(new SkiffError('SKIFF_NO_EXPORT', `${label} is a service: plugins cannot call it`)),
+        true,
       ),
       spec,
       (exports) => {
@@ -202,6 +213,7 @@ export class RunningWorkload {
       maxBackoffMs: settings.maxBackoffMs ?? DEFAULT_SERVICE_MAX_BACKOFF_MS,
       startTimeoutMs: Math.max(60_000, spec.limits?.timeoutMs ?? 0),
       onChange: (state) => this.#deps.onServiceChange?.(this.id, state),
+      loopback: this.#loopback,
     });
     try {
       await runner.start();
@@ -247,6 +259,7 @@ export class RunningWorkload {
       await closeBindings(c.bindings, this.#deps.logger, this.id);
       await c.runner.stop();
     }
+    this.#loopback?.close();
     await this.#volumes?.dispose();
     this.#volumes = undefined;
   }

@@ -13,6 +13,7 @@ export type FixtureName =
   | 'kitchen-sink'
   | 'service-js'
   | 'service-c'
+  | 'tcp-client-c'
   | 'example-hello'
   | 'custom-plugin'
   | 'broken-not-wasm'

@@ -61,6 +61,7 @@ export class GuestContext {
     bridge: MessagePort,
     post: (message: FromWorker) => void,
     plugins: ThreadPlugins,
+    loopback?: MessagePort,
   ) {
     this.#cx = cx;
     this.#plugins = plugins;
@@ -73,6 +74,7 @@ export class GuestContext {
       preopens: program.wasi.preopens,
       stdout: (line: string) => post({ t: 'log', cx, stream: 'stdout', line }),
       stderr: (line: string) => post({ t: 'log', cx, stream: 'stderr', line }),
+      sockets: { ...program.sockets, loopback },
     });
     this.#pool = new InstancePool(() => this.#instantiate(), program.maxInstances);
   }

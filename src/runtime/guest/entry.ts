@@ -32,7 +32,10 @@ async function run(message: CallMessage): Promise<void> {
 port.on('message', (message: ToWorker) => {
   switch (message.t) {
     case 'open':
-      contexts.set(message.cx, new GuestContext(message.cx, message.program, message.bridge, post, plugins));
+      contexts.set(
+        message.cx,
+        new GuestContext(message.cx, message.program, message.bridge, post, plugins, message.loopback),
+      );
       break;
     case 'close':
       contexts.get(message.cx)?.close();

@@ -13,6 +13,7 @@ const program = (label: string, moduleUrl = 'file:///unused.mjs'): ComponentProg
   shapes: {},
   wasi: { env: [], args: [], preopens: [] },
   outgoingHosts: [],
+  sockets: { allowedHosts: [], maxConnections: 0, counter: new Int32Array(1), mayListen: false },
   maxInstances: 1,
   label,
   local: [],

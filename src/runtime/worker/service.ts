@@ -9,6 +9,7 @@ import type { Logger } from '../../telemetry/logger.js';
 import type { ComponentProgram } from '../channel/messages.js';
 import { SkiffError } from '../errors.js';
 import type { ImportFragment } from '../plugin.js';
+import type { LoopbackHub } from './loopback.js';
 import type { ThreadReservation, WorkerPool } from './pool.js';
 import type { Tenant, WorkloadThread } from './thread.js';
 
@@ -46,6 +47,8 @@ export interface ServiceOptions {
   readonly startTimeoutMs: number;
   /** onChange is told each new state. */
   readonly onChange?: ((state: ServiceState) => void) | undefined;
+  /** loopback is the workload's virtual loopback, where the service may listen. */
+  readonly loopback?: LoopbackHub | undefined;
 }
 
 /** ServiceStartError means a service's first run could not start (it did not instantiate). */
@@ -67,6 +70,7 @@ export class ServiceRunner implements Tenant {
   readonly program: ComponentProgram;
   readonly fragment: ImportFragment;
   readonly logger: Logger;
+  readonly loopback: LoopbackHub | undefined;
   readonly #options: ServiceOptions;
   #reservation: ThreadReservation | undefined;
   #thread: WorkloadThread | undefined;
@@ -80,6 +84,7 @@ export class ServiceRunner implements Tenant {
     this.program = options.program;
     this.fragment = options.fragment;
     this.logger = options.logger;
+    this.loopback = options.loopback;
     this.#state = { name: options.name, state: 'Restarting', restarts: 0 };
   }
 

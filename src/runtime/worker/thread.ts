@@ -11,6 +11,7 @@ import type { CallMessage, ComponentProgram, FromWorker, ToWorker } from '../cha
 import { SkiffError } from '../errors.js';
 import type { ImportFragment } from '../plugin.js';
 import { BridgeServer } from './bridge-server.js';
+import type { LoopbackHub } from './loopback.js';
 
 /** CallSink receives what a thread reports about one call. */
 export interface CallSink {
@@ -32,6 +33,8 @@ export interface Tenant {
   readonly logger: Logger;
   /** onEvent reports a discarded instance ('trap'). */
   onEvent(event: 'trap'): void;
+  /** loopback is the tenant's workload's virtual loopback, when it has one. */
+  readonly loopback?: LoopbackHub | undefined;
 }
 
 interface OpenContext {
@@ -112,7 +115,11 @@ export class WorkloadThread {
     const context = { cx: id, tenant, server, port: port1, lastUsed: Date.now() };
     this.#contexts.set(id, context);
     this.#byTenant.set(tenant.key, context);
-    this.#post({ t: 'open', cx: id, program: tenant.program, bridge: port2 }, [port2]);
+    const loopback = tenant.loopback?.attach();
+    this.#post(
+      { t: 'open', cx: id, program: tenant.program, bridge: port2, ...(loopback ? { loopback } : {}) },
+      loopback ? [port2, loopback] : [port2],
+    );
     return id;
   }
 

@@ -55,7 +55,7 @@ export function createSockets(options: SocketOptions = {}): Sockets {
     options.counter ?? newCounter(),
     options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
   );
-  const loopback: Loopback | undefined = options.loopback ? loopbackClient(options.loopback, bufferBytes) : undefined;
+  const loopback: Loopback | undefined = options.loopback ? loopbackClient(options.loopback) : undefined;
   const TcpSocket = tcpSocketClass({
     policy,
     budget,

@@ -33,8 +33,12 @@ export interface Loopback {
 /** MAX_PENDING_ACCEPTS bounds the connections waiting on one listener; more are refused. */
 const MAX_PENDING_ACCEPTS = 128;
 
-/** portConn wraps one end of a loopback connection; at most `windowBytes` are in flight toward the peer. */
-export function portConn(port: MessagePort, windowBytes: number): Conn {
+/**
+ * portConn wraps one end of a loopback connection. Bytes sent count as queued until the peer
+ * acknowledges them, which it does at once unless its reader is paused (its buffer is full):
+ * so the sender's streams (which grant writes only below their buffer bound) stop too.
+ */
+export function portConn(port: MessagePort): Conn {
   let events: ConnEvents | undefined;
   let unacked = 0;
   let owed = 0;
@@ -92,8 +96,8 @@ export function portConn(port: MessagePort, windowBytes: number): Conn {
   };
 }
 
-/** loopbackClient talks to the workload's hub over `hub`; connections get `windowBytes` of credit. */
-export function loopbackClient(hub: MessagePort, windowBytes: number): Loopback {
+/** loopbackClient talks to the workload's hub over `hub`. */
+export function loopbackClient(hub: MessagePort): Loopback {
   let nextId = 1;
   const waiting = new Map<number, { resolve(r: LoopbackReply): void }>();
   const listeners = new Map<number, { queue: MessagePort[]; notify: (() => void)[] }>();
@@ -129,7 +133,7 @@ export function loopbackClient(hub: MessagePort, windowBytes: number): Loopback 
         port: reply.port,
         next: () => {
           const conn = state.queue.shift();
-          return conn ? portConn(conn, windowBytes) : undefined;
+          return conn ? portConn(conn) : undefined;
         },
         pending: () => state.queue.length > 0,
         onChange: (callback) => state.notify.push(callback),
@@ -144,7 +148,7 @@ export function loopbackClient(hub: MessagePort, windowBytes: number): Loopback 
     async connect(port) {
       const reply = await ask({ t: 'connect', id: nextId++, port });
       if (reply.t !== 'connected') throw reply.t === 'refused' ? reply.code : 'unknown';
-      return portConn(reply.conn, windowBytes);
+      return portConn(reply.conn);
     },
     close() {
       for (const port of [...listeners.keys()]) hub.postMessage({ t: 'unlisten', port } satisfies LoopbackRequest);
