@@ -83,8 +83,19 @@ export type CallMessage =
 
 /** ToWorker is every message the main thread sends a workload thread. */
 export type ToWorker =
-  /** open: `loopback` is the context's channel to its workload's virtual loopback, when the workload has one. */
-  | { t: 'open'; cx: number; program: ComponentProgram; bridge: MessagePort; loopback?: MessagePort }
+  /**
+   * open: `loopback` is the context's channel to its workload's virtual loopback, when the
+   * workload has one; `connections` counts the connections this context holds (shared memory,
+   * so the main thread can give them back to the workload's budget if the thread dies).
+   */
+  | {
+      t: 'open';
+      cx: number;
+      program: ComponentProgram;
+      bridge: MessagePort;
+      loopback?: MessagePort;
+      connections: Int32Array;
+    }
   | { t: 'close'; cx: number }
   | CallMessage
   | { t: 'shutdown' };

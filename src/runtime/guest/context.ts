@@ -61,7 +61,7 @@ export class GuestContext {
     bridge: MessagePort,
     post: (message: FromWorker) => void,
     plugins: ThreadPlugins,
-    loopback?: MessagePort,
+    sockets: { loopback?: MessagePort | undefined; connections?: Int32Array | undefined } = {},
   ) {
     this.#cx = cx;
     this.#plugins = plugins;
@@ -74,7 +74,7 @@ export class GuestContext {
       preopens: program.wasi.preopens,
       stdout: (line: string) => post({ t: 'log', cx, stream: 'stdout', line }),
       stderr: (line: string) => post({ t: 'log', cx, stream: 'stderr', line }),
-      sockets: { ...program.sockets, loopback },
+      sockets: { ...program.sockets, ...sockets },
     });
     this.#pool = new InstancePool(() => this.#instantiate(), program.maxInstances);
   }

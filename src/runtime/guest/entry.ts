@@ -34,7 +34,10 @@ port.on('message', (message: ToWorker) => {
     case 'open':
       contexts.set(
         message.cx,
-        new GuestContext(message.cx, message.program, message.bridge, post, plugins, message.loopback),
+        new GuestContext(message.cx, message.program, message.bridge, post, plugins, {
+          loopback: message.loopback,
+          connections: message.connections,
+        }),
       );
       break;
     case 'close':

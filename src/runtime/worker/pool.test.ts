@@ -32,7 +32,11 @@ const program = (label: string, moduleUrl = 'file:///unused.mjs'): ComponentProg
 const FAKE = `
   const { parentPort: port, workerData } = require('node:worker_threads');
   port.on('message', (m) => {
-    if (m.t === 'open') return;
+    if (m.t === 'open') {
+      // A context that opens a connection at once (to test that a dead thread's slots come back).
+      if (m.program.label === 'connected') { Atomics.add(m.connections, 0, 1); Atomics.add(m.program.sockets.counter, 0, 1); }
+      return;
+    }
     if (m.t === 'close') return port.postMessage({ t: 'closed', cx: m.cx });
     if (m.t === 'shutdown') process.exit(0);
     if (m.t === 'probe') { if (workerData !== 'hang') port.postMessage({ t: 'done', id: m.id }); return; }
@@ -76,9 +80,11 @@ function setup(options: { maxThreads?: number; idleTimeoutMs?: number; probe?: '
   });
   pools.push(pool);
   const events: RunnerEvent[] = [];
-  const runner = (label: string, timeoutMs = 2000, startTimeoutMs?: number, moduleUrl?: string) =>
+  const runner = (label: string, timeoutMs = 2000, startTimeoutMs?: number, moduleUrl?: string, counter?: Int32Array) =>
     new ComponentRunner({
-      program: program(label, moduleUrl),
+      program: counter
+        ? { ...program(label, moduleUrl), sockets: { ...program(label).sockets, counter } }
+        : program(label, moduleUrl),
       fragment: {},
       logger: silentLogger(),
       pool,
@@ -215,5 +221,18 @@ describe('threads reserved for services', () => {
     reservation.release();
     expect(pool.stats().services).toBe(0);
     pool.reserve().release();
+  });
+});
+
+describe("a dead thread's connections", () => {
+  it("give their slots back to the workload's connection budget", async () => {
+    const { runner } = setup();
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const r = runner('connected', 200, undefined, undefined, counter);
+    // The context opens (and holds a connection), then its call spins past the timeout.
+    const call = r.invoke('', 'f', ['spin']);
+    await waitFor('the connection to be counted', () => Atomics.load(counter, 0) === 1);
+    await expect(call).rejects.toThrow(InstanceTimeoutError);
+    await waitFor('the slot to come back', () => Atomics.load(counter, 0) === 0);
   });
 });

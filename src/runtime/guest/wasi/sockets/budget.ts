@@ -14,17 +14,25 @@ export interface ConnectionBudget {
   release(): void;
 }
 
-/** sharedBudget counts in `counter` (an Int32Array of length ≥ 1 over a SharedArrayBuffer) up to `max`. */
-export function sharedBudget(counter: Int32Array, max: number): ConnectionBudget {
+/**
+ * sharedBudget counts in `counter` (an Int32Array over a SharedArrayBuffer, the workload's
+ * total) up to `max`, and in `own` what this context holds: the main thread gives `own`
+ * back to the total when the thread dies with connections open.
+ */
+export function sharedBudget(counter: Int32Array, max: number, own: Int32Array = newCounter()): ConnectionBudget {
   return {
     acquire() {
       for (;;) {
         const now = Atomics.load(counter, 0);
         if (now >= max) return false;
-        if (Atomics.compareExchange(counter, 0, now, now + 1) === now) return true;
+        if (Atomics.compareExchange(counter, 0, now, now + 1) === now) {
+          Atomics.add(own, 0, 1);
+          return true;
+        }
       }
     },
     release() {
+      Atomics.sub(own, 0, 1);
       Atomics.sub(counter, 0, 1);
     },
   };

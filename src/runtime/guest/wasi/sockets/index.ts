@@ -26,6 +26,8 @@ export interface SocketOptions {
   readonly allowedHosts?: readonly string[] | undefined;
   /** counter is the workload's shared connection counter (see budget.ts); a private one by default. */
   readonly counter?: Int32Array | undefined;
+  /** connections counts what this context holds of `counter` (see budget.ts). */
+  readonly connections?: Int32Array | undefined;
   /** maxConnections bounds the workload's open connections (default DEFAULT_MAX_CONNECTIONS). */
   readonly maxConnections?: number | undefined;
   /** bufferBytes bounds each direction's buffer of one socket (default DEFAULT_BUFFER_BYTES). */
@@ -39,7 +41,7 @@ export interface SocketOptions {
   readonly connectTimeoutMs?: number | undefined;
 }
 
-/** Sockets are the `wasi:sockets/*` imports of one context and a way to close its loopback channel. */
+/** Sockets are the `wasi:sockets/*` imports of one context and a way to close them all (with the context). */
 export interface Sockets {
   readonly imports: Record<string, Record<string, unknown>>;
   close(): void;
@@ -54,7 +56,9 @@ export function createSockets(options: SocketOptions = {}): Sockets {
   const budget: ConnectionBudget = sharedBudget(
     options.counter ?? newCounter(),
     options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    options.connections,
   );
+  const live = new Set<{ [Symbol.dispose](): void }>();
   const loopback: Loopback | undefined = options.loopback ? loopbackClient(options.loopback) : undefined;
   const TcpSocket = tcpSocketClass({
     policy,
@@ -63,6 +67,7 @@ export function createSockets(options: SocketOptions = {}): Sockets {
     loopback,
     mayListen: options.mayListen ?? false,
     connectTimeoutMs: options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    live,
   });
   return {
     imports: {
@@ -78,6 +83,10 @@ export function createSockets(options: SocketOptions = {}): Sockets {
       'wasi:sockets/tcp': { TcpSocket },
       ...udpImports(),
     },
-    close: () => loopback?.close(),
+    close: () => {
+      // The context is closing: its connections and listeners go with it, and their slots.
+      for (const socket of [...live]) socket[Symbol.dispose]();
+      loopback?.close();
+    },
   };
 }

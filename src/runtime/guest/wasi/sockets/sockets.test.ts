@@ -240,3 +240,17 @@ describe('virtual loopback', () => {
     hub.close();
   });
 });
+
+describe('closing a context', () => {
+  it.runIf(ownV4)("closes its connections and gives their slots back to the workload's budget", async () => {
+    const port = await echoServer(ownV4!);
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const connections = new Int32Array(new SharedArrayBuffer(4));
+    const g = guest({ sockets: { allowedHosts: [`${ownV4}:${port}`], counter, connections, maxConnections: 4 } });
+    const { input } = await connect(g, v4(ownV4!, port));
+    expect([counter[0], connections[0]]).toEqual([1, 1]);
+    g.wasi.control.close();
+    expect([counter[0], connections[0]]).toEqual([0, 0]);
+    await expect(Promise.resolve().then(() => input.blockingRead(10n))).rejects.toMatchObject({ tag: 'closed' });
+  });
+});

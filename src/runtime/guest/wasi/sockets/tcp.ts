@@ -32,6 +32,8 @@ export interface TcpEnv {
   readonly mayListen: boolean;
   /** connectTimeoutMs bounds a real connect. */
   readonly connectTimeoutMs: number;
+  /** live holds the context's sockets that are not dropped yet (closed with the context). */
+  readonly live: Set<{ [Symbol.dispose](): void }>;
 }
 
 type Outcome<T> = { ok: T } | { err: string };
@@ -75,6 +77,7 @@ export function tcpSocketClass(env: TcpEnv) {
 
     constructor(family: Family) {
       this.#family = family;
+      env.live.add(this);
     }
 
     /** fromConn makes an accepted, connected socket. */
@@ -264,6 +267,7 @@ export function tcpSocketClass(env: TcpEnv) {
     }
 
     [Symbol.dispose](): void {
+      env.live.delete(this);
       this.#state = 'closed';
       this.#streams?.close();
       this.#listener?.close();
