@@ -195,6 +195,11 @@ export class Host implements HostApi, HostView {
         backoffMs: this.#threadOptions.serviceBackoffMs,
         maxBackoffMs: this.#threadOptions.serviceMaxBackoffMs,
       },
+      // A service that restarts or gives up counts in skiff_instance_events_total.
+      onServiceChange: (w, s) => {
+        if (s.state === 'Restarting') this.metrics.instanceEvents.inc({ workload: w, event: 'service-restart' });
+        if (s.state === 'Failed') this.metrics.instanceEvents.inc({ workload: w, event: 'service-failed' });
+      },
     };
     let workload: RunningWorkload | undefined;
     const started = performance.now();

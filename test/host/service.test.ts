@@ -71,6 +71,9 @@ describe('spec.service', () => {
     // The workload itself keeps running; the service gave its thread back.
     expect(t.host.workloadStatus('default/exits').state).toBe('Running');
     expect(t.host.threads().services).toBe(0);
+    const metrics = await t.host.metrics.registry.getSingleMetricAsString('skiff_instance_events_total');
+    expect(metrics).toContain('skiff_instance_events_total{workload="default/exits",event="service-restart"} 3');
+    expect(metrics).toContain('skiff_instance_events_total{workload="default/exits",event="service-failed"} 1');
     await t.host.workloadStop('default/exits');
   });
 
