@@ -74,6 +74,8 @@ export interface ThreadOptions {
   readonly serviceBackoffMs?: number | undefined;
   /** serviceMaxBackoffMs caps the wait between a service's restarts (default 60 s). */
   readonly serviceMaxBackoffMs?: number | undefined;
+  /** serviceResetAfterMs: a service run this long starts its restart count over (default 10 min). */
+  readonly serviceResetAfterMs?: number | undefined;
 }
 
 /** StartOptions tune a start on a host: the workload's options plus what the control protocol brought. */

@@ -194,6 +194,7 @@ export class Host implements HostApi, HostView {
       services: {
         backoffMs: this.#threadOptions.serviceBackoffMs,
         maxBackoffMs: this.#threadOptions.serviceMaxBackoffMs,
+        resetAfterMs: this.#threadOptions.serviceResetAfterMs,
       },
       // A service that restarts or gives up counts in skiff_instance_events_total.
       onServiceChange: (w, s) => {

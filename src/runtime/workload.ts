@@ -27,6 +27,8 @@ export const DEFAULT_MAX_RESTARTS = 3;
 export const DEFAULT_SERVICE_BACKOFF_MS = 1_000;
 /** DEFAULT_SERVICE_MAX_BACKOFF_MS caps the wait between a service's restarts. */
 export const DEFAULT_SERVICE_MAX_BACKOFF_MS = 60_000;
+/** DEFAULT_SERVICE_RESET_MS: a service run this long was healthy; its restarts in a row start over (10 min). */
+export const DEFAULT_SERVICE_RESET_MS = 600_000;
 
 /** ServiceSettings tune how a host restarts services. */
 export interface ServiceSettings {
@@ -34,6 +36,8 @@ export interface ServiceSettings {
   readonly backoffMs?: number | undefined;
   /** maxBackoffMs caps the wait between restarts (default DEFAULT_SERVICE_MAX_BACKOFF_MS). */
   readonly maxBackoffMs?: number | undefined;
+  /** resetAfterMs is how long a run must last to start the restart count over (default DEFAULT_SERVICE_RESET_MS). */
+  readonly resetAfterMs?: number | undefined;
 }
 
 /** WorkloadDeps is what a workload needs from its host. */
@@ -211,6 +215,7 @@ export class RunningWorkload {
       maxRestarts: spec.maxRestarts ?? DEFAULT_MAX_RESTARTS,
       backoffMs: settings.backoffMs ?? DEFAULT_SERVICE_BACKOFF_MS,
       maxBackoffMs: settings.maxBackoffMs ?? DEFAULT_SERVICE_MAX_BACKOFF_MS,
+      resetAfterMs: settings.resetAfterMs ?? DEFAULT_SERVICE_RESET_MS,
       startTimeoutMs: Math.max(60_000, spec.limits?.timeoutMs ?? 0),
       onChange: (state) => this.#deps.onServiceChange?.(this.id, state),
       loopback: this.#loopback,

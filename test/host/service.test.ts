@@ -93,6 +93,22 @@ describe('spec.service', () => {
     await t.host.workloadStop('default/traps');
   });
 
+  it('starts the restart count over after a run that lasted serviceResetAfterMs', async () => {
+    // Each run lasts 400 ms, longer than the reset time (300 ms): one restart allowed, never used up.
+    const h = await startTestHost({ threads: { serviceBackoffMs: 50, serviceResetAfterMs: 300 } });
+    try {
+      await h.host.workloadStart(withService('healthy', { SERVICE_MODE: 'exit', SERVICE_DELAY_MS: '400' }, 1));
+      const state = await waitFor('three restarts', () => {
+        const s = h.host.workloadStatus('default/healthy').service;
+        return s !== undefined && (s.restarts >= 3 || s.state === 'Failed') && s;
+      });
+      expect(state.state).not.toBe('Failed');
+      expect(state.restarts).toBeGreaterThanOrEqual(3);
+    } finally {
+      await h.stop();
+    }
+  });
+
   it('counts a run that returns its error as an exit', async () => {
     await t.host.workloadStart(withService('fails', { SERVICE_MODE: 'fail' }, 0));
     const failed = await waitFor(

@@ -18,7 +18,7 @@ export interface ServiceState {
   readonly name: string;
   /** state: Running (a run is in progress), Restarting (waiting out the backoff), Failed (gave up), Stopped. */
   readonly state: 'Running' | 'Restarting' | 'Failed' | 'Stopped';
-  /** restarts counts the runs started after the first. */
+  /** restarts counts the runs started after the first (all of them, healthy runs between or not). */
   readonly restarts: number;
   /**
    * reason is the CamelCase reason the last run ended: ServiceExited (wasi:cli/exit, or run
@@ -37,12 +37,14 @@ export interface ServiceOptions {
   readonly fragment: ImportFragment;
   readonly logger: Logger;
   readonly pool: WorkerPool;
-  /** maxRestarts bounds the restarts after the first run ends. */
+  /** maxRestarts bounds the restarts in a row: runs that end before `resetAfterMs` without a healthy run between. */
   readonly maxRestarts: number;
   /** backoffMs is the wait before the first restart; it doubles with each restart. */
   readonly backoffMs: number;
   /** maxBackoffMs caps the wait between restarts. */
   readonly maxBackoffMs: number;
+  /** resetAfterMs: a run that lasted this long was healthy, and the restarts in a row (and the backoff) start over. */
+  readonly resetAfterMs: number;
   /** startTimeoutMs bounds one instantiation. */
   readonly startTimeoutMs: number;
   /** onChange is told each new state. */
@@ -77,6 +79,8 @@ export class ServiceRunner implements Tenant {
   #timer: NodeJS.Timeout | undefined;
   #state: ServiceState;
   #stopped = false;
+  /** #inARow counts the restarts since the last healthy run (what maxRestarts and the backoff look at). */
+  #inARow = 0;
 
   constructor(options: ServiceOptions) {
     this.#options = options;
@@ -116,6 +120,7 @@ export class ServiceRunner implements Tenant {
     this.#thread = lease.thread;
     let ended = false;
     let began = false;
+    let beganAt = 0;
     let timer: NodeJS.Timeout | undefined;
     const end = (how: RunEnd) => {
       if (ended) return;
@@ -128,7 +133,7 @@ export class ServiceRunner implements Tenant {
         return;
       }
       started?.();
-      this.#ended(how);
+      this.#ended(how, began ? performance.now() - beganAt : 0);
     };
     const id = this.#options.pool.callId();
     lease.thread.run(
@@ -143,6 +148,7 @@ export class ServiceRunner implements Tenant {
         },
         begin: () => {
           began = true;
+          beganAt = performance.now();
           clearTimeout(timer);
           this.#set({ state: 'Running' });
           started?.();
@@ -160,20 +166,26 @@ export class ServiceRunner implements Tenant {
     return `${this.program.label} did not finish instantiating within ${this.#options.startTimeoutMs} ms`;
   }
 
-  /** #ended restarts the service after its backoff, or gives up once it restarted maxRestarts times. */
-  #ended(how: RunEnd): void {
+  /**
+   * #ended restarts the service after its backoff, or gives up once it restarted maxRestarts
+   * times in a row; a run that lasted `resetAfterMs` starts the count (and the backoff) over.
+   */
+  #ended(how: RunEnd, ranMs: number): void {
     if (this.#stopped) return;
-    const { maxRestarts, backoffMs, maxBackoffMs } = this.#options;
-    const restarts = this.#state.restarts;
-    if (restarts >= maxRestarts) {
-      this.logger.error({ reason: how.reason, restarts }, `service gave up after ${restarts} restarts: ${how.message}`);
-      this.#set({ state: 'Failed', reason: how.reason, message: `${how.message} (restarted ${restarts} times)` });
+    const { maxRestarts, backoffMs, maxBackoffMs, resetAfterMs } = this.#options;
+    if (ranMs >= resetAfterMs) this.#inARow = 0;
+    if (this.#inARow >= maxRestarts) {
+      const n = this.#inARow;
+      this.logger.error({ reason: how.reason, restarts: n }, `service gave up after ${n} restarts: ${how.message}`);
+      this.#set({ state: 'Failed', reason: how.reason, message: `${how.message} (restarted ${n} times in a row)` });
       this.#release();
       return;
     }
-    const delay = backoffDelay(restarts + 1, backoffMs, maxBackoffMs);
-    this.logger.warn({ reason: how.reason, restart: restarts + 1, delayMs: delay }, `service ended: ${how.message}`);
-    this.#set({ state: 'Restarting', restarts: restarts + 1, reason: how.reason, message: how.message });
+    this.#inARow++;
+    const delay = backoffDelay(this.#inARow, backoffMs, maxBackoffMs);
+    const restarts = this.#state.restarts + 1;
+    this.logger.warn({ reason: how.reason, restart: restarts, delayMs: delay }, `service ended: ${how.message}`);
+    this.#set({ state: 'Restarting', restarts, reason: how.reason, message: how.message });
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (!this.#stopped) this.#run();
