@@ -28,6 +28,12 @@ export interface WorkloadStatus {
   readonly service?: ServiceState | undefined;
 }
 
+/** currentStatus is a workload's status with the state of its service (if it has one) as of now. */
+export function currentStatus(status: WorkloadStatus, workload: RunningWorkload | undefined): WorkloadStatus {
+  const service = workload?.service?.runner.state;
+  return service ? { ...status, service } : status;
+}
+
 /** StopOptions are preconditions of a stop. */
 export interface StopOptions {
   /** uid, when set, must be the uid of the workload the host has; otherwise the stop is refused (SKIFF_UID_MISMATCH). */

@@ -9,15 +9,16 @@ import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
 import type { Engine } from './engine/engine.js';
 import { RouteTakenError, SkiffError, WorkloadNotFoundError } from './errors.js';
-import type {
-  HostApi,
-  HostHandler,
-  HostView,
-  StartOptions,
-  StopOptions,
-  ThreadOptions,
-  WorkloadState,
-  WorkloadStatus,
+import {
+  currentStatus,
+  type HostApi,
+  type HostHandler,
+  type HostView,
+  type StartOptions,
+  type StopOptions,
+  type ThreadOptions,
+  type WorkloadState,
+  type WorkloadStatus,
 } from './host-api.js';
 import type { HostPlugin } from './plugin.js';
 import { ConfigSources, withConfigLayers } from './sources.js';
@@ -167,7 +168,7 @@ export class Host implements HostApi, HostView {
       previous.status.generation === ref.generation &&
       previous.status.revision === options.revision
     ) {
-      return statusOf(previous); // idempotent: same uid, generation and revision
+      return currentStatus(previous.status, previous.workload); // idempotent: same uid, generation and revision
     }
     if (previous?.workload && previous.status.uid === ref.uid && previous.status.generation > ref.generation) {
       // A late or retried start of an older generation must not roll the workload back.
@@ -240,7 +241,7 @@ export class Host implements HostApi, HostView {
     await previous?.workload?.stop();
     this.metrics.instances.set({ workload: id }, workload.components.length);
     this.logger.info({ workload: id, ms: Math.round(performance.now() - started) }, 'workload started');
-    return statusOf({ status, workload });
+    return currentStatus(status, workload);
   }
 
   /**
@@ -286,18 +287,12 @@ export class Host implements HostApi, HostView {
   workloadStatus(id: string): WorkloadStatus {
     const entry = this.#entries.get(id);
     if (!entry) throw new WorkloadNotFoundError(id);
-    return statusOf(entry);
+    return currentStatus(entry.status, entry.workload);
   }
 
   list(): WorkloadStatus[] {
-    return [...this.#entries.values()].map(statusOf);
+    return [...this.#entries.values()].map((e) => currentStatus(e.status, e.workload));
   }
-}
-
-/** statusOf is an entry's status with its service's state as of now. */
-function statusOf(entry: Entry): WorkloadStatus {
-  const service = entry.workload?.service?.runner.state;
-  return service ? { ...entry.status, service } : entry.status;
 }
 
 export { defaultCacheDir, HostBuilder } from './builder.js';
