@@ -33,7 +33,8 @@ export function addressText(address: IpAddress): string | undefined {
     return parts.join('.');
   }
   if (parts.length !== 8 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 0xffff)) return undefined;
-  return parts.map((p) => p.toString(16)).join(':');
+  // The canonical (compressed, lowercase) form, as DNS answers and allowedHosts entries write it.
+  return new URL(`http://[${parts.map((p) => p.toString(16)).join(':')}]/`).hostname.slice(1, -1);
 }
 
 /** socketText returns the address and port of an ip-socket-address, or undefined if malformed. */
@@ -72,12 +73,24 @@ export function socketAddressOf(host: string, port: number): IpSocketAddress | u
   return { tag: 'ipv6', val: { port, flowInfo: 0, address: ip.val, scopeId: 0 } };
 }
 
-/** isLoopback says whether an address is the workload's own (virtual) loopback: 127.0.0.0/8 or ::1. */
-export function isLoopback(host: string): boolean {
-  return /^127\./.test(host) || host === '0:0:0:0:0:0:0:1' || host === '::1';
+/** unmapped returns the IPv4 address an IPv4-mapped IPv6 address (`::ffff:a00:1`, `::ffff:10.0.0.1`) stands for, else `host`. */
+export function unmapped(host: string): string {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
+  if (dotted) return dotted[1]!;
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(host);
+  if (!hex) return host;
+  const [hi, lo] = [Number.parseInt(hex[1]!, 16), Number.parseInt(hex[2]!, 16)];
+  return [hi >> 8, hi & 0xff, lo >> 8, lo & 0xff].join('.');
 }
 
-/** isUnspecified says whether an address is 0.0.0.0 or ::. */
+/** isLoopback says whether an address (canonical form) is the workload's own (virtual) loopback: 127.0.0.0/8 or ::1. */
+export function isLoopback(host: string): boolean {
+  const h = unmapped(host);
+  return /^127\./.test(h) || h === '::1';
+}
+
+/** isUnspecified says whether an address (canonical form) is 0.0.0.0 or ::. */
 export function isUnspecified(host: string): boolean {
-  return host === '0.0.0.0' || host === '0:0:0:0:0:0:0:0' || host === '::';
+  const h = unmapped(host);
+  return h === '0.0.0.0' || h === '::';
 }

@@ -11,6 +11,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { networkInterfaces } from 'node:os';
 import { EgressPolicy, isInternalAddress } from '../../http/egress.js';
+import { unmapped } from './addresses.js';
 
 /** MAX_RESOLVED bounds the addresses a workload's lookups are remembered for. */
 const MAX_RESOLVED = 1024;
@@ -47,7 +48,8 @@ export class SocketPolicy {
   }
 
   #restricted(address: string): boolean {
-    return isInternalAddress(address) || this.#own.has(address.toLowerCase());
+    const a = unmapped(address.toLowerCase());
+    return isInternalAddress(a) || this.#own.has(a) || this.#own.has(address.toLowerCase());
   }
 
   /** mayResolve says whether the workload may look `name` up at all (an entry allows it at some port). */
@@ -78,7 +80,8 @@ export class SocketPolicy {
 
   /** permits says whether the workload may open a TCP connection to `address`:`port`. */
   permits(address: string, port: number): boolean {
-    const host = address.toLowerCase();
+    // An IPv4-mapped IPv6 address is judged as the IPv4 address it stands for.
+    const host = unmapped(address.toLowerCase());
     const direct = this.#egress.permitsTarget(host, port);
     if (direct && (direct.internal || !this.#restricted(host))) return true;
     for (const name of this.#resolved.get(host) ?? []) {

@@ -254,3 +254,19 @@ describe('closing a context', () => {
     await expect(Promise.resolve().then(() => input.blockingRead(10n))).rejects.toMatchObject({ tag: 'closed' });
   });
 });
+
+describe('addresses', () => {
+  it('writes IPv6 in canonical form, so entries and DNS answers match what a guest dials', async () => {
+    const { addressText, ipAddressOf, isLoopback } = await import('./addresses.js');
+    expect(addressText({ tag: 'ipv6', val: [0x2001, 0xdb8, 0, 0, 0, 0, 0, 1] })).toBe('2001:db8::1');
+    expect(addressText({ tag: 'ipv6', val: [0, 0, 0, 0, 0, 0, 0, 1] })).toBe('::1');
+    expect(isLoopback(addressText({ tag: 'ipv6', val: [0, 0, 0, 0, 0, 0xffff, 0x7f00, 1] })!)).toBe(true);
+    expect(ipAddressOf('2001:db8::1')).toEqual({ tag: 'ipv6', val: [0x2001, 0xdb8, 0, 0, 0, 0, 0, 1] });
+    expect(ipAddressOf('::ffff:1.2.3.4')).toEqual({ tag: 'ipv6', val: [0, 0, 0, 0, 0, 0xffff, 0x102, 0x304] });
+    const p = new SocketPolicy({ allowedHosts: ['[2001:db8::1]:443', '*'], ownAddresses: [] });
+    expect(p.permits(addressText({ tag: 'ipv6', val: [0x2001, 0xdb8, 0, 0, 0, 0, 0, 1] })!, 443)).toBe(true);
+    // An IPv4-mapped address is the IPv4 address: ::ffff:10.0.0.1 is private, not reachable through '*'.
+    expect(p.permits(addressText({ tag: 'ipv6', val: [0, 0, 0, 0, 0, 0xffff, 0x0a00, 1] })!, 443)).toBe(false);
+    expect(p.permits(addressText({ tag: 'ipv6', val: [0, 0, 0, 0, 0, 0xffff, 0xc633, 0x6407] })!, 443)).toBe(true);
+  });
+});
