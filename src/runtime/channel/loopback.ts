@@ -6,18 +6,23 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 
-/** LoopbackRequest is what a context asks its workload's hub. */
+/** LoopbackRequest is what a context asks its workload's hub (UDP datagrams go through the hub). */
 export type LoopbackRequest =
   | { t: 'listen'; id: number; port: number }
   | { t: 'unlisten'; port: number }
-  | { t: 'connect'; id: number; port: number };
+  | { t: 'connect'; id: number; port: number }
+  | { t: 'udp-bind'; id: number; port: number }
+  | { t: 'udp-unbind'; port: number }
+  | { t: 'udp-send'; from: number; to: number; data: Uint8Array };
 
 /** LoopbackReply is what the hub answers or delivers. */
 export type LoopbackReply =
   | { t: 'listening'; id: number; port: number }
   | { t: 'refused'; id: number; code: string }
   | { t: 'connected'; id: number; conn: MessagePort }
-  | { t: 'accept'; port: number; conn: MessagePort };
+  | { t: 'accept'; port: number; conn: MessagePort }
+  | { t: 'udp-bound'; id: number; port: number }
+  | { t: 'udp-recv'; port: number; from: number; data: Uint8Array };
 
 /** ConnMessage flows between the two ends of a loopback connection. */
 export type ConnMessage =

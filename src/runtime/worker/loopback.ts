@@ -17,6 +17,8 @@ const MAX_LISTENERS = 256;
 export class LoopbackHub {
   /** #listeners maps a listening port to the channel of the context listening on it. */
   readonly #listeners = new Map<number, MessagePort>();
+  /** #udp maps a bound UDP port to the channel of the context that bound it. */
+  readonly #udp = new Map<number, MessagePort>();
   readonly #channels = new Set<MessagePort>();
   #closed = false;
 
@@ -39,6 +41,7 @@ export class LoopbackHub {
   #detach(channel: MessagePort): void {
     this.#channels.delete(channel);
     for (const [port, owner] of this.#listeners) if (owner === channel) this.#listeners.delete(port);
+    for (const [port, owner] of this.#udp) if (owner === channel) this.#udp.delete(port);
   }
 
   #reply(channel: MessagePort, reply: LoopbackReply, transfer: MessagePort[] = []): void {
@@ -46,6 +49,10 @@ export class LoopbackHub {
   }
 
   #handle(channel: MessagePort, m: LoopbackRequest): void {
+    if (m.t === 'udp-bind' || m.t === 'udp-unbind' || m.t === 'udp-send') {
+      this.#handleUdp(channel, m);
+      return;
+    }
     if (m.t === 'unlisten') {
       if (this.#listeners.get(m.port) === channel) this.#listeners.delete(m.port);
       return;
@@ -72,8 +79,29 @@ export class LoopbackHub {
     this.#reply(channel, { t: 'connected', id: m.id, conn: port1 }, [port1]);
   }
 
-  #freePort(): number | undefined {
-    for (let p = EPHEMERAL_PORTS.last; p >= EPHEMERAL_PORTS.first; p--) if (!this.#listeners.has(p)) return p;
+  /** #handleUdp binds UDP ports and relays datagrams between them (a datagram to no one is dropped). */
+  #handleUdp(channel: MessagePort, m: Extract<LoopbackRequest, { t: `udp-${string}` }>): void {
+    if (m.t === 'udp-unbind') {
+      if (this.#udp.get(m.port) === channel) this.#udp.delete(m.port);
+    } else if (m.t === 'udp-bind') {
+      const port = m.port === 0 ? this.#freePort(this.#udp) : m.port;
+      if (port === undefined || this.#udp.size >= MAX_LISTENERS) {
+        this.#reply(channel, { t: 'refused', id: m.id, code: 'address-not-bindable' });
+      } else if (this.#udp.has(port)) {
+        this.#reply(channel, { t: 'refused', id: m.id, code: 'address-in-use' });
+      } else {
+        this.#udp.set(port, channel);
+        this.#reply(channel, { t: 'udp-bound', id: m.id, port });
+      }
+    } else if (this.#udp.get(m.from) === channel) {
+      this.#udp
+        .get(m.to)
+        ?.postMessage({ t: 'udp-recv', port: m.to, from: m.from, data: m.data } satisfies LoopbackReply);
+    }
+  }
+
+  #freePort(taken: ReadonlyMap<number, unknown> = this.#listeners): number | undefined {
+    for (let p = EPHEMERAL_PORTS.last; p >= EPHEMERAL_PORTS.first; p--) if (!taken.has(p)) return p;
     return undefined;
   }
 
@@ -83,5 +111,6 @@ export class LoopbackHub {
     for (const channel of this.#channels) channel.close();
     this.#channels.clear();
     this.#listeners.clear();
+    this.#udp.clear();
   }
 }

@@ -1,8 +1,8 @@
 /**
- * `wasi:sockets` for one component context: TCP (`tcp.ts`) to the workload's virtual
- * loopback (`loopback.ts`) and, as egress, to what its SocketPolicy allows (`policy.ts`);
- * name lookups under the same policy (`lookup.ts`); UDP denied (`udp.ts`). Connections are
- * bounded per workload (`budget.ts`) and their buffers per socket (`streams.ts`).
+ * `wasi:sockets` for one component context: TCP (`tcp.ts`) and UDP (`udp.ts`) to the
+ * workload's virtual loopback (`loopback.ts`) and, as egress, to what its SocketPolicy
+ * allows (`policy.ts`); name lookups under the same policy (`lookup.ts`). Sockets are
+ * bounded per workload (`budget.ts`) and their buffers per socket (`streams.ts`, MAX_QUEUED).
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Family } from './addresses.js';
@@ -81,7 +81,7 @@ export function createSockets(options: SocketOptions = {}): Sockets {
         },
       },
       'wasi:sockets/tcp': { TcpSocket },
-      ...udpImports(),
+      ...udpImports({ policy, budget, loopback, live }),
     },
     close: () => {
       // The context is closing: its connections and listeners go with it, and their slots.

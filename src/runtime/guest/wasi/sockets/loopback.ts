@@ -20,12 +20,22 @@ export interface Listener {
   close(): void;
 }
 
+/** UdpEndpoint is a UDP port bound on the workload's virtual loopback. */
+export interface UdpEndpoint {
+  readonly port: number;
+  /** send sends a datagram to another port of the loopback (dropped when no one has it bound). */
+  send(to: number, data: Uint8Array): void;
+  close(): void;
+}
+
 /** Loopback is a component context's view of its workload's virtual loopback. */
 export interface Loopback {
   /** listen starts listening on `port` (0: any free port); rejects with 'address-in-use'. */
   listen(port: number): Promise<Listener>;
   /** connect reaches a listening port; rejects with 'connection-refused'. */
   connect(port: number): Promise<Conn>;
+  /** bindUdp binds a UDP port (0: any free one); datagrams to it go to `deliver`. Rejects with 'address-in-use'. */
+  bindUdp(port: number, deliver: (from: number, data: Uint8Array) => void): Promise<UdpEndpoint>;
   /** close forgets every listener (the context is closing). */
   close(): void;
 }
@@ -101,12 +111,17 @@ export function loopbackClient(hub: MessagePort): Loopback {
   let nextId = 1;
   const waiting = new Map<number, { resolve(r: LoopbackReply): void }>();
   const listeners = new Map<number, { queue: MessagePort[]; notify: (() => void)[] }>();
+  const udp = new Map<number, (from: number, data: Uint8Array) => void>();
   const ask = (request: LoopbackRequest & { id: number }) =>
     new Promise<LoopbackReply>((resolve) => {
       waiting.set(request.id, { resolve });
       hub.postMessage(request);
     });
   hub.on('message', (reply: LoopbackReply) => {
+    if (reply.t === 'udp-recv') {
+      udp.get(reply.port)?.(reply.from, reply.data);
+      return;
+    }
     if (reply.t === 'accept') {
       const listener = listeners.get(reply.port);
       if (!listener || listener.queue.length >= MAX_PENDING_ACCEPTS) {
@@ -150,9 +165,30 @@ export function loopbackClient(hub: MessagePort): Loopback {
       if (reply.t !== 'connected') throw reply.t === 'refused' ? reply.code : 'unknown';
       return portConn(reply.conn);
     },
+    async bindUdp(port, deliver) {
+      const reply = await ask({ t: 'udp-bind', id: nextId++, port });
+      if (reply.t !== 'udp-bound') throw reply.t === 'refused' ? reply.code : 'unknown';
+      udp.set(reply.port, deliver);
+      return {
+        port: reply.port,
+        send: (to, data) => {
+          const copy = data.slice();
+          hub.postMessage({ t: 'udp-send', from: reply.port, to, data: copy } satisfies LoopbackRequest, [
+            copy.buffer as ArrayBuffer,
+          ]);
+        },
+        close: () => {
+          if (udp.get(reply.port) !== deliver) return;
+          udp.delete(reply.port);
+          hub.postMessage({ t: 'udp-unbind', port: reply.port } satisfies LoopbackRequest);
+        },
+      };
+    },
     close() {
       for (const port of [...listeners.keys()]) hub.postMessage({ t: 'unlisten', port } satisfies LoopbackRequest);
+      for (const port of [...udp.keys()]) hub.postMessage({ t: 'udp-unbind', port } satisfies LoopbackRequest);
       listeners.clear();
+      udp.clear();
       hub.close();
     },
   };

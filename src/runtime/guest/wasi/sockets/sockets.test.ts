@@ -2,73 +2,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../../../test/support/wait.js';
 import { LoopbackHub } from '../../../worker/loopback.js';
-import { createWasiImports } from '../index.js';
 import { text, wasiError } from '../testing.js';
-import type { IpSocketAddress } from './addresses.js';
-import { hostAddresses, SocketPolicy } from './policy.js';
-
-interface GuestStreams {
-  input: {
-    read(n: bigint): Uint8Array;
-    blockingRead(n: bigint): Promise<Uint8Array> | Uint8Array;
-    [Symbol.dispose](): void;
-  };
-  output: {
-    checkWrite(): bigint;
-    write(b: Uint8Array): void;
-    blockingWriteAndFlush(b: Uint8Array): Promise<void> | void;
-    [Symbol.dispose](): void;
-  };
-}
-interface GuestSocket {
-  startBind(net: unknown, a: IpSocketAddress): void;
-  finishBind(): void;
-  startConnect(net: unknown, a: IpSocketAddress): void;
-  finishConnect(): [GuestStreams['input'], GuestStreams['output']];
-  startListen(): void;
-  finishListen(): void;
-  accept(): [GuestSocket, GuestStreams['input'], GuestStreams['output']];
-  localAddress(): IpSocketAddress;
-  subscribe(): { block(): Promise<void> | void; ready(): boolean };
-  [Symbol.dispose](): void;
-}
-
-const v4 = (address: string, port: number): IpSocketAddress => ({
-  tag: 'ipv4',
-  val: { port, address: address.split('.').map(Number) as [number, number, number, number] },
-});
-
-function guest(options: Parameters<typeof createWasiImports>[0] = {}) {
-  const wasi = createWasiImports(options);
-  const network = (wasi['wasi:sockets/instance-network'].instanceNetwork as () => unknown)();
-  const create = wasi['wasi:sockets/tcp-create-socket'].createTcpSocket as (f: string) => GuestSocket;
-  return { wasi, network, tcp: () => create('ipv4') };
-}
-
-/** retry calls fn until it stops failing with would-block, waiting on the socket's pollable. */
-async function retry<T>(socket: GuestSocket, fn: () => T): Promise<T> {
-  for (;;) {
-    try {
-      return fn();
-    } catch (err) {
-      if (err !== 'would-block') throw err;
-      await socket.subscribe().block();
-    }
-  }
-}
-
-async function connect(g: ReturnType<typeof guest>, address: IpSocketAddress) {
-  const socket = g.tcp();
-  socket.startConnect(g.network, address);
-  const [input, output] = await retry(socket, () => socket.finishConnect());
-  return { socket, input, output };
-}
-
-async function readLine(input: GuestStreams['input']): Promise<string> {
-  let line = '';
-  while (!line.endsWith('\n')) line += new TextDecoder().decode(await input.blockingRead(1024n));
-  return line;
-}
+import { SocketPolicy } from './policy.js';
+import { connect, guest, ownV4, readLine, retry, v4 } from './testing.js';
 
 const servers: Server[] = [];
 afterEach(() => {
@@ -91,8 +27,6 @@ async function echoServer(host: string): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   return (server.address() as { port: number }).port;
 }
-
-const ownV4 = hostAddresses().find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a) && !a.startsWith('127.'));
 
 describe('SocketPolicy', () => {
   const resolve = (table: Record<string, string[]>) =>
