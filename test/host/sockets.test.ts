@@ -1,8 +1,8 @@
 /**
- * `wasi:sockets` in real components, over real TCP: a workload's HTTP component (the
- * tcp-client-c fixture) reaches its service (service-c in echo mode) on the workload's
- * virtual loopback — no real port, invisible to other workloads — and reaches a real TCP
- * server only when the workload's wasi:sockets grant names it.
+ * `wasi:sockets` in real components, over real TCP and UDP: a workload's HTTP component
+ * (the tcp-client-c fixture) reaches its service (service-c in echo or udp-echo mode) on
+ * the workload's virtual loopback — no real port, invisible to other workloads — and
+ * reaches a real server only when the workload's wasi:sockets grant names it.
  */
 import { connect, createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,22 @@ describe('virtual loopback', () => {
   });
 });
 
+describe('UDP on the virtual loopback', () => {
+  it("carries datagrams between a workload's HTTP component and its service", async () => {
+    await t.host.workloadStart(
+      tcpClient(
+        'dgram',
+        { PROTO: 'udp', TCP_PORT: '5353' },
+        { service: { name: 'echo', image: service, environment: { SERVICE_MODE: 'udp-echo' } } },
+      ),
+    );
+    await waitFor('the service to bind', () =>
+      t.logs.some((l) => l.workload === 'default/dgram' && l.msg === 'service-c bound udp 5353'),
+    );
+    expect(await get('dgram')).toEqual({ status: 200, text: 'echo: hello from http\n' });
+  });
+});
+
 const ownV4 = hostAddresses().find((a) => /^\d+\.\d+\.\d+\.\d+$/.test(a) && !a.startsWith('127.'));
 
 describe.runIf(ownV4)('egress', () => {
@@ -102,5 +118,22 @@ describe.runIf(ownV4)('egress', () => {
     expect(await get('wild')).toEqual({ status: 502, text: ACCESS_DENIED });
     await t.host.workloadStart(tcpClient('nogrant', { TCP_HOST: ownV4!, TCP_PORT: String(port) }));
     expect(await get('nogrant')).toEqual({ status: 502, text: ACCESS_DENIED });
+  });
+
+  it('sends a UDP datagram only where the grant allows, and gets the reply', async () => {
+    const { createSocket } = await import('node:dgram');
+    const udp = createSocket('udp4');
+    udp.on('message', (msg, info) => udp.send(`real: ${msg}`, info.port, info.address));
+    await new Promise<void>((resolve) => udp.bind(0, ownV4, resolve));
+    const udpPort = udp.address().port;
+    try {
+      const env = { PROTO: 'udp', TCP_HOST: ownV4!, TCP_PORT: String(udpPort) };
+      await t.host.workloadStart(tcpClient('udp-out', env, {}, `${ownV4}:${udpPort}`));
+      expect(await get('udp-out')).toEqual({ status: 200, text: 'real: hello from http\n' });
+      await t.host.workloadStart(tcpClient('udp-wild', env, {}, '*'));
+      expect(await get('udp-wild')).toEqual({ status: 502, text: ACCESS_DENIED });
+    } finally {
+      udp.close();
+    }
   });
 });
