@@ -220,7 +220,12 @@ describe('threads reserved for services', () => {
     reservation.release();
     reservation.release();
     expect(pool.stats().services).toBe(0);
-    pool.reserve().release();
+    // With both threads started and idle, a reservation retires one to stay within maxThreads.
+    await Promise.all([runner('a').invoke('', 'f', [200]), runner('b').invoke('', 'f', [200])]);
+    expect(pool.stats().threads).toBe(2);
+    const again = pool.reserve();
+    expect(pool.stats().threads).toBe(1);
+    again.release();
   });
 });
 

@@ -73,10 +73,7 @@ export interface ThreadReservation {
 /** ServiceCapacityError means every thread services may hold is held: the service cannot start. */
 export class ServiceCapacityError extends SkiffError {
   constructor(max: number) {
-    super(
-      'SKIFF_SERVICE_CAPACITY',
-      `the host runs ${max} services already, the most its workload threads allow (maxServiceThreads)`,
-    );
+    super('SKIFF_SERVICE_CAPACITY', `the host runs ${max} services, the most its threads allow (maxServiceThreads)`);
   }
 }
 
@@ -148,6 +145,9 @@ export class WorkerPool {
     if (this.#closed) throw new SkiffError('SKIFF_STOPPED', 'the host is stopping');
     if (this.#reserved >= this.#maxServices) throw new ServiceCapacityError(this.#maxServices);
     this.#reserved++;
+    const live = this.#threads.filter((t) => !t.dead);
+    const idle = live.find((t) => t.holder === undefined); // past the budget, an idle thread makes room
+    if (live.length + this.#reserved > this.#max && idle) this.#retire(idle);
     let released = false;
     return {
       spawn: (tenant) => {
