@@ -70,6 +70,10 @@ export const capacitySchema = z.object({
   cpus: z.number().int().min(1).describe('Logical CPUs of the machine.'),
   memoryBytes: z.number().int().min(0).describe('Total memory of the machine.'),
   freeMemoryBytes: z.number().int().min(0).describe('Free memory of the machine.'),
+  services: z
+    .object({ max: z.number().int().min(0), running: z.number().int().min(0) })
+    .optional()
+    .describe('Threads for services (spec.service): how many the host gives them, how many run (ADR 0021).'),
 });
 
 /** podIdentitySchema is the Kubernetes pod a host runs in (from the downward API). */

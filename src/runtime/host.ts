@@ -97,7 +97,7 @@ export class Host implements HostApi, HostView {
 
   /** threads describes the host's workload threads now (how many, how many components are warm). */
   threads(): PoolStats {
-    return this.#pool?.stats() ?? { threads: 0, contexts: 0, leased: 0, queued: 0, services: 0 };
+    return this.#pool?.stats() ?? { threads: 0, contexts: 0, leased: 0, queued: 0, services: 0, maxServices: 0 };
   }
 
   /** interfaces are the WIT interfaces this host's plugins provide. */

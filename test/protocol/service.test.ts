@@ -28,6 +28,10 @@ describe('service state over NATS', () => {
     });
     const started = await h.client.start('service-1', sleeps);
     expect(started.service).toEqual({ name: 'svc', state: 'Running', restarts: 0 });
+    // Heartbeats announce the service threads, for the scheduler.
+    const { max, running } = h.control.heartbeat().capacity.services ?? { max: -1, running: -1 };
+    expect(running).toBe(1);
+    expect(max).toBeGreaterThanOrEqual(1);
 
     const traps = workload('traps', components, [], {
       service: { name: 'svc', image, environment: { SERVICE_MODE: 'trap' }, maxRestarts: 0 },

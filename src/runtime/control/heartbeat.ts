@@ -76,6 +76,8 @@ export interface HeartbeatState {
   readonly cordoned: boolean;
   readonly stopping?: boolean | undefined;
   readonly now?: Date | undefined;
+  /** services are the host's service threads: how many it gives services, how many they hold. */
+  readonly services?: { readonly services: number; readonly maxServices: number } | undefined;
 }
 
 /** buildHeartbeat assembles a heartbeat from the host's identity and current state. */
@@ -94,6 +96,7 @@ export function buildHeartbeat(identity: HostIdentity, state: HeartbeatState): H
       cpus: Math.max(1, cpus().length),
       memoryBytes: totalmem(),
       freeMemoryBytes: freemem(),
+      ...(state.services ? { services: { max: state.services.maxServices, running: state.services.services } } : {}),
     },
     interfaces: [...new Set(state.interfaces)].sort(),
     ...(identity.httpPort ? { httpPort: identity.httpPort } : {}),

@@ -60,6 +60,8 @@ export interface PoolStats {
   readonly queued: number;
   /** services is the number of threads reserved for long-running services (out of maxThreads). */
   readonly services: number;
+  /** maxServices is the most threads services may hold (maxServiceThreads). */
+  readonly maxServices: number;
 }
 
 /** ThreadReservation is one thread of the pool's budget held by a long-running service. */
@@ -133,6 +135,7 @@ export class WorkerPool {
       leased: live.filter((t) => t.holder !== undefined).length,
       queued: this.#queue.length,
       services: this.#reserved,
+      maxServices: this.#maxServices,
     };
   }
 
