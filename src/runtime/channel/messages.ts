@@ -42,6 +42,8 @@ export interface ComponentProgram {
   };
   /** outgoingHosts lists the host names outgoing HTTP may reach; empty denies all. */
   outgoingHosts: string[];
+  /** sockets configure wasi:sockets: egress entries and the workload's connection budget. */
+  sockets: SocketSettings;
   /** maxInstances bounds the context's instance pool. */
   maxInstances: number;
   /** local lists the plugins the context binds in its own thread; their interfaces skip the bridge. */
@@ -50,6 +52,18 @@ export interface ComponentProgram {
   bind: { hostId: string; workload: WorkloadRef; component: ComponentSpec };
   /** label names the workload and component in errors. */
   label: string;
+}
+
+/** SocketSettings are a component's wasi:sockets settings, shared by every thread it runs on. */
+export interface SocketSettings {
+  /** allowedHosts are the entries of the workload's wasi:sockets grant (`config.allowedHosts`); empty: no egress. */
+  allowedHosts: string[];
+  /** maxConnections bounds the connections the workload holds open at once. */
+  maxConnections: number;
+  /** counter is the workload's connection count (a SharedArrayBuffer: one count across threads). */
+  counter: Int32Array;
+  /** mayListen: the component is the workload's service and may listen on its virtual loopback. */
+  mayListen: boolean;
 }
 
 /** LocalPlugin is a plugin a workload thread builds a copy of, and what this component was granted of it. */
@@ -69,7 +83,19 @@ export type CallMessage =
 
 /** ToWorker is every message the main thread sends a workload thread. */
 export type ToWorker =
-  | { t: 'open'; cx: number; program: ComponentProgram; bridge: MessagePort }
+  /**
+   * open: `loopback` is the context's channel to its workload's virtual loopback, when the
+   * workload has one; `connections` counts the connections this context holds (shared memory,
+   * so the main thread can give them back to the workload's budget if the thread dies).
+   */
+  | {
+      t: 'open';
+      cx: number;
+      program: ComponentProgram;
+      bridge: MessagePort;
+      loopback?: MessagePort;
+      connections: Int32Array;
+    }
   | { t: 'close'; cx: number }
   | CallMessage
   | { t: 'shutdown' };
