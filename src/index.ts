@@ -38,10 +38,9 @@ export {
   type HostResourceStatus,
   hostSchema,
   hostStatusSchema,
-  PLUGIN_NAMES,
-  pluginSettingSchema,
   tolerationSchema,
 } from './api/hostconfig.js';
+export { PLUGIN_NAMES, pluginSettingSchema, pluginsSchema } from './api/plugins.js';
 export {
   formatPath,
   ManifestError,

@@ -132,6 +132,17 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.free
     next: 'reschedule',
     summary: 'another workload serves the same virtual host on that host',
   },
+  SKIFF_SERVICE_CAPACITY: {
+    reason: 'InsufficientCapacity',
+    next: 'reschedule',
+    summary: 'the host runs as many services as its workload threads allow',
+  },
+  SKIFF_SERVICE_START: { reason: 'StartFailed', next: 'retry', summary: 'the service did not instantiate' },
+  SKIFF_NO_RUN_EXPORT: {
+    reason: 'NothingToServe',
+    next: 'terminal',
+    summary: 'the service component does not export wasi:cli/run',
+  },
   SKIFF_NAMESPACE_NOT_SERVED: {
     reason: 'HostUnavailable',
     next: 'reschedule',

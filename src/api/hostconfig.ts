@@ -12,18 +12,7 @@ import {
   quantity,
   stringMap,
 } from './common.js';
-
-/** PLUGIN_NAMES lists the built-in capability plugins a HostConfig can switch. */
-export const PLUGIN_NAMES = ['keyvalue', 'blobstore', 'config', 'logging', 'messaging', 'http'] as const;
-
-/** pluginSettingSchema switches one capability plugin and picks its backend. */
-export const pluginSettingSchema = z
-  .object({
-    enabled: z.boolean().default(true).describe('Whether hosts provide this capability.'),
-    backend: z.enum(['memory', 'nats']).default('nats').describe('Backend of the capability: memory or nats.'),
-  })
-  .strict()
-  .describe('Whether a capability is enabled and which backend serves it.');
+import { dataDirSchema, PLUGIN_RULES, pluginRuleIssues, pluginsSchema } from './plugins.js';
 
 /**
  * redisSettingsSchema enables the Redis keyvalue backend on the hosts (named keyvalue
@@ -117,11 +106,7 @@ export const hostConfigSpecSchema = z
       .strict()
       .optional()
       .describe('How hosts connect to NATS.'),
-    plugins: z
-      .object(Object.fromEntries(PLUGIN_NAMES.map((p) => [p, pluginSettingSchema.optional()])))
-      .strict()
-      .optional()
-      .describe('Capability plugins, per capability.'),
+    plugins: pluginsSchema.optional(),
     resources: z
       .object({
         requests: resourceList.optional().describe('Resources the host pods are guaranteed.'),
@@ -153,6 +138,7 @@ export const hostConfigSpecSchema = z
       .describe(
         'OCI registries (host or host:port, as in image references) the hosts pull from over plain HTTP; every other registry is spoken to over HTTPS only.',
       ),
+    dataDir: dataDirSchema.optional(),
     maxWorkloads: z
       .number()
       .int()
@@ -205,7 +191,11 @@ export const hostConfigSpecSchema = z
       .describe('OpenTelemetry tracing of the hosts: a span per request, plugin call and NATS request. Off when unset.'),
   })
   .strict()
-  .describe('Desired state of a group of Skiff hosts.');
+  .describe('Desired state of a group of Skiff hosts.')
+  .meta({ 'x-kubernetes-validations': PLUGIN_RULES })
+  .superRefine((spec, ctx) => {
+    for (const issue of pluginRuleIssues(spec)) ctx.addIssue({ code: 'custom', ...issue });
+  });
 
 /** hostConfigStatusSchema is the observed state of a HostConfig. */
 export const hostConfigStatusSchema = z

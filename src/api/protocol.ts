@@ -37,6 +37,15 @@ export const workloadIdSchema = z
 /** workloadStateSchema is where a workload is in its life on a host. */
 export const workloadStateSchema = z.enum(['Starting', 'Running', 'Stopping', 'Failed']);
 
+/** serviceReportSchema is a host's report on a workload's long-running service (Revision 4 of ADR 0007). */
+export const serviceReportSchema = z.object({
+  name: z.string().max(253),
+  state: z.enum(['Running', 'Restarting', 'Failed', 'Stopped']),
+  restarts: z.number().int().min(0),
+  reason: z.string().max(128).optional(),
+  message: z.string().max(4096).optional(),
+});
+
 /** workloadReportSchema is a host's report on one workload (in heartbeats and the replies to start and status). */
 export const workloadReportSchema = z.object({
   id: workloadIdSchema,
@@ -50,6 +59,8 @@ export const workloadReportSchema = z.object({
   components: z.array(z.object({ name: z.string(), digest: z.string() })),
   /** hosts are the virtual hosts the workload claims (its `wasi:http` grants' `config.host`), lower-cased; absent from older hosts. */
   hosts: z.array(z.string().max(253)).max(64).optional(),
+  /** service is the state of the workload's `spec.service` on this host; absent without one, and from older hosts. */
+  service: serviceReportSchema.optional(),
 });
 
 /** capacitySchema is what a host can take on, for scheduling. */
@@ -59,6 +70,10 @@ export const capacitySchema = z.object({
   cpus: z.number().int().min(1).describe('Logical CPUs of the machine.'),
   memoryBytes: z.number().int().min(0).describe('Total memory of the machine.'),
   freeMemoryBytes: z.number().int().min(0).describe('Free memory of the machine.'),
+  services: z
+    .object({ max: z.number().int().min(0), running: z.number().int().min(0) })
+    .optional()
+    .describe('Threads for services (spec.service): how many the host gives them, how many run (ADR 0021).'),
 });
 
 /** podIdentitySchema is the Kubernetes pod a host runs in (from the downward API). */
@@ -182,6 +197,8 @@ export const statusReplySchema = z.discriminatedUnion('ok', [
 
 /** Heartbeat is a parsed heartbeat. */
 export type Heartbeat = z.infer<typeof heartbeatSchema>;
+/** ServiceReport is a host's report on a workload's service. */
+export type ServiceReport = z.infer<typeof serviceReportSchema>;
 /** WorkloadReport is a host's report on one workload. */
 export type WorkloadReport = z.infer<typeof workloadReportSchema>;
 /** HostCapacity is what a host can take on. */

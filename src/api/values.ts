@@ -5,7 +5,8 @@
  */
 import { z } from 'zod';
 import { dnsLabel, QUANTITY_PATTERN, quantity, stringMap } from './common.js';
-import { PLUGIN_NAMES, pluginSettingSchema, registryHostSchema, tolerationSchema } from './hostconfig.js';
+import { registryHostSchema, tolerationSchema } from './hostconfig.js';
+import { pluginsSchema } from './plugins.js';
 
 // Helm reads `cpu: 1` as a number, so a quantity may be either.
 const quantityValue = z
@@ -177,10 +178,7 @@ const hostConfigValues = z
       .min(1)
       .max(256)
       .describe('Namespaces whose Workloads the hosts run; ["*"] shares them with every namespace.'),
-    plugins: z
-      .object(Object.fromEntries(PLUGIN_NAMES.map((p) => [p, pluginSettingSchema.optional()])))
-      .strict()
-      .describe('Capability plugins per capability; unset means enabled on NATS.'),
+    plugins: pluginsSchema,
     resources: z
       .object({
         requests: z

@@ -376,6 +376,20 @@ export const workloadSpecSchema = z
     });
   });
 
+/** serviceStatusSchema reports the state of the workload's service on one host. */
+export const serviceStatusSchema = z
+  .object({
+    name: z.string().max(253).describe('Name of the service.'),
+    state: z
+      .enum(['Running', 'Restarting', 'Failed', 'Stopped'])
+      .describe('Running, Restarting (waiting out its backoff), Failed (gave up after maxRestarts) or Stopped.'),
+    restarts: z.number().int().min(0).describe('How many times the service was restarted.'),
+    reason: z.string().max(128).optional().describe('CamelCase reason the last run ended, e.g. ServiceTrapped.'),
+    message: z.string().max(4096).optional().describe('How the last run ended.'),
+  })
+  .strict()
+  .describe("State of the workload's service on one host.");
+
 /** placementSchema reports one host's view of the workload. */
 export const placementSchema = z
   .object({
@@ -387,6 +401,7 @@ export const placementSchema = z
     revision: z.string().max(64).optional().describe('Revision of the workload the host runs or starts.'),
     reason: z.string().optional().describe('CamelCase reason of the last failure on this host, if any.'),
     message: z.string().optional().describe('Details, such as why the start failed.'),
+    service: serviceStatusSchema.optional(),
   })
   .strict()
   .describe('Where one replica of the workload is placed.');
@@ -449,6 +464,8 @@ export type Volume = z.infer<typeof volumeSchema>;
 export type VolumeMount = z.infer<typeof volumeMountSchema>;
 /** Limits bounds one component instance. */
 export type Limits = z.infer<typeof limitsSchema>;
+/** ServiceStatus is the state of a workload's service on one host. */
+export type ServiceStatus = z.infer<typeof serviceStatusSchema>;
 /** Placement is one replica's entry in a Workload's status. */
 export type Placement = z.infer<typeof placementSchema>;
 /** Strategy says how a new generation replaces the running one. */

@@ -65,6 +65,8 @@ export async function run(argv: string[]): Promise<number> {
   let backends: BackendFlags;
   try {
     backends = backendFlags(args, config.redisUrl);
+    if (backends.httpDisabled)
+      throw new UsageError('skiff dev always serves HTTP: --disable-plugin http is for skiff host');
   } catch (err) {
     process.stderr.write(`skiff dev: ${(err as Error).message}\n${USAGE}`);
     return 2;

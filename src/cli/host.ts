@@ -2,7 +2,8 @@
  * `skiff host --nats URL [--name N] [--label k=v]… [--port P]`: a long-running host. It serves
  * HTTP for its workloads by Host header, exposes /metrics, heartbeats over NATS and answers
  * start / stop / status / cordon requests until SIGTERM or SIGINT. Capabilities use the NATS
- * backends. In a pod, `--pod-*` flags (or SKIFF_POD_* from the downward API) name it.
+ * backends unless the backend flags say otherwise; `--disable-plugin` switches one off (http:
+ * no HTTP server). In a pod, `--pod-*` flags (or SKIFF_POD_* from the downward API) name it.
  */
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -31,7 +32,9 @@ const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port
                   [--idle-seconds 60] [--max-threads N] [--transpile-key-file FILE]
                   [--pod-namespace NS --pod-name NAME --pod-uid UID --pod-ip IP] [--allow-file-images DIR]...
                   [--namespaces NS[,NS]...] [--data-dir DIR] [--redis URL]
-                  [--keyvalue-backend T] [--blobstore-backend T] [--insecure-registry HOST[:PORT]]...
+                  [--keyvalue-backend T] [--blobstore-backend T] [--config-backend T]
+                  [--logging-backend T] [--messaging-backend T] [--disable-plugin NAME]...
+                  [--insecure-registry HOST[:PORT]]...
   --bind ADDR              listen on ADDR; default 0.0.0.0, every interface (right in a pod; on a
                            machine of your own, --bind 127.0.0.1 keeps the host private); the
                            metrics port listens there too
@@ -189,15 +192,17 @@ export async function run(argv: string[]): Promise<number> {
       return 2;
     }
   }
-  const http = new HttpServerHandler({ port: options.port, hostname: options.bind, router: new VirtualHostRouter() });
+  const http = backends.httpDisabled
+    ? undefined
+    : new HttpServerHandler({ port: options.port, hostname: options.bind, router: new VirtualHostRouter() });
   const builder = new HostBuilder()
     .withId(options.id)
     .withLogger(logger)
     .withEngine({ cacheDir: config.cacheDir, shared })
     .withSource(ociSource({ cacheDir: config.cacheDir, logger, insecure: options.insecureRegistries }))
     .withFileImageRoots(options.fileImageRoots)
-    .withThreads(options.threads)
-    .withHttpHandler(http);
+    .withThreads(options.threads);
+  if (http) builder.withHttpHandler(http);
   // OTEL_EXPORTER_OTLP_ENDPOINT (and friends) turn on a span per request, exported over OTLP/HTTP.
   const tracing = tracingConfig && createTracing(tracingConfig, { logger });
   builder.withTracing(tracing);
@@ -235,10 +240,10 @@ export async function run(argv: string[]): Promise<number> {
       labels: options.labels,
       podName: options.podName,
       pod: options.pod,
-      httpPort: http.port,
+      httpPort: http?.port,
       maxWorkloads: options.maxWorkloads,
       namespaces: options.namespaces,
-      extraInterfaces: [HTTP_INTERFACE],
+      extraInterfaces: http ? [HTTP_INTERFACE] : [],
     });
     await control.start();
   } catch (err) {
@@ -249,7 +254,7 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   process.stderr.write(
-    `skiff host: ${options.id} ready; http port ${http.port}${admin ? `, metrics port ${admin.port}` : ''}\n`,
+    `skiff host: ${options.id} ready; http port ${http?.port ?? 'none'}${admin ? `, metrics port ${admin.port}` : ''}\n`,
   );
 
   await new Promise<void>((resolve) => {

@@ -88,6 +88,13 @@ export class RouteTakenError extends SkiffError {
   }
 }
 
+/** NoRunExportError means a workload's service does not export `wasi:cli/run`: there is nothing to run. */
+export class NoRunExportError extends SkiffError {
+  constructor(component: string) {
+    super('SKIFF_NO_RUN_EXPORT', `service "${component}" does not export wasi:cli/run`);
+  }
+}
+
 /** NoExportError means a component exports nothing: there is nothing the host could serve or call. */
 export class NoExportError extends SkiffError {
   constructor(component: string) {

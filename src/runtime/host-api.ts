@@ -8,6 +8,7 @@ import type { Tracing } from '../telemetry/tracing/provider.js';
 import type { Logger } from '../telemetry/logger.js';
 import type { HostMetrics } from '../telemetry/metrics.js';
 import type { ConfigSources } from './sources.js';
+import type { ServiceState } from './worker/service.js';
 import type { RunningWorkload, StartOptions as WorkloadStartOptions } from './workload.js';
 
 /** WorkloadState is where a workload is in its life on a host. */
@@ -24,6 +25,14 @@ export interface WorkloadStatus {
   readonly message?: string | undefined;
   readonly reason?: string | undefined;
   readonly components: readonly { name: string; digest: string }[];
+  /** service is the state of the workload's `spec.service`, while it runs here. */
+  readonly service?: ServiceState | undefined;
+}
+
+/** currentStatus is a workload's status with the state of its service (if it has one) as of now. */
+export function currentStatus(status: WorkloadStatus, workload: RunningWorkload | undefined): WorkloadStatus {
+  const service = workload?.service?.runner.state;
+  return service ? { ...status, service } : status;
 }
 
 /** StopOptions are preconditions of a stop. */
@@ -80,6 +89,14 @@ export interface ThreadOptions {
   readonly idleTimeoutMs?: number | undefined;
   /** maxContextsPerThread bounds the idle components one thread keeps warm (default 16). */
   readonly maxContextsPerThread?: number | undefined;
+  /** maxServiceThreads bounds the threads services take out of maxThreads (default half of it). */
+  readonly maxServiceThreads?: number | undefined;
+  /** serviceBackoffMs is the wait before a service's first restart, doubling after (default 1 s). */
+  readonly serviceBackoffMs?: number | undefined;
+  /** serviceMaxBackoffMs caps the wait between a service's restarts (default 60 s). */
+  readonly serviceMaxBackoffMs?: number | undefined;
+  /** serviceResetAfterMs: a service run this long starts its restart count over (default 10 min). */
+  readonly serviceResetAfterMs?: number | undefined;
 }
 
 /** StartOptions tune a start on a host: the workload's options plus what the control protocol brought. */

@@ -11,15 +11,16 @@ import type { HostMetrics } from '../telemetry/metrics.js';
 import type { Tracing } from '../telemetry/tracing/provider.js';
 import type { Engine } from './engine/engine.js';
 import { RouteTakenError, SkiffError, WorkloadNotFoundError } from './errors.js';
-import type {
-  HostApi,
-  HostHandler,
-  HostView,
-  StartOptions,
-  StopOptions,
-  ThreadOptions,
-  WorkloadState,
-  WorkloadStatus,
+import {
+  currentStatus,
+  type HostApi,
+  type HostHandler,
+  type HostView,
+  type StartOptions,
+  type StopOptions,
+  type ThreadOptions,
+  type WorkloadState,
+  type WorkloadStatus,
 } from './host-api.js';
 import type { HostPlugin } from './plugin.js';
 import { SecretValues } from './secret-values.js';
@@ -110,7 +111,7 @@ export class Host implements HostApi, HostView {
 
   /** threads describes the host's workload threads now (how many, how many components are warm). */
   threads(): PoolStats {
-    return this.#pool?.stats() ?? { threads: 0, contexts: 0, leased: 0, queued: 0 };
+    return this.#pool?.stats() ?? { threads: 0, contexts: 0, leased: 0, queued: 0, services: 0, maxServices: 0 };
   }
 
   /** interfaces are the WIT interfaces this host's plugins provide. */
@@ -183,7 +184,7 @@ export class Host implements HostApi, HostView {
       previous.status.generation === ref.generation &&
       previous.status.revision === options.revision
     ) {
-      return previous.status; // idempotent: same uid, generation and revision
+      return currentStatus(previous.status, previous.workload); // idempotent: same uid, generation and revision
     }
     if (previous?.workload && previous.status.uid === ref.uid && previous.status.generation > ref.generation) {
       // A late or retried start of an older generation must not roll the workload back.
@@ -209,6 +210,16 @@ export class Host implements HostApi, HostView {
       hostId: this.id,
       probed: this.#probed,
       tracing: this.tracing,
+      services: {
+        backoffMs: this.#threadOptions.serviceBackoffMs,
+        maxBackoffMs: this.#threadOptions.serviceMaxBackoffMs,
+        resetAfterMs: this.#threadOptions.serviceResetAfterMs,
+      },
+      // A service that restarts or gives up counts in skiff_instance_events_total.
+      onServiceChange: (w, s) => {
+        if (s.state === 'Restarting') this.metrics.instanceEvents.inc({ workload: w, event: 'service-restart' });
+        if (s.state === 'Failed') this.metrics.instanceEvents.inc({ workload: w, event: 'service-failed' });
+      },
     };
     let workload: RunningWorkload | undefined;
     let sources: ConfigSources | undefined;
@@ -254,7 +265,7 @@ export class Host implements HostApi, HostView {
     await previous?.workload?.stop();
     this.metrics.instances.set({ workload: id }, workload.components.length);
     this.logger.info({ workload: id, ms: Math.round(performance.now() - started) }, 'workload started');
-    return status;
+    return currentStatus(status, workload);
   }
 
   /**
@@ -315,11 +326,11 @@ export class Host implements HostApi, HostView {
   workloadStatus(id: string): WorkloadStatus {
     const entry = this.#entries.get(id);
     if (!entry) throw new WorkloadNotFoundError(id);
-    return entry.status;
+    return currentStatus(entry.status, entry.workload);
   }
 
   list(): WorkloadStatus[] {
-    return [...this.#entries.values()].map((e) => e.status);
+    return [...this.#entries.values()].map((e) => currentStatus(e.status, e.workload));
   }
 }
 

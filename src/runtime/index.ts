@@ -148,11 +148,17 @@ export {
   tracedNats,
 } from './plugins/index.js';
 export { inputStream, outputStream, pollable } from './shared/shim.js';
-export type { PoolStats } from './worker/pool.js';
+export { type PoolStats, ServiceCapacityError } from './worker/pool.js';
+export { backoffDelay, type ServiceState } from './worker/service.js';
 export {
   DEFAULT_MAX_CONCURRENCY,
+  DEFAULT_MAX_RESTARTS,
+  DEFAULT_SERVICE_BACKOFF_MS,
+  DEFAULT_SERVICE_MAX_BACKOFF_MS,
+  DEFAULT_SERVICE_RESET_MS,
   DEFAULT_TIMEOUT_MS,
   type RunningComponent,
+  type RunningService,
   RunningWorkload,
   type StartOptions,
   virtualHostOf,

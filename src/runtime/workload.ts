@@ -3,28 +3,44 @@
  * → prepare → start a worker. Starting is all-or-nothing: if one component fails, every
  * piece already started is stopped again and the error names the component and reason.
  */
-import type { ComponentSpec, Workload } from '../api/index.js';
-import { parseQuantity } from '../api/index.js';
+import type { ComponentSpec, ServiceSpec, Workload } from '../api/index.js';
 import type { Logger } from '../telemetry/logger.js';
-import { mainPluginTracer } from '../telemetry/tracing/plugin-tracer.js';
 import type { Tracing } from '../telemetry/tracing/provider.js';
-import type { InterfaceShape } from './channel/bridge.js';
-import type { ComponentProgram, HttpRequestData, HttpResponseData, LocalPlugin } from './channel/messages.js';
+import type { HttpRequestData, HttpResponseData } from './channel/messages.js';
+import { DEFAULT_MAX_CONCURRENCY, type PrepareContext, prepareComponent } from './component.js';
 import type { Engine } from './engine/engine.js';
-import { ASYNC_IO_IMPORTS, asyncImportNames, shapeOf } from './engine/names.js';
 import type { PullCredentials } from './engine/source.js';
-import { NoExportError, NotGrantedError, SkiffError } from './errors.js';
-import { planGrants } from './grants.js';
-import type { HostPlugin, ImportFragment, PluginBinding, WorkloadRef } from './plugin.js';
+import { NoExportError, NoRunExportError, SkiffError } from './errors.js';
+import type { HostPlugin, PluginBinding, WorkloadRef } from './plugin.js';
 import type { SecretValues } from './secret-values.js';
 import { type MaterializedVolumes, materializeVolumes, type VolumeResolver } from './volumes.js';
+import { LoopbackHub } from './worker/loopback.js';
 import type { WorkerPool } from './worker/pool.js';
 import { ComponentRunner, type RunnerEvent } from './worker/runner.js';
+import { ServiceRunner, type ServiceState } from './worker/service.js';
+
+export { DEFAULT_MAX_CONCURRENCY };
 
 /** DEFAULT_TIMEOUT_MS bounds one invocation when the component sets no limit. */
 export const DEFAULT_TIMEOUT_MS = 30_000;
-/** DEFAULT_MAX_CONCURRENCY is the instance pool size when the component sets no limit. */
-export const DEFAULT_MAX_CONCURRENCY = 8;
+/** DEFAULT_MAX_RESTARTS is how often a service is restarted when its spec sets no maxRestarts. */
+export const DEFAULT_MAX_RESTARTS = 3;
+/** DEFAULT_SERVICE_BACKOFF_MS is the wait before a service's first restart (it doubles with each restart). */
+export const DEFAULT_SERVICE_BACKOFF_MS = 1_000;
+/** DEFAULT_SERVICE_MAX_BACKOFF_MS caps the wait between a service's restarts. */
+export const DEFAULT_SERVICE_MAX_BACKOFF_MS = 60_000;
+/** DEFAULT_SERVICE_RESET_MS: a service run this long was healthy; its restarts in a row start over (10 min). */
+export const DEFAULT_SERVICE_RESET_MS = 600_000;
+
+/** ServiceSettings tune how a host restarts services. */
+export interface ServiceSettings {
+  /** backoffMs is the wait before the first restart (default DEFAULT_SERVICE_BACKOFF_MS). */
+  readonly backoffMs?: number | undefined;
+  /** maxBackoffMs caps the wait between restarts (default DEFAULT_SERVICE_MAX_BACKOFF_MS). */
+  readonly maxBackoffMs?: number | undefined;
+  /** resetAfterMs is how long a run must last to start the restart count over (default DEFAULT_SERVICE_RESET_MS). */
+  readonly resetAfterMs?: number | undefined;
+}
 
 /** WorkloadDeps is what a workload needs from its host. */
 export interface WorkloadDeps {
@@ -48,6 +64,10 @@ export interface WorkloadDeps {
   hostPathRoots?: readonly string[] | undefined;
   /** tracing, when the host traces, receives the spans workload threads collect. */
   tracing?: Tracing | undefined;
+  /** services tune service restarts. */
+  services?: ServiceSettings | undefined;
+  /** onServiceChange is told each new state of a workload's service. */
+  onServiceChange?: ((workload: string, state: ServiceState) => void) | undefined;
 }
 
 /** RunningComponent is one started component of a workload. */
@@ -56,6 +76,14 @@ export interface RunningComponent {
   readonly digest: string;
   readonly exports: readonly string[];
   readonly runner: ComponentRunner;
+  readonly bindings: readonly PluginBinding[];
+}
+
+/** RunningService is the started service of a workload. */
+export interface RunningService {
+  readonly spec: ServiceSpec;
+  readonly digest: string;
+  readonly runner: ServiceRunner;
   readonly bindings: readonly PluginBinding[];
 }
 
@@ -81,9 +109,15 @@ export class RunningWorkload {
   readonly ref: WorkloadRef;
   readonly spec: Workload;
   readonly components: RunningComponent[] = [];
+  /** service is the workload's running service, if it has one. */
+  service: RunningService | undefined;
   readonly startedAt = Date.now();
   readonly #deps: WorkloadDeps;
   readonly #abort = new AbortController();
+  /** #connections counts the workload's open sockets across every thread (a SharedArrayBuffer). */
+  readonly #connections = new Int32Array(new SharedArrayBuffer(4));
+  /** #loopback is the workload's virtual loopback: there only when a service may listen on it. */
+  #loopback: LoopbackHub | undefined;
   #volumes: MaterializedVolumes | undefined;
   #secrets: SecretValues | undefined;
 
@@ -110,107 +144,106 @@ export class RunningWorkload {
         secretDir: this.#deps.secretDir,
         prefix: this.ref.uid,
       });
+      if (spec.service) this.#loopback = new LoopbackHub();
       for (const component of spec.components) {
         this.components.push(await this.#startComponent(component, options));
       }
       for (const c of this.components) for (const b of c.bindings) await b.ready?.();
+      // The service starts last, once the components it may serve are up.
+      if (spec.service) this.service = await this.#startService(spec.service, options);
     } catch (err) {
       await this.stop();
       throw err;
     }
   }
 
-  async #startComponent(spec: ComponentSpec, options: StartOptions): Promise<RunningComponent> {
-    const { engine, plugins } = this.#deps;
-    const label = `workload ${this.id} component "${spec.name}"`;
-    const logger = this.#deps.logger.child({ workload: this.id, component: spec.name });
-    const { image, digest, imagePullSecret, imagePullPolicy } = spec;
-    // A component naming an imagePullSecret pulls with what the start brought for it, or with nothing.
-    const pullCredentials = imagePullSecret ? options.pullCredentials?.get(spec.name) : undefined;
-    const ref = { image, digest, imagePullSecret, imagePullPolicy, pullCredentials, baseDir: options.baseDir };
-    const loaded = await engine.load(ref, this.#abort.signal).catch((err) => {
-      throw wrap(err, `component "${spec.name}": `);
-    });
-    if (loaded.exports.length === 0) throw new NoExportError(spec.name);
-    const plan = planGrants(loaded.imports, this.spec.spec.hostInterfaces, plugins);
-    if (plan.missing.length > 0) throw new NotGrantedError(spec.name, plan.missing);
+  #context(options: StartOptions, invoke: PrepareContext['invoke'], mayListen = false): PrepareContext {
+    return {
+      connections: this.#connections,
+      mayListen,
+      deps: this.#deps,
+      workload: this.spec,
+      ref: this.ref,
+      volumes: this.#volumes!,
+      signal: this.#abort.signal,
+      baseDir: options.baseDir,
+      pullCredentials: options.pullCredentials,
+      secretValues: (grant) => this.#secrets?.forGrant(grant) ?? new Map(),
+      invoke,
+    };
+  }
 
+  async #startComponent(spec: ComponentSpec, options: StartOptions): Promise<RunningComponent> {
     let runner: ComponentRunner | undefined;
-    const bindings: PluginBinding[] = [];
-    const fragment: ImportFragment = {};
-    const shapes: Record<string, InterfaceShape> = {};
-    const asyncImports = [...ASYNC_IO_IMPORTS];
-    const local: LocalPlugin[] = [];
-    const tracer = this.#deps.tracing && mainPluginTracer(this.#deps.tracing);
+    const label = `workload ${this.id} component "${spec.name}"`;
+    const prepared = await prepareComponent(
+      this.#context(options, (iface, fn, args) => {
+        if (!runner) return Promise.reject(new SkiffError('SKIFF_NOT_STARTED', `${label} is not started`));
+        return runner.invoke(iface, fn, args);
+      }),
+      spec,
+      (exports) => {
+        if (exports.length === 0) throw new NoExportError(spec.name);
+      },
+    );
     try {
-      for (const { plugin, interfaces, grants } of plan.bindings) {
-        const binding = await plugin.bind({
-          workload: this.ref,
-          component: spec,
-          grants,
-          interfaces,
-          logger: logger.child({ plugin: plugin.id }),
-          signal: this.#abort.signal,
-          tracer,
-          secretValues: (grant) => this.#secrets?.forGrant(grant) ?? new Map(),
-          invoke: (iface, fn, args) => {
-            if (!runner) return Promise.reject(new SkiffError('SKIFF_NOT_STARTED', `${label} is not started`));
-            return runner.invoke(iface, fn, args);
-          },
-        });
-        bindings.push(binding);
-        if (plugin.thread && binding.threadable !== false) {
-          local.push({ id: plugin.id, thread: plugin.thread, interfaces: [...interfaces], grants: [...grants] });
-        }
-        for (const [iface, members] of Object.entries(binding.imports)) {
-          if (!interfaces.has(iface)) continue;
-          fragment[iface] = members;
-          shapes[iface] = shapeOf(members);
-          asyncImports.push(...asyncImportNames(iface, shapes[iface]!));
-        }
-      }
-      const memoryLimit = spec.limits?.memory ? parseQuantity(spec.limits.memory) : this.#deps.defaultMemoryLimit;
-      // Nothing can block when the component reaches no plugin and cannot poll: skip JSPI.
-      const mayWait = plan.bindings.length > 0 || loaded.imports.some((i) => i.unversioned === 'wasi:io/poll');
-      const prepared = await engine.prepare(loaded, { asyncImports: mayWait ? asyncImports : [], memoryLimit });
-      const preopens = (spec.volumeMounts ?? []).map((m) => ({
-        guestPath: m.mountPath,
-        hostPath: this.#volumes!.dirs.get(m.name)!,
-        readOnly: (m.readOnly ?? false) || this.#volumes!.readOnly.has(m.name),
-      }));
-      const httpGrant = this.spec.spec.hostInterfaces.find(
-        (h) => h.namespace === 'wasi' && h.package === 'http' && h.interfaces.includes('outgoing-handler'),
-      );
-      const program: ComponentProgram = {
-        moduleUrl: prepared.moduleUrl,
-        modules: prepared.modules,
-        shapes,
-        wasi: { env: Object.entries(spec.environment ?? {}), args: spec.args ?? [], preopens },
-        outgoingHosts: (httpGrant?.config?.allowedHosts ?? '').split(',').filter((h) => h.trim() !== ''),
-        maxInstances: spec.limits?.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
-        label,
-        local,
-        bind: { hostId: this.#deps.hostId, workload: this.ref, component: spec },
-        traced: this.#deps.tracing !== undefined,
-      };
-      // Everything instantiation depends on: starts that share it instantiate once, to check.
-      const { modules: _modules, label: _label, bind: _bind, ...probed } = program;
       runner = new ComponentRunner({
-        logger,
-        fragment,
-        program,
+        logger: prepared.logger,
+        fragment: prepared.fragment,
+        program: prepared.program,
         pool: this.#deps.pool,
         timeoutMs: spec.limits?.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         probed: this.#deps.probed,
-        probeKey: JSON.stringify({ ...probed, memoryLimit }),
+        probeKey: prepared.probeKey,
         onEvent: (e) => this.#deps.onEvent?.(this.id, e),
         tracing: this.#deps.tracing,
+        loopback: this.#loopback,
       });
       await runner.start();
-      return { spec, digest: loaded.digest, exports: loaded.exports, runner, bindings };
+      const { digest, exports, bindings } = prepared;
+      return { spec, digest, exports, runner, bindings };
     } catch (err) {
       await runner?.stop();
-      for (const b of bindings) await b.close?.();
+      for (const b of prepared.bindings) await b.close?.();
+      throw err;
+    }
+  }
+
+  /** #startService starts the workload's service: its first run has instantiated when this resolves. */
+  async #startService(spec: ServiceSpec, options: StartOptions): Promise<RunningService> {
+    const label = `workload ${this.id} service "${spec.name}"`;
+    const prepared = await prepareComponent(
+      this.#context(
+        options,
+        () => Promise.reject(new SkiffError('SKIFF_NO_EXPORT', `${label} is a service: plugins cannot call it`)),
+        true,
+      ),
+      spec,
+      (exports) => {
+        if (!exportsInterface(exports, 'wasi:cli/run')) throw new NoRunExportError(spec.name);
+      },
+    );
+    const settings = this.#deps.services ?? {};
+    const runner = new ServiceRunner({
+      name: spec.name,
+      program: { ...prepared.program, maxInstances: 1 },
+      fragment: prepared.fragment,
+      logger: prepared.logger.child({ service: true }),
+      pool: this.#deps.pool,
+      maxRestarts: spec.maxRestarts ?? DEFAULT_MAX_RESTARTS,
+      backoffMs: settings.backoffMs ?? DEFAULT_SERVICE_BACKOFF_MS,
+      maxBackoffMs: settings.maxBackoffMs ?? DEFAULT_SERVICE_MAX_BACKOFF_MS,
+      resetAfterMs: settings.resetAfterMs ?? DEFAULT_SERVICE_RESET_MS,
+      startTimeoutMs: Math.max(60_000, spec.limits?.timeoutMs ?? 0),
+      onChange: (state) => this.#deps.onServiceChange?.(this.id, state),
+      loopback: this.#loopback,
+    });
+    try {
+      await runner.start();
+      return { spec, digest: prepared.digest, runner, bindings: prepared.bindings };
+    } catch (err) {
+      await runner.stop();
+      for (const b of prepared.bindings) await b.close?.();
       throw err;
     }
   }
@@ -239,16 +272,17 @@ export class RunningWorkload {
   /** stop closes plugin bindings, stops workers and removes private volumes. */
   async stop(): Promise<void> {
     this.#abort.abort();
+    const service = this.service;
+    this.service = undefined;
+    if (service) {
+      await service.runner.stop();
+      await closeBindings(service.bindings, this.#deps.logger, this.id);
+    }
     for (const c of this.components.splice(0)) {
-      for (const b of c.bindings) {
-        try {
-          await b.close?.();
-        } catch (err) {
-          this.#deps.logger.warn({ err, workload: this.id }, 'plugin binding failed to close');
-        }
-      }
+      await closeBindings(c.bindings, this.#deps.logger, this.id);
       await c.runner.stop();
     }
+    this.#loopback?.close();
     await this.#volumes?.dispose();
     this.#volumes = undefined;
     this.#secrets?.wipe();
@@ -261,10 +295,12 @@ export function virtualHostOf(workload: Workload): string | undefined {
   return grant?.config?.host?.toLowerCase();
 }
 
-function wrap(err: unknown, prefix: string): Error {
-  if (err instanceof SkiffError) {
-    err.message = prefix + err.message;
-    return err;
+async function closeBindings(bindings: readonly PluginBinding[], logger: Logger, workload: string): Promise<void> {
+  for (const b of bindings) {
+    try {
+      await b.close?.();
+    } catch (err) {
+      logger.warn({ err, workload }, 'plugin binding failed to close');
+    }
   }
-  return err instanceof Error ? err : new Error(String(err));
 }

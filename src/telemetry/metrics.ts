@@ -38,7 +38,7 @@ export function createMetrics(registry: Registry = new Registry()): HostMetrics 
     }),
     instanceEvents: new Counter({
       name: 'skiff_instance_events_total',
-      help: 'Guest instances discarded (trap) and workers restarted (timeout, crash), by workload.',
+      help: 'Guest instances discarded (trap), workers restarted (timeout, crash) and services restarted or given up on (service-restart, service-failed), by workload.',
       labelNames: ['workload', 'event'] as const,
       registers: [registry],
     }),

@@ -517,11 +517,59 @@ export const INVALID: InvalidCase[] = [
     },
   },
   {
-    rule: 'plugin backend memory|nats',
+    rule: 'blobstore backend is one hosts offer for blobstore',
+    kind: 'HostConfig',
+    field: 'spec.plugins.blobstore.backend',
+    mutate: (s) => {
+      s.plugins.blobstore.backend = 'redis';
+    },
+  },
+  {
+    rule: 'messaging backend memory|nats',
+    kind: 'HostConfig',
+    field: 'spec.plugins.messaging.backend',
+    mutate: (s) => {
+      s.plugins.messaging.backend = 'filesystem';
+    },
+  },
+  {
+    rule: 'keyvalue on redis needs spec.redis',
     kind: 'HostConfig',
     field: 'spec.plugins.keyvalue.backend',
     mutate: (s) => {
       s.plugins.keyvalue.backend = 'redis';
+    },
+  },
+  {
+    rule: 'keyvalue on the filesystem needs spec.dataDir',
+    kind: 'HostConfig',
+    field: 'spec.plugins.keyvalue.backend',
+    mutate: (s) => {
+      s.plugins.keyvalue.backend = 'filesystem';
+    },
+  },
+  {
+    rule: 'blobstore on the filesystem needs spec.dataDir',
+    kind: 'HostConfig',
+    field: 'spec.plugins.blobstore.backend',
+    mutate: (s) => {
+      s.plugins.blobstore.backend = 'filesystem';
+    },
+  },
+  {
+    rule: 'http has no backend',
+    kind: 'HostConfig',
+    field: 'unknown field "spec.plugins.http.backend"',
+    mutate: (s) => {
+      s.plugins.http = { backend: 'nats' };
+    },
+  },
+  {
+    rule: 'dataDir sizeLimit is a quantity',
+    kind: 'HostConfig',
+    field: 'spec.dataDir.sizeLimit',
+    mutate: (s) => {
+      s.dataDir = { sizeLimit: 'plenty' };
     },
   },
   {

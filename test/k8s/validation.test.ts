@@ -58,6 +58,22 @@ describe('the API server rejects invalid manifests', () => {
     expect(workloadSchema.safeParse(manifest).success).toBe(true);
   });
 
+  it('accepts keyvalue on redis with spec.redis and filesystem backends with spec.dataDir', async () => {
+    const manifest = hostConfigBase();
+    manifest.metadata = { name: 'backends', namespace: ns };
+    manifest.spec.plugins = { keyvalue: { backend: 'redis' }, blobstore: { backend: 'filesystem' }, http: {} };
+    manifest.spec.redis = { url: 'redis://redis:6379' };
+    manifest.spec.dataDir = { sizeLimit: '1Gi' };
+    const res = await cluster.http.send('POST', `${resourcePath('hostconfigs', ns)}?fieldValidation=Strict`, manifest);
+    expect(res.status, res.text).toBe(201);
+    expect(res.body.spec.plugins).toEqual({
+      keyvalue: { enabled: true, backend: 'redis' },
+      blobstore: { enabled: true, backend: 'filesystem' },
+      http: { enabled: true },
+    });
+    expect(hostConfigSchema.safeParse(manifest).success).toBe(true);
+  });
+
   it('rejects an invalid Workload status written through the status subresource', async () => {
     const w = workloadBase();
     w.metadata = { name: 'with-status', namespace: ns };

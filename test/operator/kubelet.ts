@@ -5,7 +5,9 @@
  * reports the pod Running with its IP, and on deletion sends SIGTERM, waits for the exit and
  * removes the pod — the kubelet's contract, with real hosts. The real-kubelet tier is `e2e`.
  */
-import { networkInterfaces } from 'node:os';
+import { rm } from 'node:fs/promises';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type CliRun, runCli } from '../support/cli.js';
 import type { Manifest, Stack } from './stack.js';
 
@@ -53,6 +55,11 @@ export class LocalKubelet {
     return this.#pods.get(pod)?.httpPort;
   }
 
+  /** dataDir is the local directory standing in for a pod's `--data-dir` emptyDir. */
+  dataDir(pod: string): string {
+    return join(tmpdir(), `skiff-kubelet-${process.pid}`, pod, 'data');
+  }
+
   /** output is a pod's host log so far. */
   output(pod: string): string {
     return this.#pods.get(pod)?.run.output() ?? '';
@@ -62,6 +69,7 @@ export class LocalKubelet {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     await Promise.all([...this.#pods.values()].map((r) => r.run.stop()));
+    await rm(join(tmpdir(), `skiff-kubelet-${process.pid}`), { recursive: true, force: true });
   }
 
   async #sync(): Promise<void> {
@@ -110,6 +118,9 @@ export class LocalKubelet {
       const i = args.indexOf(flag);
       if (i >= 0) args[i + 1] = '0';
     }
+    // The pod's data directory (an emptyDir): a fresh local directory per pod, like the kubelet's.
+    const dataDir = args.indexOf('--data-dir');
+    if (dataDir >= 0) args[dataDir + 1] = this.dataDir(name);
     args.push('--bind', this.#ip);
     const run = runCli(args, env);
     const entry: Running = { uid: pod.metadata.uid, run };

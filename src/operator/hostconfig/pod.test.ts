@@ -94,3 +94,69 @@ describe('HostConfig insecureRegistries', () => {
     }
   });
 });
+
+describe('host pods honour spec.plugins', () => {
+  it('pass nothing when plugins are unset, or enabled on NATS', () => {
+    const none = args(hc());
+    expect(none.filter((a) => a === '--disable-plugin' || a.endsWith('-backend'))).toEqual([]);
+    const onNats = args(hc({ plugins: { keyvalue: { enabled: true, backend: 'nats' }, http: { enabled: true } } }));
+    expect(onNats).toEqual(none);
+  });
+
+  it('switch disabled capabilities off and pick the backends asked for', () => {
+    const a = args(
+      hc({
+        plugins: {
+          keyvalue: { enabled: true, backend: 'memory' },
+          blobstore: { enabled: false, backend: 'memory' },
+          config: { enabled: true, backend: 'memory' },
+          logging: { enabled: true, backend: 'memory' },
+          messaging: { enabled: false, backend: 'nats' },
+          http: { enabled: false },
+        },
+      }),
+    );
+    const pairs = a.flatMap((x, i) => (x === '--disable-plugin' || x.endsWith('-backend') ? [`${x} ${a[i + 1]}`] : []));
+    expect(pairs).toEqual([
+      '--keyvalue-backend memory',
+      '--disable-plugin blobstore',
+      '--config-backend memory',
+      '--logging-backend memory',
+      '--disable-plugin messaging',
+      '--disable-plugin http',
+    ]);
+  });
+
+  it('neither pass nor declare an HTTP port when http is disabled', () => {
+    const ports = (h: HostConfig) =>
+      (
+        podTemplate(h, { image: 'skiff:test', natsUrl: 'nats://nats:4222' }, new Set()).spec as {
+          containers: { ports: { name: string }[] }[];
+        }
+      ).containers[0]!.ports.map((p) => p.name);
+    expect(flag(args(hc()), '--port')).toBe('8080');
+    expect(ports(hc())).toEqual(['http', 'metrics']);
+    const off = hc({ plugins: { http: { enabled: false } } });
+    expect(args(off)).not.toContain('--port');
+    expect(ports(off)).toEqual(['metrics']);
+  });
+
+  it('give the filesystem backends an emptyDir data directory when spec.dataDir is set', () => {
+    const pod = (h: HostConfig) =>
+      podTemplate(h, { image: 'skiff:test', natsUrl: 'nats://nats:4222' }, new Set()).spec as {
+        volumes: { name: string; emptyDir?: { sizeLimit?: string } }[];
+        containers: { args: string[]; volumeMounts: { name: string; mountPath: string }[] }[];
+      };
+    const without = pod(hc());
+    expect(without.volumes.find((v) => v.name === 'data')).toBeUndefined();
+    expect(without.containers[0]!.args).not.toContain('--data-dir');
+    const withDir = pod(
+      hc({ dataDir: { sizeLimit: '2Gi' }, plugins: { blobstore: { enabled: true, backend: 'filesystem' } } }),
+    );
+    const c = withDir.containers[0]!;
+    expect(withDir.volumes.find((v) => v.name === 'data')).toEqual({ name: 'data', emptyDir: { sizeLimit: '2Gi' } });
+    expect(flag(c.args, '--data-dir')).toBe(c.volumeMounts.find((m) => m.name === 'data')?.mountPath);
+    expect(flag(c.args, '--blobstore-backend')).toBe('filesystem');
+    expect(pod(hc({ dataDir: {} })).volumes.find((v) => v.name === 'data')).toEqual({ name: 'data', emptyDir: {} });
+  });
+});

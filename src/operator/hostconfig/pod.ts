@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import type { HostConfig } from '../../api/index.js';
 import { stableJson } from '../json.js';
 import type { KubeObject } from '../kube/index.js';
+import { pluginFlags } from './plugins.js';
 
 /** HOSTCONFIG_LABEL names the HostConfig that owns a host pod. */
 export const HOSTCONFIG_LABEL = 'runtime.skiff.dev/hostconfig';
@@ -18,6 +19,8 @@ export const DRAIN_ANNOTATION = 'runtime.skiff.dev/draining';
 export const METRICS_PORT = 9464;
 /** NATS_SECRET_DIR is where a HostConfig's NATS credentials Secret is mounted. */
 export const NATS_SECRET_DIR = '/var/run/skiff/nats';
+/** DATA_DIR is where a HostConfig's `spec.dataDir` (an emptyDir) is mounted: the filesystem backends' data. */
+export const DATA_DIR = '/var/lib/skiff/data';
 /** SECRET_VOLUME_LIMIT bounds the memory-backed volume holding workloads' secret volumes (it counts against the pod's memory). */
 export const SECRET_VOLUME_LIMIT = '64Mi';
 
@@ -41,7 +44,10 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
   const spec = hc.spec;
   const httpPort = spec.http?.port ?? 8080;
   const args = ['host', '--nats', spec.nats?.url ?? defaults.natsUrl, '--name', '$(SKIFF_POD_NAME)'];
-  args.push('--port', String(httpPort), '--metrics-port', String(METRICS_PORT), '--heartbeat-seconds', '1');
+  // With http disabled the host runs no HTTP server: no port to pass or declare.
+  const serveHttp = spec.plugins?.http?.enabled !== false;
+  if (serveHttp) args.push('--port', String(httpPort));
+  args.push('--metrics-port', String(METRICS_PORT), '--heartbeat-seconds', '1');
   args.push('--max-workloads', String(spec.maxWorkloads ?? 100));
   for (const registry of spec.insecureRegistries ?? []) args.push('--insecure-registry', registry);
   // Hosts serve their HostConfig's namespace unless it shares them (`*`: every namespace).
@@ -50,6 +56,7 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
   for (const [k, v] of Object.entries(spec.labels ?? {}).sort(([a], [b]) => a.localeCompare(b))) {
     args.push('--label', `${k}=${v}`);
   }
+  args.push(...pluginFlags(spec.plugins));
   const env: Record<string, unknown>[] = [
     field('SKIFF_POD_NAME', 'metadata.name'),
     field('SKIFF_POD_NAMESPACE', 'metadata.namespace'),
@@ -76,6 +83,13 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
     // Workloads' secret volumes: memory-backed, so their contents never reach the node's disk.
     { name: 'secrets', emptyDir: { medium: 'Memory', sizeLimit: SECRET_VOLUME_LIMIT } },
   ];
+  // The filesystem backends: an emptyDir, so the data lives and dies with the pod (the field says so).
+  if (spec.dataDir) {
+    const sizeLimit = spec.dataDir.sizeLimit;
+    volumes.push({ name: 'data', emptyDir: sizeLimit ? { sizeLimit } : {} });
+    mounts.push({ name: 'data', mountPath: DATA_DIR });
+    args.push('--data-dir', DATA_DIR);
+  }
   // The redis keyvalue backend: a plain URL as a flag, one with credentials from its Secret.
   if (spec.redis?.url) args.push('--redis', spec.redis.url);
   const redisSecret = spec.redis?.urlSecret;
@@ -110,7 +124,7 @@ export function podTemplate(hc: HostConfig, defaults: PodDefaults, secretKeys: S
     args,
     env,
     ports: [
-      { name: 'http', containerPort: httpPort, protocol: 'TCP' },
+      ...(serveHttp ? [{ name: 'http', containerPort: httpPort, protocol: 'TCP' }] : []),
       { name: 'metrics', containerPort: METRICS_PORT, protocol: 'TCP' },
     ],
     readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 2, failureThreshold: 2 },

@@ -42,6 +42,19 @@ describe('HostRegistry', () => {
     expect(r.hosts()).toEqual([]);
   });
 
+  it('names a workload whose service changed state or restarted', () => {
+    const r = new HostRegistry({ now: () => 0 });
+    r.connected();
+    const svc = (state: 'Running' | 'Restarting', restarts: number) => ({
+      ...report('ns/w'),
+      service: { name: 's', state, restarts },
+    });
+    r.observeHeartbeat(heartbeat('a', [svc('Running', 0)]));
+    expect(r.observeHeartbeat(heartbeat('a', [svc('Running', 0)])).workloads).toEqual([]);
+    expect(r.observeHeartbeat(heartbeat('a', [svc('Restarting', 1)])).workloads).toEqual(['ns/w']);
+    expect(r.observeHeartbeat(heartbeat('a', [svc('Running', 1)])).workloads).toEqual(['ns/w']);
+  });
+
   it('never expires a host while NATS is down, nor within one window after it is back', () => {
     let now = 0;
     const r = new HostRegistry({ now: () => now });

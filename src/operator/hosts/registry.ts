@@ -176,7 +176,9 @@ function changedIds(before: ReadonlyMap<string, WorkloadReport>, after: Readonly
   const ids: string[] = [];
   for (const [id, r] of after) {
     const old = before.get(id);
+    const service = (x: WorkloadReport) => `${x.service?.state}/${x.service?.restarts}`;
     if (!old || old.uid !== r.uid || old.generation !== r.generation || old.state !== r.state) ids.push(id);
+    else if (service(old) !== service(r)) ids.push(id);
   }
   for (const id of before.keys()) if (!after.has(id)) ids.push(id);
   return ids;

@@ -26,6 +26,8 @@ export interface HostCandidate {
   readonly routes: ReadonlySet<string>;
   /** digests are the component digests (`sha256:…`) the host already holds. */
   readonly digests: ReadonlySet<string>;
+  /** services are the host's service threads (absent from older hosts: then not checked). */
+  readonly services?: { readonly max: number; readonly running: number } | undefined;
   /** running are the ids (`namespace/name`) of the workloads the host runs or is starting (not the Failed ones: they hold no slot). */
   readonly running: ReadonlySet<string>;
 }
@@ -46,5 +48,6 @@ export function candidateFromHeartbeat(hb: Heartbeat, inFlight = 0): HostCandida
     routes: new Set(live.flatMap((w) => w.hosts ?? [])),
     digests: new Set(hb.workloads.flatMap((w) => w.components.map((c) => c.digest))),
     running: new Set(live.map((w) => w.id)),
+    ...(hb.capacity.services ? { services: hb.capacity.services } : {}),
   };
 }

@@ -97,6 +97,31 @@ const cases: Case[] = [
     hostsOut: ['b'],
   },
   {
+    name: 'a workload with a service skips hosts whose service threads are all taken (older hosts say nothing)',
+    workload: wl({ replicas: 3, service: { name: 'svc', image: 'registry.local/svc:1' } }),
+    hosts: [
+      host('a', { services: { max: 2, running: 2 } }),
+      host('b', { services: { max: 2, running: 1 } }),
+      host('c'),
+    ],
+    hostsOut: ['b', 'c'],
+    reason:
+      'InsufficientCapacity: 2 of 3 matching hosts have room (1 without a free service thread); 3 replicas need 3 hosts, one replica per host',
+  },
+  {
+    name: 'a workload without a service ignores service threads',
+    workload: wl(),
+    hosts: [host('a', { services: { max: 0, running: 0 } })],
+    hostsOut: ['a'],
+  },
+  {
+    name: 'no service thread free anywhere says so',
+    workload: wl({ service: { name: 'svc', image: 'registry.local/svc:1' } }),
+    hosts: [host('a', { services: { max: 1, running: 1 } }), host('b', { workloads: 10 })],
+    hostsOut: [],
+    reason: 'InsufficientCapacity: 0 of 2 matching hosts have room (1 full, 1 without a free service thread)',
+  },
+  {
     name: 'every matching host full',
     workload: wl(),
     hosts: [host('a', { workloads: 10 }), host('b', { maxWorkloads: 0 }), host('c', { workloads: 5, inFlight: 5 })],

@@ -25,6 +25,7 @@ export type Rejection =
   | { readonly kind: 'interfaces'; readonly missing: readonly string[] }
   | { readonly kind: 'cordoned' }
   | { readonly kind: 'full' }
+  | { readonly kind: 'services' }
   | { readonly kind: 'route'; readonly taken: readonly string[] };
 
 /** Demand is what one workload asks of every host, computed once per schedule. */
@@ -35,6 +36,8 @@ export interface Demand {
   readonly selector: Readonly<Record<string, string>>;
   readonly interfaces: readonly string[];
   readonly routes: readonly string[];
+  /** service: the workload has a spec.service, which needs a free service thread. */
+  readonly service?: boolean | undefined;
 }
 
 /** matchesSelector says whether the host carries every label of the selector. */
@@ -55,6 +58,7 @@ export function reject(demand: Demand, host: HostCandidate, placed: boolean): Re
   if (placed || host.running.has(demand.id)) return undefined;
   if (host.cordoned) return { kind: 'cordoned' };
   if (host.workloads + host.inFlight >= host.maxWorkloads) return { kind: 'full' };
+  if (demand.service && host.services && host.services.running >= host.services.max) return { kind: 'services' };
   const taken = demand.routes.filter((r) => host.routes.has(r));
   if (taken.length > 0) return { kind: 'route', taken };
   return undefined;

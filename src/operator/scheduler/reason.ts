@@ -46,10 +46,10 @@ export function unschedulableReason(demand: Demand, replicas: number, verdicts: 
   }
   const count = (kind: Rejection['kind']) => matching.filter((v) => v.rejection?.kind === kind).length;
   const room = matching.filter((v) => v.rejection === undefined).length;
-  const [full, cordoned, route] = [count('full'), count('cordoned'), count('route')];
+  const [full, cordoned, route, services] = [count('full'), count('cordoned'), count('route'), count('services')];
   const taken = [...new Set(matching.flatMap((v) => (v.rejection?.kind === 'route' ? v.rejection.taken : [])))].sort();
   const n = matching.length;
-  if (route > 0 && full === 0 && cordoned === 0) {
+  if (route > 0 && full === 0 && cordoned === 0 && services === 0) {
     return {
       reason: 'RouteConflict',
       message: `${route} of ${n} matching hosts already serve ${taken.join(', ')} for another workload`,
@@ -57,6 +57,7 @@ export function unschedulableReason(demand: Demand, replicas: number, verdicts: 
   }
   const details = [
     full > 0 ? `${full} full` : '',
+    services > 0 ? `${services} without a free service thread` : '',
     cordoned > 0 ? `${cordoned} cordoned` : '',
     route > 0 ? `${route} with ${taken.join(', ')} taken` : '',
   ].filter(Boolean);

@@ -198,6 +198,8 @@ describe('candidateFromHeartbeat', () => {
       running: new Set(['team/web']),
     });
     expect(candidateFromHeartbeat(hb).inFlight).toBe(0);
+    const services = { max: 4, running: 1 };
+    expect(candidateFromHeartbeat({ ...hb, capacity: { ...hb.capacity, services } }).services).toEqual(services);
   });
 
   it('a heartbeat-built candidate does not conflict with its own workload’s route', () => {

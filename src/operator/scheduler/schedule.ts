@@ -66,6 +66,7 @@ export function schedule(
     selector: workload.spec.hostSelector ?? {},
     interfaces: requiredInterfaces(workload),
     routes: virtualHostsOf(workload),
+    service: workload.spec.service !== undefined,
   };
   const avoid = options.avoid ?? new Set<string>();
   // A host that just refused the workload is not counted as placed, whatever the caller says.

@@ -79,6 +79,13 @@ describe('plan', () => {
     expect(p.status?.placements).toEqual([{ host: 'a', state: 'Running', generation: 1 }]);
   });
 
+  it("reports each host's service state in its placement", () => {
+    const service = { name: 'svc', state: 'Failed' as const, restarts: 3, reason: 'ServiceTrapped', message: 'trap' };
+    const p = plan(snapshot(workload(), [host('a', [{ ...report(1), service }])]));
+    expect(p.actions).toEqual([]);
+    expect(p.status?.placements).toEqual([{ host: 'a', state: 'Running', generation: 1, service }]);
+  });
+
   it('does not send a second start while one is in flight', () => {
     const inFlight: InFlight[] = [{ hostId: 'a', op: 'start', uid: 'uid-1', generation: 1 }];
     const p = plan(snapshot(workload(), [host('a'), host('b')], { inFlight }));

@@ -58,6 +58,7 @@ export function buildStatus(
       state,
       ...(report ? { generation: report.generation } : starting ? { generation } : {}),
       ...(report?.revision ? { revision: report.revision } : starting && s.revision ? { revision: s.revision } : {}),
+      ...(report?.service ? { service: report.service } : {}),
     };
     const reason = failure ? catalogEntry(failure.code).reason : report?.reason;
     const message = failure ? failure.message : report?.message;

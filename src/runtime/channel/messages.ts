@@ -45,6 +45,8 @@ export interface ComponentProgram {
   };
   /** outgoingHosts lists the host names outgoing HTTP may reach; empty denies all. */
   outgoingHosts: string[];
+  /** sockets configure wasi:sockets: egress entries and the workload's connection budget. */
+  sockets: SocketSettings;
   /** maxInstances bounds the context's instance pool. */
   maxInstances: number;
   /** local lists the plugins the context binds in its own thread; their interfaces skip the bridge. */
@@ -55,6 +57,18 @@ export interface ComponentProgram {
   label: string;
   /** traced says the host traces: calls that bring a traceparent get a span per plugin call. */
   traced?: boolean | undefined;
+}
+
+/** SocketSettings are a component's wasi:sockets settings, shared by every thread it runs on. */
+export interface SocketSettings {
+  /** allowedHosts are the entries of the workload's wasi:sockets grant (`config.allowedHosts`); empty: no egress. */
+  allowedHosts: string[];
+  /** maxConnections bounds the connections the workload holds open at once. */
+  maxConnections: number;
+  /** counter is the workload's connection count (a SharedArrayBuffer: one count across threads). */
+  counter: Int32Array;
+  /** mayListen: the component is the workload's service and may listen on its virtual loopback. */
+  mayListen: boolean;
 }
 
 /** LocalPlugin is a plugin a workload thread builds a copy of, and what this component was granted of it. */
@@ -74,7 +88,19 @@ export type CallMessage =
 
 /** ToWorker is every message the main thread sends a workload thread. */
 export type ToWorker =
-  | { t: 'open'; cx: number; program: ComponentProgram; bridge: MessagePort }
+  /**
+   * open: `loopback` is the context's channel to its workload's virtual loopback, when the
+   * workload has one; `connections` counts the connections this context holds (shared memory,
+   * so the main thread can give them back to the workload's budget if the thread dies).
+   */
+  | {
+      t: 'open';
+      cx: number;
+      program: ComponentProgram;
+      bridge: MessagePort;
+      loopback?: MessagePort;
+      connections: Int32Array;
+    }
   | { t: 'close'; cx: number }
   | CallMessage
   | { t: 'shutdown' };

@@ -2,10 +2,11 @@
  * Building heartbeats: what a host tells controllers about itself every few seconds.
  */
 import { cpus, freemem, totalmem } from 'node:os';
-import type { Heartbeat, PodIdentity, WorkloadReport } from '../../api/index.js';
+import type { Heartbeat, PodIdentity, ServiceReport, WorkloadReport } from '../../api/index.js';
 import { FEATURE_DRAIN, PROTOCOL_VERSION, parseInterfaceEntry } from '../../api/index.js';
 import type { WorkloadStatus } from '../host.js';
 import type { HostPlugin } from '../plugin.js';
+import type { ServiceState } from '../worker/service.js';
 
 /** HostIdentity is the static part of every heartbeat. */
 export interface HostIdentity {
@@ -33,6 +34,18 @@ export function toReport(status: WorkloadStatus, hosts: readonly string[] = []):
     ...(status.reason !== undefined ? { reason: status.reason } : {}),
     components: status.components.map((c) => ({ name: c.name, digest: c.digest })),
     hosts: [...hosts],
+    ...(status.service ? { service: serviceReport(status.service) } : {}),
+  };
+}
+
+/** serviceReport is a service's state in its wire form: undefined fields dropped, the message bounded. */
+function serviceReport(s: ServiceState): ServiceReport {
+  return {
+    name: s.name,
+    state: s.state,
+    restarts: s.restarts,
+    ...(s.reason !== undefined ? { reason: s.reason } : {}),
+    ...(s.message !== undefined ? { message: s.message.slice(0, 4096) } : {}),
   };
 }
 
@@ -63,6 +76,8 @@ export interface HeartbeatState {
   readonly cordoned: boolean;
   readonly stopping?: boolean | undefined;
   readonly now?: Date | undefined;
+  /** services are the host's service threads: how many it gives services, how many they hold. */
+  readonly services?: { readonly services: number; readonly maxServices: number } | undefined;
 }
 
 /** buildHeartbeat assembles a heartbeat from the host's identity and current state. */
@@ -81,6 +96,7 @@ export function buildHeartbeat(identity: HostIdentity, state: HeartbeatState): H
       cpus: Math.max(1, cpus().length),
       memoryBytes: totalmem(),
       freeMemoryBytes: freemem(),
+      ...(state.services ? { services: { max: state.services.maxServices, running: state.services.services } } : {}),
     },
     interfaces: [...new Set(state.interfaces)].sort(),
     ...(identity.httpPort ? { httpPort: identity.httpPort } : {}),

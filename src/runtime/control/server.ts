@@ -31,6 +31,8 @@ import { pullCredentialsByComponent, receiveSources } from './sources.js';
 export interface ControlledHost extends HostApi {
   readonly id: string;
   readonly plugins: readonly HostPlugin[];
+  /** threads reports the host's workload threads, services' included (announced in heartbeats). */
+  threads?(): { readonly services: number; readonly maxServices: number };
 }
 
 /** HostControlOptions configure the protocol side of a host. */
@@ -170,6 +172,7 @@ export class HostControl {
       workloads: statuses.map((s) => this.#report(s)),
       cordoned: this.#cordoned,
       stopping: options.stopping,
+      services: this.#host.threads?.(),
     });
   }
 

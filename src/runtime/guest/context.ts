@@ -26,6 +26,12 @@ export interface GuestFailure {
 /** describeFailure turns what a guest call threw into a GuestFailure (a trap gets SKIFF_TRAP). */
 export function describeFailure(err: unknown): GuestFailure {
   if (err instanceof WebAssembly.RuntimeError) return { error: `guest trapped: ${err.message}`, code: 'SKIFF_TRAP' };
+  // jco throws a ComponentError carrying `payload` when an export returns a WIT `err`.
+  if (err instanceof Error && Object.hasOwn(err, 'payload')) {
+    const payload = (err as { payload?: unknown }).payload;
+    const detail = payload === undefined ? '' : `: ${JSON.stringify(payload)}`;
+    return { error: `returned an error${detail}`, code: 'SKIFF_ERROR_RESULT' };
+  }
   if (err instanceof Error) {
     const code = (err as { code?: unknown }).code;
     return { error: err.message, code: typeof code === 'string' ? code : 'SKIFF_GUEST_FAILED' };
@@ -61,6 +67,7 @@ export class GuestContext {
     post: (message: FromWorker) => void,
     plugins: ThreadPlugins,
     scope: ThreadScope,
+    sockets: { loopback?: MessagePort | undefined; connections?: Int32Array | undefined } = {},
   ) {
     this.#cx = cx;
     this.#scope = scope;
@@ -74,6 +81,7 @@ export class GuestContext {
       preopens: program.wasi.preopens,
       stdout: (line: string) => post({ t: 'log', cx, stream: 'stdout', line }),
       stderr: (line: string) => post({ t: 'log', cx, stream: 'stderr', line }),
+      sockets: { ...program.sockets, ...sockets },
     });
     this.#pool = new InstancePool(() => this.#instantiate(), program.maxInstances);
   }

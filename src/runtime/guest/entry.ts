@@ -36,7 +36,13 @@ async function run(message: CallMessage): Promise<void> {
 port.on('message', (message: ToWorker) => {
   switch (message.t) {
     case 'open':
-      contexts.set(message.cx, new GuestContext(message.cx, message.program, message.bridge, post, plugins, scope));
+      contexts.set(
+        message.cx,
+        new GuestContext(message.cx, message.program, message.bridge, post, plugins, scope, {
+          loopback: message.loopback,
+          connections: message.connections,
+        }),
+      );
       break;
     case 'close':
       contexts.get(message.cx)?.close();

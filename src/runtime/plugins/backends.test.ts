@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { announcedInterfaces } from '../control/heartbeat.js';
 import { BackendSettingsError, hostPlugins } from './backends.js';
 import { STORE } from './keyvalue/index.js';
 import { BackendUnavailableError } from './multiplex.js';
@@ -45,5 +46,33 @@ describe('hostPlugins', () => {
     );
     const plugin = keyvalueOf(hostPlugins({}));
     await expect(bindFor(plugin, { grants: [grant('orders', 'nats')] })).rejects.toThrow(BackendUnavailableError);
+  });
+
+  it('leaves disabled capabilities out, so heartbeats do not announce them', () => {
+    const all = announcedInterfaces(hostPlugins({}));
+    expect(all).toContain('wasmcloud:messaging/consumer');
+    expect(all).toContain('wasi:keyvalue/store');
+    const plugins = hostPlugins({ disabled: ['messaging', 'keyvalue'] });
+    expect(plugins.map((p) => p.id).sort()).toEqual([
+      'wasi:blobstore',
+      'wasi:config',
+      'wasi:logging',
+      'wasi:otel',
+      'wasmcloud:secrets',
+    ]);
+    const some = announcedInterfaces(plugins);
+    expect(some.filter((i) => i.startsWith('wasmcloud:messaging') || i.startsWith('wasi:keyvalue'))).toEqual([]);
+    expect(some).toContain('wasi:blobstore/blobstore');
+    // A disabled capability's backend is never created, so its settings need not enable it.
+    expect(() => hostPlugins({ keyvalue: 'redis', disabled: ['keyvalue'] })).not.toThrow();
+  });
+
+  it('refuses NATS for config, logging or messaging without a NATS connection', () => {
+    for (const what of ['config', 'logging', 'messaging'] as const) {
+      expect(() => hostPlugins({ [what]: 'nats' })).toThrow(
+        new RegExp(`default ${what} backend "nats" is not enabled \\(connect to NATS\\)`),
+      );
+      expect(() => hostPlugins({ [what]: 'memory' })).not.toThrow();
+    }
   });
 });

@@ -34,6 +34,12 @@ import { secretsPlugin } from './secrets/index.js';
 export const KEYVALUE_BACKENDS = ['memory', 'filesystem', 'redis', 'nats'] as const;
 /** BLOBSTORE_BACKENDS are the blobstore backend types a host can offer. */
 export const BLOBSTORE_BACKENDS = ['memory', 'filesystem', 'nats'] as const;
+/** BROKER_BACKENDS are the backend types a host can offer for config, logging and messaging. */
+export const BROKER_BACKENDS = ['memory', 'nats'] as const;
+/** CAPABILITIES are the capability plugins a host's settings can switch off (secrets always stays). */
+export const CAPABILITIES = ['keyvalue', 'blobstore', 'config', 'logging', 'messaging'] as const;
+/** Capability is one of CAPABILITIES. */
+export type Capability = (typeof CAPABILITIES)[number];
 
 /** BackendSettings say which backends a host offers and which serve unselected grants. */
 export interface BackendSettings {
@@ -47,6 +53,14 @@ export interface BackendSettings {
   readonly keyvalue?: (typeof KEYVALUE_BACKENDS)[number] | undefined;
   /** blobstore is the default blobstore backend (same default rule as keyvalue). */
   readonly blobstore?: (typeof BLOBSTORE_BACKENDS)[number] | undefined;
+  /** config is the config backend (default: nats with NATS, else memory). */
+  readonly config?: (typeof BROKER_BACKENDS)[number] | undefined;
+  /** logging is the guest log backend (same default rule as config). */
+  readonly logging?: (typeof BROKER_BACKENDS)[number] | undefined;
+  /** messaging is the message broker (same default rule as config). */
+  readonly messaging?: (typeof BROKER_BACKENDS)[number] | undefined;
+  /** disabled are capabilities the host does not provide: no plugin, so heartbeats do not announce them. */
+  readonly disabled?: readonly Capability[] | undefined;
   /** onBackendError hears connection errors of backends that reconnect by themselves (Redis). */
   readonly onBackendError?: ((backend: string, err: Error) => void) | undefined;
 }
@@ -85,9 +99,10 @@ function pick<T extends string>(what: string, wanted: T | undefined, offered: Ma
   return type;
 }
 
-/** hostPlugins returns every capability plugin for a host with these backend settings. */
+/** hostPlugins returns the capability plugins of a host with these backend settings, the disabled ones left out. */
 export function hostPlugins(settings: BackendSettings): HostPlugin[] {
   const { nats, dataDir, redisUrl } = settings;
+  const off = new Set<string>(settings.disabled ?? []);
   const natsOptions = nats?.options ?? {};
   const natsBackendOptions = { timeoutMs: natsOptions.timeoutMs, prefix: natsOptions.prefix };
   const fallback = nats ? 'nats' : dataDir ? 'filesystem' : 'memory';
@@ -102,37 +117,52 @@ export function hostPlugins(settings: BackendSettings): HostPlugin[] {
   const blob = new Map<string, () => BlobstoreBackend>([['memory', () => memoryBlobstoreBackend()]]);
   if (dataDir) blob.set('filesystem', () => filesystemBlobstoreBackend({ root: dataDir }));
   if (nats) blob.set('nats', () => natsBlobstoreBackend(nats.nc, natsBackendOptions));
+  const broker = new Map<string, true>([['memory', true]]);
+  if (nats) broker.set('nats', true);
 
-  const kvType = pick('keyvalue', settings.keyvalue, kv, fallback);
-  const blobType = pick('blobstore', settings.blobstore, blob, fallback as 'memory');
   // One backend per type per host: providers have no poolKey, so every instance of a type shares it.
   const providers = <B>(made: Map<string, () => B>, skip: string): BackendProvider<B>[] =>
     [...made].filter(([type]) => type !== skip).map(([type, create]) => ({ type, create: () => create() }));
-
-  const keyvalue = keyvaluePlugin({
-    backend: kv.get(kvType)!(),
-    backendType: kvType,
-    providers: providers(kv, kvType),
-  });
-  const blobstore = blobstorePlugin({
-    backend: blob.get(blobType)!(),
-    backendType: blobType,
-    providers: providers(blob, blobType),
-  });
-  // With NATS by default, the NATS plugins keep their per-thread connections (ADR 0006).
-  const kvThread = kvType === 'nats' ? natsThreadFor('keyvalue', natsOptions) : undefined;
-  const blobThread = blobType === 'nats' ? natsThreadFor('blobstore', natsOptions) : undefined;
-  return [
-    kvThread ? { ...keyvalue, thread: kvThread } : keyvalue,
-    blobThread ? { ...blobstore, thread: blobThread } : blobstore,
-    configPlugin({
-      backend: nats
-        ? natsConfigBackend(nats.nc, { timeoutMs: natsOptions.timeoutMs, bucket: natsOptions.configBucket })
-        : memoryConfigBackend(),
-    }),
-    loggingPlugin({ backend: nats ? natsLogBackend(nats.nc) : memoryLogBackend() }),
-    messagingPlugin({ backend: nats ? natsMessagingBackend(nats.nc) : memoryMessagingBackend() }),
-    secretsPlugin(),
-    otelPlugin(),
-  ];
+  const plugins: HostPlugin[] = [];
+  if (!off.has('keyvalue')) {
+    const kvType = pick('keyvalue', settings.keyvalue, kv, fallback);
+    const keyvalue = keyvaluePlugin({
+      backend: kv.get(kvType)!(),
+      backendType: kvType,
+      providers: providers(kv, kvType),
+    });
+    // With NATS by default, the NATS plugins keep their per-thread connections (ADR 0006).
+    const kvThread = kvType === 'nats' ? natsThreadFor('keyvalue', natsOptions) : undefined;
+    plugins.push(kvThread ? { ...keyvalue, thread: kvThread } : keyvalue);
+  }
+  if (!off.has('blobstore')) {
+    const blobType = pick('blobstore', settings.blobstore, blob, fallback as 'memory');
+    const blobstore = blobstorePlugin({
+      backend: blob.get(blobType)!(),
+      backendType: blobType,
+      providers: providers(blob, blobType),
+    });
+    const blobThread = blobType === 'nats' ? natsThreadFor('blobstore', natsOptions) : undefined;
+    plugins.push(blobThread ? { ...blobstore, thread: blobThread } : blobstore);
+  }
+  const brokerFallback = nats ? 'nats' : 'memory';
+  const onNats = (what: 'config' | 'logging' | 'messaging') =>
+    pick(what, settings[what], broker, brokerFallback) === 'nats' ? nats : undefined;
+  if (!off.has('config')) {
+    const on = onNats('config');
+    const backend = on
+      ? natsConfigBackend(on.nc, { timeoutMs: natsOptions.timeoutMs, bucket: natsOptions.configBucket })
+      : memoryConfigBackend();
+    plugins.push(configPlugin({ backend }));
+  }
+  if (!off.has('logging')) {
+    const on = onNats('logging');
+    plugins.push(loggingPlugin({ backend: on ? natsLogBackend(on.nc) : memoryLogBackend() }));
+  }
+  if (!off.has('messaging')) {
+    const on = onNats('messaging');
+    plugins.push(messagingPlugin({ backend: on ? natsMessagingBackend(on.nc) : memoryMessagingBackend() }));
+  }
+  plugins.push(secretsPlugin(), otelPlugin());
+  return plugins;
 }

@@ -22,6 +22,9 @@ export {
   type BackendSettings,
   BackendSettingsError,
   BLOBSTORE_BACKENDS,
+  BROKER_BACKENDS,
+  CAPABILITIES,
+  type Capability,
   hostPlugins,
   KEYVALUE_BACKENDS,
   natsThreadFor,
@@ -150,7 +153,6 @@ export {
   secretsPlugin,
   secretValueOf,
 } from './secrets/index.js';
-
 
 /** NatsPluginsOptions tune the NATS backends natsPlugins creates. */
 export interface NatsPluginsOptions {

@@ -62,6 +62,8 @@ export const random = await load<Record<'random' | 'insecure' | 'insecureSeed', 
 export const inputStream = io.inputStreamCreate;
 /** outputStream creates a `wasi:io/streams` output-stream from a handler. */
 export const outputStream = io.outputStreamCreate;
+/** ioErrorCreate creates a `wasi:io/error` error resource with a debug message. */
+export const ioErrorCreate = io.ioErrorCreate;
 /** pollable creates a `wasi:io/poll` pollable, ready at once or when the promise settles. */
 export const pollable = io.pollableCreate;
 

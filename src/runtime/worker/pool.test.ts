@@ -4,7 +4,7 @@ import { waitFor } from '../../../test/support/wait.js';
 import { silentLogger } from '../../telemetry/logger.js';
 import type { ComponentProgram } from '../channel/messages.js';
 import { InstanceTimeoutError } from '../errors.js';
-import { MAX_PROGRAMS_PER_THREAD, WorkerPool } from './pool.js';
+import { MAX_PROGRAMS_PER_THREAD, ServiceCapacityError, WorkerPool } from './pool.js';
 import { ComponentRunner, type RunnerEvent } from './runner.js';
 
 const program = (label: string, moduleUrl = 'file:///unused.mjs'): ComponentProgram => ({
@@ -13,6 +13,7 @@ const program = (label: string, moduleUrl = 'file:///unused.mjs'): ComponentProg
   shapes: {},
   wasi: { env: [], args: [], preopens: [] },
   outgoingHosts: [],
+  sockets: { allowedHosts: [], maxConnections: 0, counter: new Int32Array(1), mayListen: false },
   maxInstances: 1,
   label,
   local: [],
@@ -31,7 +32,11 @@ const program = (label: string, moduleUrl = 'file:///unused.mjs'): ComponentProg
 const FAKE = `
   const { parentPort: port, workerData } = require('node:worker_threads');
   port.on('message', (m) => {
-    if (m.t === 'open') return;
+    if (m.t === 'open') {
+      // A context that opens a connection at once (to test that a dead thread's slots come back).
+      if (m.program.label === 'connected') { Atomics.add(m.connections, 0, 1); Atomics.add(m.program.sockets.counter, 0, 1); }
+      return;
+    }
     if (m.t === 'close') return port.postMessage({ t: 'closed', cx: m.cx });
     if (m.t === 'shutdown') process.exit(0);
     if (m.t === 'probe') { if (workerData !== 'hang') port.postMessage({ t: 'done', id: m.id }); return; }
@@ -75,9 +80,11 @@ function setup(options: { maxThreads?: number; idleTimeoutMs?: number; probe?: '
   });
   pools.push(pool);
   const events: RunnerEvent[] = [];
-  const runner = (label: string, timeoutMs = 2000, startTimeoutMs?: number, moduleUrl?: string) =>
+  const runner = (label: string, timeoutMs = 2000, startTimeoutMs?: number, moduleUrl?: string, counter?: Int32Array) =>
     new ComponentRunner({
-      program: program(label, moduleUrl),
+      program: counter
+        ? { ...program(label, moduleUrl), sockets: { ...program(label).sockets, counter } }
+        : program(label, moduleUrl),
       fragment: {},
       logger: silentLogger(),
       pool,
@@ -194,5 +201,43 @@ describe('ComponentRunner on a WorkerPool', () => {
     expect(await inFlight).toBe(150);
     await stopped;
     expect(pool.stats().contexts).toBe(0);
+  });
+});
+
+describe('threads reserved for services', () => {
+  it('takes a reserved thread out of what calls share, up to maxServiceThreads, and gives it back', async () => {
+    const { pool, runner } = setup({ maxThreads: 2 });
+    const reservation = pool.reserve();
+    expect(() => pool.reserve()).toThrow(ServiceCapacityError);
+    expect(pool.stats().services).toBe(1);
+    // One thread is left for calls: a second component's call waits for the first's thread.
+    const slow = runner('slow').invoke('', 'f', [300]);
+    const queued = runner('queued').invoke('', 'f', ['second']);
+    await waitFor('the second call to queue', () => pool.stats().queued === 1);
+    expect(pool.stats().threads).toBe(1);
+    expect(await slow).toBe(300);
+    expect(await queued).toBe('second');
+    reservation.release();
+    reservation.release();
+    expect(pool.stats().services).toBe(0);
+    // With both threads started and idle, a reservation retires one to stay within maxThreads.
+    await Promise.all([runner('a').invoke('', 'f', [200]), runner('b').invoke('', 'f', [200])]);
+    expect(pool.stats().threads).toBe(2);
+    const again = pool.reserve();
+    expect(pool.stats().threads).toBe(1);
+    again.release();
+  });
+});
+
+describe("a dead thread's connections", () => {
+  it("give their slots back to the workload's connection budget", async () => {
+    const { runner } = setup();
+    const counter = new Int32Array(new SharedArrayBuffer(4));
+    const r = runner('connected', 200, undefined, undefined, counter);
+    // The context opens (and holds a connection), then its call spins past the timeout.
+    const call = r.invoke('', 'f', ['spin']);
+    await waitFor('the connection to be counted', () => Atomics.load(counter, 0) === 1);
+    await expect(call).rejects.toThrow(InstanceTimeoutError);
+    await waitFor('the slot to come back', () => Atomics.load(counter, 0) === 0);
   });
 });

@@ -25,6 +25,8 @@ export interface PoolOptions {
   idleTimeoutMs?: number | undefined;
   /** maxContextsPerThread bounds the component contexts one thread keeps open (default DEFAULT_MAX_CONTEXTS). */
   maxContextsPerThread?: number | undefined;
+  /** maxServiceThreads bounds the threads services may take out of maxThreads (default: half of it, rounded down). */
+  maxServiceThreads?: number | undefined;
 }
 
 /** DEFAULT_IDLE_TIMEOUT_MS is how long an unused component keeps its instances (one minute). */
@@ -56,6 +58,25 @@ export interface PoolStats {
   readonly leased: number;
   /** queued is the number of calls waiting for a thread. */
   readonly queued: number;
+  /** services is the number of threads reserved for long-running services (out of maxThreads). */
+  readonly services: number;
+  /** maxServices is the most threads services may hold (maxServiceThreads). */
+  readonly maxServices: number;
+}
+
+/** ThreadReservation is one thread of the pool's budget held by a long-running service. */
+export interface ThreadReservation {
+  /** spawn starts a fresh thread for one run of the service and opens its context there. */
+  spawn(tenant: Tenant): Lease;
+  /** release gives the budget back (the caller kills the thread it spawned first). */
+  release(): void;
+}
+
+/** ServiceCapacityError means every thread services may hold is held: the service cannot start. */
+export class ServiceCapacityError extends SkiffError {
+  constructor(max: number) {
+    super('SKIFF_SERVICE_CAPACITY', `the host runs ${max} services, the most its threads allow (maxServiceThreads)`);
+  }
 }
 
 interface Waiter {
@@ -71,6 +92,8 @@ export class WorkerPool {
   readonly #max: number;
   readonly #idleMs: number;
   readonly #maxContexts: number;
+  readonly #maxServices: number;
+  #reserved = 0;
   readonly #threads: WorkloadThread[] = [];
   readonly #queue: Waiter[] = [];
   /** #holding points each tenant at a thread it holds a lease on (the fast path of a busy component). */
@@ -87,6 +110,8 @@ export class WorkerPool {
     this.#max = Math.max(1, options.maxThreads ?? DEFAULT_MAX_THREADS);
     this.#idleMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
     this.#maxContexts = Math.max(1, options.maxContextsPerThread ?? DEFAULT_MAX_CONTEXTS);
+    // At least one thread always stays for calls.
+    this.#maxServices = Math.min(this.#max - 1, Math.max(0, options.maxServiceThreads ?? Math.floor(this.#max / 2)));
     this.#sweeper = setInterval(() => this.#sweep(), Math.max(50, Math.min(this.#idleMs / 4, 5000)));
     this.#sweeper.unref();
   }
@@ -109,6 +134,36 @@ export class WorkerPool {
       contexts: live.reduce((n, t) => n + t.contexts, 0),
       leased: live.filter((t) => t.holder !== undefined).length,
       queued: this.#queue.length,
+      services: this.#reserved,
+      maxServices: this.#maxServices,
+    };
+  }
+
+  /**
+   * reserve takes one thread out of the budget calls share, for a long-running service
+   * (ADR 0021): its threads run nothing else and are not counted as pool threads. Throws
+   * ServiceCapacityError when services hold `maxServiceThreads` already.
+   */
+  reserve(): ThreadReservation {
+    if (this.#closed) throw new SkiffError('SKIFF_STOPPED', 'the host is stopping');
+    if (this.#reserved >= this.#maxServices) throw new ServiceCapacityError(this.#maxServices);
+    this.#reserved++;
+    const live = this.#threads.filter((t) => !t.dead);
+    const idle = live.find((t) => t.holder === undefined); // past the budget, an idle thread makes room
+    if (live.length + this.#reserved > this.#max && idle) this.#retire(idle);
+    let released = false;
+    return {
+      spawn: (tenant) => {
+        if (released || this.#closed) throw new SkiffError('SKIFF_STOPPED', 'the service thread was released');
+        const thread = new WorkloadThread(this.#spawn(), this.#logger, () => undefined);
+        return { thread, cx: thread.open(tenant, () => this.#nextCx++) };
+      },
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#reserved--;
+        this.#dispatch();
+      },
     };
   }
 
@@ -195,7 +250,7 @@ export class WorkerPool {
   }
 
   #newThread(): WorkloadThread | undefined {
-    if (this.#closed || this.#threads.filter((t) => !t.dead).length >= this.#max) return undefined;
+    if (this.#closed || this.#threads.filter((t) => !t.dead).length + this.#reserved >= this.#max) return undefined;
     const thread = new WorkloadThread(this.#spawn(), this.#logger, (t) => this.#onExit(t));
     this.#threads.push(thread);
     return thread;

@@ -13,6 +13,7 @@ import { formatTraceparent } from '../../telemetry/tracing/records.js';
 import type { CallMessage, ComponentProgram, HttpRequestData, HttpResponseData } from '../channel/messages.js';
 import { InstanceTimeoutError, InstanceTrapError, SkiffError } from '../errors.js';
 import type { ImportFragment } from '../plugin.js';
+import type { LoopbackHub } from './loopback.js';
 import type { WorkerPool } from './pool.js';
 import type { CallSink, Tenant } from './thread.js';
 
@@ -39,6 +40,8 @@ export interface RunnerOptions {
   onEvent?: (event: RunnerEvent) => void;
   /** tracing, when the host traces, takes the spans the component's calls collect. */
   tracing?: Tracing | undefined;
+  /** loopback is the workload's virtual loopback, when it has one. */
+  loopback?: LoopbackHub | undefined;
 }
 
 /** GuestError is a guest failure reported by a workload thread (missing export, thrown error). */
@@ -53,6 +56,7 @@ export class ComponentRunner implements Tenant {
   readonly program: ComponentProgram;
   readonly fragment: ImportFragment;
   readonly logger: Logger;
+  readonly loopback: LoopbackHub | undefined;
   readonly #options: RunnerOptions;
   readonly #pool: WorkerPool;
   #pending = 0;
@@ -68,6 +72,7 @@ export class ComponentRunner implements Tenant {
     this.program = options.program;
     this.fragment = options.fragment;
     this.logger = options.logger;
+    this.loopback = options.loopback;
   }
 
   /** #startTimeoutMs bounds one instantiation: the larger of 60 s and the call timeout unless set. */

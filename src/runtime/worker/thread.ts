@@ -13,6 +13,7 @@ import type { CallMessage, ComponentProgram, FromWorker, ToWorker } from '../cha
 import { SkiffError } from '../errors.js';
 import type { ImportFragment } from '../plugin.js';
 import { BridgeServer } from './bridge-server.js';
+import type { LoopbackHub } from './loopback.js';
 
 /** CallSink receives what a thread reports about one call. */
 export interface CallSink {
@@ -38,6 +39,8 @@ export interface Tenant {
   readonly traceScope?: TraceScope | undefined;
   /** onSpans takes the spans a traced call collected. */
   onSpans?(spans: SpanRecord[]): void;
+  /** loopback is the tenant's workload's virtual loopback, when it has one. */
+  readonly loopback?: LoopbackHub | undefined;
 }
 
 interface OpenContext {
@@ -65,6 +68,8 @@ export class WorkloadThread {
   readonly #contexts = new Map<number, OpenContext>();
   /** #byTenant finds a tenant's open context (one per tenant) without a scan. */
   readonly #byTenant = new Map<number, OpenContext>();
+  /** #connections are the connection counts of the contexts not yet closed, with their workload's total. */
+  readonly #connections = new Map<number, { own: Int32Array; total: Int32Array }>();
   /** #closing keeps the tenants of contexts being closed, for the output they flush on the way out. */
   readonly #closing = new Map<number, Tenant>();
   readonly #onExit: (thread: WorkloadThread) => void;
@@ -118,7 +123,13 @@ export class WorkloadThread {
     const context = { cx: id, tenant, server, port: port1, lastUsed: Date.now() };
     this.#contexts.set(id, context);
     this.#byTenant.set(tenant.key, context);
-    this.#post({ t: 'open', cx: id, program: tenant.program, bridge: port2 }, [port2]);
+    const loopback = tenant.loopback?.attach();
+    const connections = new Int32Array(new SharedArrayBuffer(4));
+    this.#connections.set(id, { own: connections, total: tenant.program.sockets.counter });
+    this.#post(
+      { t: 'open', cx: id, program: tenant.program, bridge: port2, connections, ...(loopback ? { loopback } : {}) },
+      loopback ? [port2, loopback] : [port2],
+    );
     return id;
   }
 
@@ -191,6 +202,9 @@ export class WorkloadThread {
   #end(err: Error): void {
     if (this.#dead) return;
     this.#dead = true;
+    // Connections die with the thread: give their slots back to each workload's budget.
+    for (const { own, total } of this.#connections.values()) Atomics.sub(total, 0, Atomics.exchange(own, 0, 0));
+    this.#connections.clear();
     for (const sink of this.#calls.values()) sink.lost(err);
     this.#calls.clear();
     for (const c of this.#contexts.values()) {
@@ -225,6 +239,7 @@ export class WorkloadThread {
         break;
       case 'closed':
         this.#closing.delete(message.cx);
+        this.#connections.delete(message.cx);
         break;
       case 'queued':
         this.#calls.get(message.id)?.queued();

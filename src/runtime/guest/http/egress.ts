@@ -101,6 +101,17 @@ export class EgressPolicy {
     if (matching.length === 0) return undefined;
     return { host: target.host, port, internal: matching.some((e) => !e.host.startsWith('*')) };
   }
+
+  /** permitsTarget is permits for a host (lowercase, IPv6 without brackets) and an explicit port (wasi:sockets). */
+  permitsTarget(host: string, port: number): EgressDecision | undefined {
+    return this.permits(host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`, 'http');
+  }
+
+  /** mentions says whether some entry allows `host` at some port; `exactly`: an entry names it (no wildcard). */
+  mentions(host: string, exactly = false): boolean {
+    const h = host.toLowerCase();
+    return this.#entries.some((e) => (exactly ? e.host === h : matches(e.host, h)));
+  }
 }
 
 /** ProhibitedAddressError means a host resolves only to addresses the workload may not reach. */

@@ -2,18 +2,20 @@
  * The WASI P2 core every workload gets, built fresh per workload by
  * {@link createWasiImports}: `wasi:cli` (env, args, stdout/stderr into callbacks, exit),
  * `wasi:clocks`, `wasi:random`, `wasi:io` (the shim's shared classes, our `poll`),
- * `wasi:filesystem` limited to the workload's preopens, and `wasi:sockets` with every
- * operation denied. Keys are unversioned interface names, as jco expects.
+ * `wasi:filesystem` limited to the workload's preopens, and `wasi:sockets` under the
+ * workload's policy (sockets/). Keys are unversioned interface names, as jco expects.
  */
+
+import { io } from '../../shared/shim.js';
 import { createCli } from './cli.js';
 import { createClocks, createRandom } from './clocks.js';
 import { createFilesystem, type Preopen } from './fs/index.js';
 import { createPoll } from './poll.js';
-import { io } from '../../shared/shim.js';
-import { createSockets } from './sockets.js';
+import { createSockets, type SocketOptions } from './sockets/index.js';
 
 export { isWasiExit, WasiExitError } from './exit.js';
 export type { Preopen } from './fs/index.js';
+export type { SocketOptions } from './sockets/index.js';
 
 /** WasiOptions configures the WASI core of one workload. */
 export interface WasiOptions {
@@ -29,6 +31,8 @@ export interface WasiOptions {
   stdout?: (line: string) => void;
   /** stderr receives each line the guest writes to stderr, without its newline. */
   stderr?: (line: string) => void;
+  /** sockets configure wasi:sockets; without them no egress, no loopback. */
+  sockets?: SocketOptions;
 }
 
 /** WASI_INTERFACES lists every interface (unversioned) {@link createWasiImports} provides. */
@@ -96,6 +100,7 @@ export function createWasiImports(options: WasiOptions = {}): WasiImports {
     stderr: options.stderr ?? ignore,
   });
   const fs = createFilesystem(options.preopens ?? []);
+  const sockets = createSockets(options.sockets);
   const fragment = {
     ...cli.imports,
     ...createClocks(),
@@ -104,13 +109,14 @@ export function createWasiImports(options: WasiOptions = {}): WasiImports {
     'wasi:io/streams': { ...io.streams },
     'wasi:io/poll': createPoll(),
     ...fs.imports,
-    ...createSockets(),
+    ...sockets.imports,
   };
   const control: WasiControl = {
     flush: cli.flush,
     close: () => {
       cli.flush();
       fs.close();
+      sockets.close();
     },
     get openFiles() {
       return fs.openFiles;
