@@ -60,6 +60,7 @@ export {
   type InterfaceEntry,
   interfaceVersionsCompatible,
   isWasiCore,
+  natsJwtSchema,
   type PodIdentity,
   PROTOCOL_VERSION,
   type ProtocolErrorBody,

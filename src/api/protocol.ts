@@ -91,6 +91,15 @@ export const heartbeatSchema = z.object({
    * namespace (a host started by hand without --namespaces, or from before Revision 2).
    */
   namespaces: z.array(z.string().min(1).max(63)).max(1024).optional(),
+  /**
+   * natsUser is the public nkey of the user the host connects to namespace accounts with
+   * (ADR 0018, `skiff host --nats-accounts`): the operator signs that key's JWTs. Absent: the
+   * host uses one NATS identity for everything.
+   */
+  natsUser: z
+    .string()
+    .regex(/^U[A-Z2-7]{55}$/)
+    .optional(),
   /** cordoned is true while the host refuses starts of workloads it does not run yet. */
   cordoned: z.boolean().default(false),
   workloads: z.array(workloadReportSchema),
@@ -101,6 +110,12 @@ export const heartbeatSchema = z.object({
   startedAt: z.string().describe('When the host started (RFC 3339).'),
   sentAt: z.string().describe('When this heartbeat was sent (RFC 3339).'),
 });
+
+/** natsJwtSchema is a NATS JWT as it travels: three base64url parts, bounded. */
+export const natsJwtSchema = z
+  .string()
+  .max(8192)
+  .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'must be a JWT');
 
 /** startRequestSchema asks a host to run (or replace) a workload. */
 export const startRequestSchema = z
@@ -117,6 +132,11 @@ export const startRequestSchema = z
     sources: z.array(sourceSchema).max(256).optional(),
     /** pullCredentials are the credentials of components that name an imagePullSecret, for that pull only. */
     pullCredentials: z.array(pullCredentialSchema).max(33).optional(),
+    /**
+     * natsCredentials carry a user JWT of the workload's namespace account for the host's
+     * announced `natsUser` key (ADR 0018). Not a secret: useless without the host's private key.
+     */
+    natsCredentials: z.object({ jwt: natsJwtSchema }).strict().optional(),
   })
   .strict();
 

@@ -34,8 +34,11 @@ export interface StopResult {
   readonly absent: boolean;
 }
 
-/** StartExtras are what a start carries beside the Workload (ADR 0007, Revision 2): its revision, sources and pull credentials. */
-export type StartExtras = Pick<StartRequest, 'revision' | 'sources' | 'pullCredentials'>;
+/**
+ * StartExtras are what a start carries beside the Workload (ADR 0007, Revision 2): its
+ * revision, sources and pull credentials, and in account mode the namespace's user JWT (ADR 0018).
+ */
+export type StartExtras = Pick<StartRequest, 'revision' | 'sources' | 'pullCredentials' | 'natsCredentials'>;
 
 /** ControlClientOptions bound how long requests wait. */
 export interface ControlClientOptions {
@@ -94,6 +97,7 @@ export class ControlClient {
     if (extras.revision !== undefined) body.revision = extras.revision;
     if (extras.sources !== undefined) body.sources = extras.sources;
     if (extras.pullCredentials !== undefined) body.pullCredentials = extras.pullCredentials;
+    if (extras.natsCredentials !== undefined) body.natsCredentials = extras.natsCredentials;
     const reply = await this.#request(workloadSubject(hostId, 'start'), body, startReplySchema, this.#startTimeoutMs);
     if (!reply.ok) throw new ControlError(reply.error.code, reply.error.message);
     return reply.workload;

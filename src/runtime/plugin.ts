@@ -47,6 +47,11 @@ export interface PluginBinding {
   ready?(): Promise<void> | void;
   /** close releases what the binding holds; called when the workload stops. */
   close?(): Promise<void> | void;
+  /**
+   * thread, when set, replaces the plugin's `thread` for this component: how a workload
+   * thread builds the copy that serves it (e.g. with the credentials of its namespace).
+   */
+  readonly thread?: ThreadPlugin;
 }
 
 /** PluginContext is what a plugin gets from the host when it starts. */

@@ -139,9 +139,8 @@ export class RunningWorkload {
           },
         });
         bindings.push(binding);
-        if (plugin.thread) {
-          local.push({ id: plugin.id, thread: plugin.thread, interfaces: [...interfaces], grants: [...grants] });
-        }
+        const thread = binding.thread ?? plugin.thread;
+        if (thread) local.push({ id: plugin.id, thread, interfaces: [...interfaces], grants: [...grants] });
         for (const [iface, members] of Object.entries(binding.imports)) {
           if (!interfaces.has(iface)) continue;
           fragment[iface] = members;

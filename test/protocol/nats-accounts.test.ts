@@ -166,9 +166,15 @@ describe("a host's control user", () => {
     const beats = operator.subscribe('skiff.host.*.heartbeat');
     await operator.flush();
     const requests = host.subscribe('skiff.host.h2.workload.*', {
-      callback: (_err, m) => m.respond('{"ok":true}'),
+      callback: (_err, m) => {
+        m.respond('{"ok":true}');
+      },
     });
-    const ping = host.subscribe('skiff.hosts.ping', { callback: (_err, m) => m.respond('{"hostId":"h2"}') });
+    const ping = host.subscribe('skiff.hosts.ping', {
+      callback: (_err, m) => {
+        m.respond('{"hostId":"h2"}');
+      },
+    });
     await host.flush();
     host.publish('skiff.host.h2.heartbeat', 'beat');
     const first = await beats[Symbol.asyncIterator]().next();

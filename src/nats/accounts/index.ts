@@ -5,7 +5,8 @@
  * account only carries the operator's account pushes. `keys.ts` derives every account key
  * from the operator seed, `claims.ts` says what each identity may do, `mint.ts` signs,
  * `push.ts` hands account JWTs to the server's resolver, `server-config.ts` renders the
- * server's side.
+ * server's side, and `namespaces.ts` is the host's: its own user key, the JWTs it was given,
+ * a connection per namespace.
  */
 export {
   accountLimits,
@@ -31,6 +32,14 @@ export {
   type NatsIdentityOptions,
   type UserJwtOptions,
 } from './mint.js';
+export {
+  NamespaceConnections,
+  type NamespaceConnectionsOptions,
+  NamespaceCredentials,
+  type NamespaceLease,
+  NatsCredentialsInvalidError,
+  NatsCredentialsMissingError,
+} from './namespaces.js';
 export {
   AccountPushError,
   CLAIMS_UPDATE,

@@ -23,6 +23,7 @@ import { natsLogBackend } from './logging/nats.js';
 import { memoryMessagingBackend, messagingPlugin } from './messaging/index.js';
 import { natsMessagingBackend } from './messaging/nats.js';
 
+export { type AccountPluginsOptions, accountPlugins } from './accounts.js';
 export {
   BLOB_TYPES,
   BLOBSTORE,
