@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { HOST_ID_PATTERN, type PodIdentity, podIdentitySchema } from '../api/index.js';
+import { NamespaceConnections, NamespaceCredentials } from '../nats/accounts/index.js';
 import { NATS_FLAGS, NATS_USAGE, natsSettings } from '../nats/config.js';
 import { connectNats } from '../nats/connection.js';
 import { HostControl } from '../runtime/control/index.js';
@@ -16,7 +17,7 @@ import { AdminHandler } from '../runtime/http/admin.js';
 import { VirtualHostRouter } from '../runtime/http/routers.js';
 import { HttpServerHandler } from '../runtime/http/server.js';
 import { ociSource } from '../runtime/oci/index.js';
-import { natsPlugins } from '../runtime/plugins/index.js';
+import { accountPlugins, natsPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import { intFlag, type ParsedArgs, parseArgs, UsageError } from './args.js';
 import { loadConfig, type PodEnv } from './config.js';
@@ -25,7 +26,7 @@ const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port
                   [--metrics-port 9464] [--heartbeat-seconds 1] [--max-workloads 100]
                   [--idle-seconds 60] [--max-threads N] [--transpile-key-file FILE]
                   [--pod-namespace NS --pod-name NAME --pod-uid UID --pod-ip IP] [--allow-file-images DIR]...
-                  [--namespaces NS[,NS]...]
+                  [--namespaces NS[,NS]...] [--nats-accounts]
   --bind ADDR              listen on ADDR; default 0.0.0.0, every interface (right in a pod; on a
                            machine of your own, --bind 127.0.0.1 keeps the host private); the
                            metrics port listens there too
@@ -39,6 +40,10 @@ const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port
                            host transpiled takes that output instead of running jco
   --namespaces NS,...      run only workloads of these namespaces (repeatable); others are refused
                            with SKIFF_NAMESPACE_NOT_SERVED. Default: every namespace
+  --nats-accounts          NATS runs in operator mode with an account per namespace (ADR 0018): the
+                           host makes a user key of its own, announces it in heartbeats and runs
+                           each workload's capabilities with the JWT its start brought for that
+                           namespace; the --nats-* credentials are the host's control user
   --allow-file-images DIR  run file:// images found below DIR (repeatable); without it the host
                            refuses file:// images, since start requests come from the network
   --pod-*                  the pod the host runs in (default: SKIFF_POD_NAMESPACE, SKIFF_POD_NAME,
@@ -132,6 +137,7 @@ export async function run(argv: string[]): Promise<number> {
       'pod-ip': true,
       'allow-file-images': true,
       namespaces: true,
+      'nats-accounts': false,
       help: false,
     });
     if (args.flags.has('help')) {
@@ -175,7 +181,17 @@ export async function run(argv: string[]): Promise<number> {
   if (config.workDir) builder.withWorkDir(config.workDir);
   // Workload threads open connections of their own for keyvalue and blobstore (ADR 0006).
   const threads = { settings: options.nats, name: `skiff-host ${options.id} thread` };
-  for (const plugin of natsPlugins(nc, { threads })) builder.withPlugin(plugin);
+  // In account mode every namespace's capabilities run on that namespace's account (ADR 0018).
+  const accounts = options.natsAccounts
+    ? new NamespaceConnections({
+        settings: options.nats,
+        credentials: new NamespaceCredentials(),
+        name: `skiff-host ${options.id}`,
+        logger,
+      })
+    : undefined;
+  const plugins = accounts ? accountPlugins(accounts, { threads }) : natsPlugins(nc, { threads });
+  for (const plugin of plugins) builder.withPlugin(plugin);
   const admin =
     options.metricsPort !== 0 ? new AdminHandler({ port: options.metricsPort, hostname: options.bind }) : undefined;
   if (admin) builder.withHttpHandler(admin);
@@ -195,6 +211,7 @@ export async function run(argv: string[]): Promise<number> {
       httpPort: http.port,
       maxWorkloads: options.maxWorkloads,
       namespaces: options.namespaces,
+      accounts,
       extraInterfaces: [HTTP_INTERFACE],
     });
     await control.start();
@@ -215,6 +232,7 @@ export async function run(argv: string[]): Promise<number> {
   logger.info('shutting down');
   await control.stop();
   await host.stop();
+  await accounts?.close();
   await nc.drain().catch(() => undefined);
   return 0;
 }
@@ -245,6 +263,7 @@ function hostOptions(args: ParsedArgs, podEnv: PodEnv) {
     fileImageRoots: args.flags.get('allow-file-images') ?? [],
     transpileKeyFile: args.flags.get('transpile-key-file')?.at(-1),
     namespaces: parseNamespaces(args.flags.get('namespaces')),
+    natsAccounts: args.flags.has('nats-accounts'),
   };
 }
 
