@@ -132,6 +132,11 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.free
     next: 'retry',
     summary: "the host holds no NATS credentials of the workload's namespace account (ADR 0018)",
   },
+  SKIFF_NATS_ACCOUNT_PUSH: {
+    reason: 'NatsAccountUnavailable',
+    next: 'retry',
+    summary: "the operator could not make the NATS server hold the namespace's account (ADR 0018)",
+  },
   SKIFF_NATS_CREDENTIALS_INVALID: {
     reason: 'NatsCredentialsInvalid',
     next: 'retry',

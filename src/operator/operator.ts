@@ -9,6 +9,7 @@ import { ControlClient, decode, HEARTBEATS } from '../nats/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createOperatorMetrics, type OperatorMetrics } from '../telemetry/operator-metrics.js';
 import { HealthServer, type Readiness } from './health.js';
+import type { OperatorAccounts } from './nats-accounts.js';
 import { HostConfigController } from './hostconfig/controller.js';
 import { DRAIN_ANNOTATION, HOSTCONFIG_LABEL } from './hostconfig/pod.js';
 import { HostPods, podLost } from './hostconfig/pods.js';
@@ -64,7 +65,14 @@ export class Operator {
 
   constructor(
     config: OperatorConfig,
-    deps: { kube: Kube; nc: NatsConnection; logger: Logger; metrics?: OperatorMetrics },
+    deps: {
+      kube: Kube;
+      nc: NatsConnection;
+      logger: Logger;
+      metrics?: OperatorMetrics;
+      /** accounts turn on NATS account mode (ADR 0018): an account per namespace, JWTs in starts. */
+      accounts?: OperatorAccounts | undefined;
+    },
   ) {
     this.#config = config;
     this.#nc = deps.nc;
@@ -131,6 +139,7 @@ export class Operator {
       draining: () => this.#hostPods.draining(),
       references: this.#references,
       nc: deps.nc,
+      accounts: deps.accounts,
     });
     this.#hostConfigs = new HostConfigController({
       kube: deps.kube,

@@ -1,0 +1,123 @@
+/**
+ * OperatorAccounts is the operator's side of namespace accounts (ADR 0018): before the
+ * first start in a namespace it makes sure the server holds that namespace's account (pushed
+ * over the system account, idempotent), it signs each start's user JWT for the key the target
+ * host announced, and it keeps its own connection per namespace account for what it stores
+ * there (sealed sources). After its system connection was lost it checks every account again
+ * (a NATS server that lost its resolver directory gets them back).
+ */
+import type { NatsConnection } from '@nats-io/transport-node';
+import { type Credentials, ensureAccount, type NatsIdentity } from '../nats/accounts/index.js';
+import type { NatsSettings } from '../nats/config.js';
+import { connectionEvents, connectNats } from '../nats/connection.js';
+import type { Logger } from '../telemetry/logger.js';
+import { credsAuthenticator } from '@nats-io/transport-node';
+
+/** OperatorAccountsOptions are what the operator's account handling needs. */
+export interface OperatorAccountsOptions {
+  readonly identity: NatsIdentity;
+  /** settings name the servers (and TLS); credentials come from `identity`. */
+  readonly settings: NatsSettings;
+  readonly logger: Logger;
+  /** userTtlSeconds makes user JWTs expire (default: none; ADR 0018 says why). */
+  readonly userTtlSeconds?: number | undefined;
+}
+
+/** credentialsConnect connects with derived credentials instead of the settings' own. */
+export function connectWith(settings: NatsSettings, creds: Credentials, name: string, logger?: Logger) {
+  return connectNats(settings, {
+    name,
+    logger,
+    authenticator: credsAuthenticator(new TextEncoder().encode(creds.creds)),
+  });
+}
+
+/** OperatorAccounts pushes namespace accounts and signs hosts' namespace credentials. */
+export class OperatorAccounts {
+  readonly #o: OperatorAccountsOptions;
+  readonly #ensured = new Map<string, Promise<void>>();
+  readonly #connections = new Map<string, Promise<NatsConnection>>();
+  #sys: Promise<NatsConnection> | undefined;
+  readonly #stop = new AbortController();
+
+  constructor(options: OperatorAccountsOptions) {
+    this.#o = options;
+  }
+
+  #system(): Promise<NatsConnection> {
+    if (!this.#sys) {
+      const sys = this.#o.identity
+        .systemUser()
+        .then((creds) => connectWith(this.#o.settings, creds, 'skiff-operator system', this.#o.logger));
+      this.#sys = sys;
+      sys.then(
+        (nc) => void this.#forgetOnReconnect(nc),
+        () => {
+          if (this.#sys === sys) this.#sys = undefined;
+        },
+      );
+    }
+    return this.#sys;
+  }
+
+  async #forgetOnReconnect(nc: NatsConnection): Promise<void> {
+    for await (const event of connectionEvents(nc, this.#stop.signal)) {
+      if (event === 'reconnect') this.#ensured.clear();
+    }
+  }
+
+  /** ensureNamespace makes sure the server holds the namespace's account (once per process, again after a reconnect). */
+  ensureNamespace(namespace: string): Promise<void> {
+    let done = this.#ensured.get(namespace);
+    if (!done) {
+      const attempt = (async () => {
+        const sys = await this.#system();
+        const pushed = await ensureAccount(sys, await this.#o.identity.namespaceAccountJwt(namespace));
+        if (pushed) this.#o.logger.info({ namespace }, 'NATS account of the namespace pushed');
+      })();
+      done = attempt;
+      this.#ensured.set(namespace, attempt);
+      attempt.catch(() => {
+        if (this.#ensured.get(namespace) === attempt) this.#ensured.delete(namespace);
+      });
+    }
+    return done;
+  }
+
+  /** startCredentials are the `natsCredentials` of a start in `namespace` on a host announcing `userKey`. */
+  async startCredentials(namespace: string, userKey: string): Promise<{ jwt: string }> {
+    await this.ensureNamespace(namespace);
+    const jwt = await this.#o.identity.namespaceUserJwt(namespace, userKey, {
+      name: `host ${userKey.slice(0, 8)}`,
+      expiresInSeconds: this.#o.userTtlSeconds,
+    });
+    return { jwt };
+  }
+
+  /** connection is the operator's own connection to a namespace's account (opened once, kept). */
+  connection(namespace: string): Promise<NatsConnection> {
+    let nc = this.#connections.get(namespace);
+    if (!nc) {
+      const opening = (async () => {
+        await this.ensureNamespace(namespace);
+        const creds = await this.#o.identity.operatorNamespaceUser(namespace);
+        return connectWith(this.#o.settings, creds, `skiff-operator ${namespace}`, this.#o.logger);
+      })();
+      nc = opening;
+      this.#connections.set(namespace, opening);
+      opening.catch(() => {
+        if (this.#connections.get(namespace) === opening) this.#connections.delete(namespace);
+      });
+    }
+    return nc;
+  }
+
+  /** close closes the system and namespace connections. */
+  async close(): Promise<void> {
+    this.#stop.abort();
+    const all = [...this.#connections.values(), ...(this.#sys ? [this.#sys] : [])];
+    this.#connections.clear();
+    this.#sys = undefined;
+    await Promise.all(all.map((p) => p.then((nc) => nc.close()).catch(() => undefined)));
+  }
+}
