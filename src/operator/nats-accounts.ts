@@ -7,7 +7,8 @@
  * (a NATS server that lost its resolver directory gets them back).
  */
 import type { NatsConnection } from '@nats-io/transport-node';
-import { type Credentials, ensureAccount, type NatsIdentity } from '../nats/accounts/index.js';
+import { createUser } from '@nats-io/nkeys';
+import { type Credentials, credentials, ensureAccount, type NatsIdentity } from '../nats/accounts/index.js';
 import type { NatsSettings } from '../nats/config.js';
 import { connectionEvents, connectNats } from '../nats/connection.js';
 import type { Logger } from '../telemetry/logger.js';
@@ -92,6 +93,12 @@ export class OperatorAccounts {
       expiresInSeconds: this.#o.userTtlSeconds,
     });
     return { jwt };
+  }
+
+  /** hostControlCreds are a new control user's credentials (`.creds` text) for host `hostId`: only its own subjects. */
+  async hostControlCreds(hostId: string): Promise<string> {
+    const kp = createUser();
+    return credentials(await this.#o.identity.hostControlUserJwt(hostId, kp.getPublicKey()), kp).creds;
   }
 
   /** connection is the operator's own connection to a namespace's account (opened once, kept). */

@@ -155,6 +155,7 @@ export class Operator {
         serviceAccountName: config.hostServiceAccount,
         imagePullPolicy: config.hostImagePullPolicy,
       },
+      accounts: deps.accounts,
     });
     this.#hostObjects = new HostObjects({
       kube: deps.kube,

@@ -17,7 +17,9 @@ import { credentials, NatsIdentity, natsServerConfig } from '../../src/nats/acco
 import { createNamespace, resourcePath } from '../k8s/cluster.js';
 import { type CliRun, runCli } from '../support/cli.js';
 import { KITCHEN_SINK_GRANTS } from '../support/host.js';
+import { LocalKubelet, podIp } from './kubelet.js';
 import {
+  applyHostConfig,
   applyWorkload,
   condition,
   httpGet,
@@ -36,9 +38,11 @@ let other: string;
 let operator: CliRun;
 let host: CliRun;
 let httpPort: number;
+let kubelet: LocalKubelet;
+let ip: string;
 const open: NatsConnection[] = [];
 
-function sink(namespace: string, name: string, image: string): Manifest {
+function sink(namespace: string, name: string, image: string, extra: Manifest = {}): Manifest {
   return {
     apiVersion: 'runtime.skiff.dev/v1alpha1',
     kind: 'Workload',
@@ -55,6 +59,7 @@ function sink(namespace: string, name: string, image: string): Manifest {
           config: { host: `${name}.${namespace}.test` },
         },
       ],
+      ...extra,
     },
   };
 }
@@ -82,11 +87,17 @@ async function namespaceConnection(namespace: string): Promise<NatsConnection> {
 }
 
 /** post sends POST `path` with `body` to the host for a virtual host. */
-async function post(vhost: string, path: string, body: string): Promise<number> {
+async function post(
+  vhost: string,
+  path: string,
+  body: string,
+  port = httpPort,
+  address = '127.0.0.1',
+): Promise<number> {
   const { request } = await import('node:http');
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: httpPort, path, method: 'POST', headers: { host: vhost }, timeout: 10_000 },
+      { host: address, port, path, method: 'POST', headers: { host: vhost }, timeout: 10_000 },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -127,9 +138,13 @@ beforeAll(async () => {
   );
   httpPort = Number((await host.waitFor(/ready; http port (\d+)/, 60_000))[1]);
   operator = startOperatorProcess(stack, 'acct-op', ['--namespace', other, '--nats-operator-seed', seedFile]);
+  ip = podIp();
+  kubelet = new LocalKubelet(stack, ip);
+  kubelet.start();
 });
 
 afterAll(async () => {
+  await kubelet?.stop();
   await operator?.stop();
   await host?.stop();
   await Promise.all(open.map((nc) => nc.close()));
@@ -161,5 +176,27 @@ describe('NATS account mode through the operator', () => {
     for await (const s of (await jetstreamManager(await namespaceConnection(other))).streams.names()) streamsB.push(s);
     expect(streamsB).toContain(`KV_skiff_${other}_orders`);
     expect(streamsB.some((s) => s.includes(`_${a}_`))).toBe(false);
+  });
+
+  it('gives each host pod control credentials of its own, in a Secret, and runs it in account mode', async () => {
+    await applyHostConfig(stack, { replicas: 1, labels: { pool: 'pods' } });
+    const pod = await waitFor('a host pod running', async () => kubelet.running()[0], 60_000);
+    const res = await stack.cluster.http.send('GET', `/api/v1/namespaces/${stack.namespace}/pods/${pod}`);
+    expect(res.body.spec.containers[0].args).toContain('--nats-accounts');
+    const secret = await stack.cluster.http.send('GET', `/api/v1/namespaces/${stack.namespace}/secrets/${pod}-nats`);
+    expect(secret.status).toBe(200);
+    const image = await stack.image('kitchen-sink');
+    await applyWorkload(stack, sink(stack.namespace, 'onpod', image, { hostSelector: { pool: 'pods' } }));
+    const ready = await readyIn(stack.namespace, 'onpod');
+    expect(ready.status.placements[0]).toMatchObject({ host: pod, state: 'Running' });
+    const port = kubelet.httpPort(pod)!;
+    const vhost = `onpod.${stack.namespace}.test`;
+    expect(await post(vhost, '/kv/set?bucket=orders&key=pod', 'from-pod', port, ip)).toBe(200);
+    // the same bucket as the namespace's other guest: one namespace, one account
+    expect(await httpGet(port, vhost, '/kv/get?bucket=orders&key=mine', ip)).toEqual({ status: 200, text: 'from-a' });
+    expect(await httpGet(httpPort, `sink.${stack.namespace}.test`, '/kv/get?bucket=orders&key=pod')).toEqual({
+      status: 200,
+      text: 'from-pod',
+    });
   });
 });

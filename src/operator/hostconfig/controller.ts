@@ -17,6 +17,8 @@ import {
   type ReconcileResult,
   SECRETS,
 } from '../kube/index.js';
+import type { OperatorAccounts } from '../nats-accounts.js';
+import { accountSecret, accountSecretName, inAccountMode, podName } from './nats-account.js';
 import { type HostView, planHostConfig } from './plan.js';
 import { DRAIN_ANNOTATION, HOSTCONFIG_LABEL, hostPod, type PodDefaults, podTemplate, templateHash } from './pod.js';
 
@@ -31,6 +33,8 @@ export interface HostConfigControllerOptions {
   readonly logger: Logger;
   readonly defaults: PodDefaults;
   readonly now?: () => number;
+  /** accounts, in NATS account mode (ADR 0018), sign each host pod's control credentials. */
+  readonly accounts?: OperatorAccounts | undefined;
 }
 
 /** HostConfigController reconciles HostConfigs into host pods. */
@@ -81,7 +85,7 @@ export class HostConfigController {
       switch (a.type) {
         case 'create':
           for (let i = 0; i < a.count; i++) {
-            const pod = await this.#o.kube.create(PODS, hostPod(hc, template, hash));
+            const pod = await this.#createPod(hc, hostPod(hc, template, hash));
             log.info({ pod: pod.metadata.name, hash }, 'host pod created');
             this.#o.events.record(obj, 'Normal', 'PodCreated', `created host pod ${pod.metadata.name}`, 'Create');
           }
@@ -99,6 +103,7 @@ export class HostConfigController {
           break;
         case 'delete':
           await this.#o.kube.delete(PODS, namespace, a.pod, { preconditionUid: a.uid });
+          if (this.#o.accounts) await this.#o.kube.delete(SECRETS, namespace, accountSecretName(a.pod));
           log.info({ pod: a.pod, why: a.why }, 'host pod deleted');
           this.#o.events.record(obj, 'Normal', 'PodDeleted', `deleted host pod ${a.pod}: ${a.why}`, 'Delete');
           break;
@@ -111,6 +116,15 @@ export class HostConfigController {
     const settled =
       plan.actions.length === 0 && plan.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
     return settled ? undefined : { requeueAfterMs: 1_000 };
+  }
+
+  /** #createPod creates a host pod; in account mode it names it and creates its control credentials first. */
+  async #createPod(hc: HostConfig, pod: KubeObject): Promise<KubeObject> {
+    const accounts = this.#o.accounts;
+    if (!accounts) return this.#o.kube.create(PODS, pod);
+    const name = podName(pod);
+    await this.#o.kube.create(SECRETS, accountSecret(hc, name, await accounts.hostControlCreds(name)));
+    return this.#o.kube.create(PODS, inAccountMode(pod, name));
   }
 
   async #cordon(pod: string, log: Logger): Promise<void> {
