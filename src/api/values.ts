@@ -152,6 +152,17 @@ const natsValues = z
       })
       .strict()
       .describe('TLS files for the NATS connection.'),
+    accounts: z
+      .object({
+        enabled: z
+          .boolean()
+          .describe('NATS operator mode with an account per namespace (ADR 0018); replaces nats.auth.'),
+        operatorSeedSecret: z
+          .union([dnsLabel, z.literal('')])
+          .describe('Secret with key seed: the operator key (`skiff nats-config --new-operator-seed`).'),
+      })
+      .strict()
+      .describe('One NATS account per namespace, signed by an operator key the operator holds.'),
   })
   .strict()
   .describe('NATS: bundled in the release or external.');

@@ -5,22 +5,30 @@
  * operator JWT, the system account, a `full` resolver in DIR, the system and control accounts
  * preloaded), for `include` from the server's own configuration.
  */
+import { writeFile } from 'node:fs/promises';
 import { createOperator } from '@nats-io/nkeys';
 import { NatsIdentity, natsServerConfig, readOperatorSeed } from '../nats/accounts/index.js';
 import { parseArgs, UsageError } from './args.js';
 
 const USAGE = `usage: skiff nats-config --new-operator-seed
-       skiff nats-config --operator-seed FILE --resolver-dir DIR
+       skiff nats-config --operator-seed FILE --resolver-dir DIR [--out FILE]
   --new-operator-seed    print a new NATS operator key (nkey seed); keep it in a Secret
   --operator-seed FILE   the operator key \`skiff operator --nats-operator-seed\` is given
   --resolver-dir DIR     where nats-server keeps the account JWTs the operator pushes (persistent)
+  --out FILE             write the configuration to FILE instead of stdout (an init container's)
 `;
 
 /** run runs `skiff nats-config`; it prints on stdout and resolves with the exit code. */
 export async function run(argv: string[]): Promise<number> {
   let args: ReturnType<typeof parseArgs>;
   try {
-    args = parseArgs(argv, { 'new-operator-seed': false, 'operator-seed': true, 'resolver-dir': true, help: false });
+    args = parseArgs(argv, {
+      'new-operator-seed': false,
+      'operator-seed': true,
+      'resolver-dir': true,
+      out: true,
+      help: false,
+    });
     if (args.flags.has('help')) {
       process.stdout.write(USAGE);
       return 0;
@@ -40,7 +48,10 @@ export async function run(argv: string[]): Promise<number> {
   }
   try {
     const identity = new NatsIdentity(await readOperatorSeed(args.flags.get('operator-seed')!.at(-1)!));
-    process.stdout.write(await natsServerConfig(identity, { resolverDir: args.flags.get('resolver-dir')!.at(-1)! }));
+    const config = await natsServerConfig(identity, { resolverDir: args.flags.get('resolver-dir')!.at(-1)! });
+    const out = args.flags.get('out')?.at(-1);
+    if (out) await writeFile(out, config, { mode: 0o644 });
+    else process.stdout.write(config);
     return 0;
   } catch (err) {
     process.stderr.write(`skiff nats-config: ${(err as Error).message}\n`);
