@@ -63,6 +63,24 @@ describe('skiff nats-config', () => {
     await kv.put('k', 'v');
     expect((await kv.get('k'))?.string()).toBe('v');
     await nc.close();
+
+    // Credentials for a host started by hand and for skiff ctl: the host answers a ctl request.
+    const hostFile = join(dir, 'h1.creds');
+    expect((await cli(['--operator-seed', seedFile, '--host-creds', 'h1', '--out', hostFile])).code).toBe(0);
+    const ctl = await cli(['--operator-seed', seedFile, '--ctl-creds']);
+    expect(ctl.code).toBe(0);
+    const host = await connect({ servers: server.url, authenticator: credsAuthenticator(readFileSync(hostFile)) });
+    host.subscribe('skiff.host.h1.workload.status', { callback: (_e, m) => void m.respond('{"ok":true}') });
+    await host.flush();
+    const client = await connect({
+      servers: server.url,
+      authenticator: credsAuthenticator(new TextEncoder().encode(ctl.out)),
+    });
+    expect((await client.request('skiff.host.h1.workload.status', '{}', { timeout: 2000 })).string()).toBe(
+      '{"ok":true}',
+    );
+    await Promise.all([host.close(), client.close()]);
+    expect((await cli(['--operator-seed', seedFile, '--host-creds', 'not.a.token'])).code).toBe(1);
   });
 
   it('refuses a key that is not an operator key', async () => {
