@@ -21,6 +21,7 @@ import {
   natsServerConfig,
 } from '../../src/nats/accounts/index.js';
 import { ControlClient } from '../../src/nats/client.js';
+import { putSealed, seal } from '../../src/nats/sources.js';
 import { HostControl } from '../../src/runtime/control/index.js';
 import { VirtualHostRouter } from '../../src/runtime/http/routers.js';
 import { accountPlugins } from '../../src/runtime/plugins/index.js';
@@ -170,5 +171,32 @@ describe('a host in account mode', () => {
       break;
     }
     await client.stop(HOST, 'beta/pub');
+  });
+
+  it("fetches sealed sources from the workload's namespace account, not from another's", async () => {
+    const alpha = await connectAs(identity.operatorNamespaceUser('alpha'));
+    const plain = JSON.stringify({ data: { greeting: Buffer.from('sealed-hello').toString('base64') } });
+    const stored = await putSealed(alpha, 'alpha', seal(new TextEncoder().encode(plain)));
+    const withConfig = (namespace: string) => {
+      const w = sink('cfg', namespace);
+      w.spec.components[0]!.configFrom = [{ name: 'app' }];
+      return w;
+    };
+    const sources = [{ kind: 'ConfigMap' as const, name: 'app', stored }];
+    await client.start(HOST, withConfig('alpha'), undefined, { revision: 'r1', sources });
+    expect(await call('cfg', 'alpha', '/config/get?key=greeting')).toEqual({
+      status: 200,
+      text: JSON.stringify({ key: 'greeting', value: 'sealed-hello' }),
+    });
+    // beta's account holds no such store: the same pointer is worthless there
+    await expect(
+      client.start(HOST, withConfig('beta'), undefined, {
+        revision: 'r1',
+        sources,
+        natsCredentials: await jwtFor('beta'),
+      }),
+    ).rejects.toMatchObject({ code: 'SKIFF_SOURCE_UNAVAILABLE' });
+    await client.stop(HOST, 'alpha/cfg');
+    await client.stop(HOST, 'beta/cfg');
   });
 });
