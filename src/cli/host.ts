@@ -263,8 +263,17 @@ function hostOptions(args: ParsedArgs, podEnv: PodEnv) {
     fileImageRoots: args.flags.get('allow-file-images') ?? [],
     transpileKeyFile: args.flags.get('transpile-key-file')?.at(-1),
     namespaces: parseNamespaces(args.flags.get('namespaces')),
-    natsAccounts: args.flags.has('nats-accounts'),
+    natsAccounts: accountMode(args),
   };
+}
+
+/** accountMode reads --nats-accounts; the shared transpile store needs JetStream a host's control user lacks (ADR 0018). */
+function accountMode(args: ParsedArgs): boolean {
+  const on = args.flags.has('nats-accounts');
+  if (on && args.flags.has('transpile-key-file')) {
+    throw new UsageError('--transpile-key-file does not work with --nats-accounts yet (ADR 0018)');
+  }
+  return on;
 }
 
 /** MIN_SECRET_BYTES is the shortest secret a host accepts for signing shared transpiles. */
