@@ -13,12 +13,15 @@ import { parseArgs, UsageError } from './args.js';
 
 const USAGE = `usage: skiff nats-config --new-operator-seed
        skiff nats-config --operator-seed FILE --resolver-dir DIR [--out FILE]
-       skiff nats-config --operator-seed FILE --host-creds HOST_ID | --ctl-creds [--out FILE]
+       skiff nats-config --operator-seed FILE --host-creds HOST_ID | --ctl-creds | --namespace-creds NS
+                         [--out FILE]
   --new-operator-seed    print a new NATS operator key (nkey seed); keep it in a Secret
   --operator-seed FILE   the operator key \`skiff operator --nats-operator-seed\` is given
   --resolver-dir DIR     where nats-server keeps the account JWTs the operator pushes (persistent)
   --host-creds HOST_ID   a control user for \`skiff host --name HOST_ID --nats-creds\`: only its own subjects
   --ctl-creds            the operator's control user, for \`skiff ctl --nats-creds\`
+  --namespace-creds NS   a new user of namespace NS's account (its data, \`skiff ctl logs\`, \`nats\`);
+                         the operator must have pushed the account (a first start there) before use
   --out FILE             write to FILE instead of stdout (an init container's)
 `;
 
@@ -33,6 +36,7 @@ export async function run(argv: string[]): Promise<number> {
       out: true,
       'host-creds': true,
       'ctl-creds': false,
+      'namespace-creds': true,
       help: false,
     });
     if (args.flags.has('help')) {
@@ -45,9 +49,11 @@ export async function run(argv: string[]): Promise<number> {
       process.stdout.write(`${new TextDecoder().decode(createOperator().getSeed())}\n`);
       return 0;
     }
-    const wanted = ['resolver-dir', 'host-creds', 'ctl-creds'].filter((f) => args.flags.has(f));
+    const wanted = ['resolver-dir', 'host-creds', 'ctl-creds', 'namespace-creds'].filter((f) => args.flags.has(f));
     if (!args.flags.has('operator-seed') || wanted.length !== 1) {
-      throw new UsageError('--operator-seed and one of --resolver-dir, --host-creds, --ctl-creds are required');
+      throw new UsageError(
+        '--operator-seed and one of --resolver-dir, --host-creds, --ctl-creds, --namespace-creds are required',
+      );
     }
   } catch (err) {
     process.stderr.write(`skiff nats-config: ${(err as Error).message}\n${USAGE}`);
@@ -57,11 +63,14 @@ export async function run(argv: string[]): Promise<number> {
     const identity = new NatsIdentity(await readOperatorSeed(args.flags.get('operator-seed')!.at(-1)!));
     const resolverDir = args.flags.get('resolver-dir')?.at(-1);
     const hostId = args.flags.get('host-creds')?.at(-1);
+    const namespace = args.flags.get('namespace-creds')?.at(-1);
     const config = resolverDir
       ? await natsServerConfig(identity, { resolverDir })
       : hostId
         ? await hostCreds(identity, hostId)
-        : (await identity.operatorControlUser()).creds;
+        : namespace
+          ? await namespaceCreds(identity, namespace)
+          : (await identity.operatorControlUser()).creds;
     const out = args.flags.get('out')?.at(-1);
     if (out) await writeFile(out, config, { mode: resolverDir ? 0o644 : 0o600 });
     else process.stdout.write(config);
@@ -75,4 +84,9 @@ export async function run(argv: string[]): Promise<number> {
 async function hostCreds(identity: NatsIdentity, hostId: string): Promise<string> {
   const kp = createUser();
   return credentials(await identity.hostControlUserJwt(hostId, kp.getPublicKey()), kp).creds;
+}
+
+async function namespaceCreds(identity: NatsIdentity, namespace: string): Promise<string> {
+  const kp = createUser();
+  return credentials(await identity.namespaceUserJwt(namespace, kp.getPublicKey()), kp).creds;
 }

@@ -11,7 +11,7 @@ import { Kvm } from '@nats-io/kv';
 import { createUser } from '@nats-io/nkeys';
 import { connect, credsAuthenticator } from '@nats-io/transport-node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { credentials, ensureAccount, NatsIdentity, parseOperatorSeed } from '../../src/nats/accounts/index.js';
+import { ensureAccount, NatsIdentity, parseOperatorSeed } from '../../src/nats/accounts/index.js';
 import { runCli } from '../support/cli.js';
 import { startNats, type TestNatsServer } from '../support/nats.js';
 
@@ -53,11 +53,11 @@ describe('skiff nats-config', () => {
     });
     expect(await ensureAccount(sys, await identity.namespaceAccountJwt('shop'))).toBe(true);
     await sys.close();
-    const user = createUser();
-    const creds = credentials(await identity.namespaceUserJwt('shop', user.getPublicKey()), user);
+    const shopCreds = await cli(['--operator-seed', seedFile, '--namespace-creds', 'shop']);
+    expect(shopCreds.code).toBe(0);
     const nc = await connect({
       servers: server.url,
-      authenticator: credsAuthenticator(new TextEncoder().encode(creds.creds)),
+      authenticator: credsAuthenticator(new TextEncoder().encode(shopCreds.out)),
     });
     const kv = await new Kvm(nc).create('skiff_shop_cart');
     await kv.put('k', 'v');
