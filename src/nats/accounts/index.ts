@@ -42,10 +42,12 @@ export {
 } from './namespaces.js';
 export {
   AccountPushError,
+  CLAIMS_LIST,
   CLAIMS_UPDATE,
   claimsLookupSubject,
   ensureAccount,
   LOOKUP_TIMEOUT_MS,
+  listAccounts,
   lookupAccount,
   type PushOptions,
   pushAccount,

@@ -3,9 +3,18 @@ import { createOperator, createUser } from '@nats-io/nkeys';
 import { connect, credsAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startNats, type TestNatsServer } from '../../../test/support/nats.js';
-import { credentials, ensureAccount, lookupAccount, NatsIdentity, natsServerConfig } from './index.js';
+import {
+  credentials,
+  DEFAULT_NAMESPACE_QUOTA,
+  ensureAccount,
+  listAccounts,
+  lookupAccount,
+  NatsIdentity,
+  natsServerConfig,
+} from './index.js';
 
-const identity = new NatsIdentity(createOperator());
+const operator = createOperator();
+const identity = new NatsIdentity(operator);
 let server: TestNatsServer;
 const open: NatsConnection[] = [];
 
@@ -34,8 +43,14 @@ describe('NATS operator mode', () => {
     expect(await lookupAccount(sys, identity.namespaceAccountKey('shop'))).toBeUndefined();
     expect(await ensureAccount(sys, jwt)).toBe(true);
     expect(await lookupAccount(sys, identity.namespaceAccountKey('shop'))).toBe(jwt);
-    // the same claims signed again are not pushed again
+    expect((await listAccounts(sys)).has(identity.namespaceAccountKey('shop'))).toBe(true);
+    // the same claims signed again are not pushed again; changed claims are
     expect(await ensureAccount(sys, await identity.namespaceAccountJwt('shop'))).toBe(false);
+    const bigger = new NatsIdentity(operator, {
+      namespaceQuota: { ...DEFAULT_NAMESPACE_QUOTA, diskBytes: 2 * DEFAULT_NAMESPACE_QUOTA.diskBytes },
+    });
+    expect(await ensureAccount(sys, await bigger.namespaceAccountJwt('shop'))).toBe(true);
+    expect(await ensureAccount(sys, await bigger.namespaceAccountJwt('shop'))).toBe(false);
 
     const user = createUser();
     const nc = await connectAs(credentials(await identity.namespaceUserJwt('shop', user.getPublicKey()), user).creds);

@@ -93,13 +93,32 @@ export async function pushAccount(sys: NatsConnection, jwt: string, options: Pus
   }
 }
 
+/** CLAIMS_LIST is the system subject that lists the accounts a full resolver holds. */
+export const CLAIMS_LIST = '$SYS.REQ.CLAIMS.LIST';
+
+const MAX_LIST_REPLY = 8 * 2 ** 20;
+const listReply = z.object({ data: z.array(z.string().max(64)).max(100_000) });
+
+/** listAccounts returns the account keys the server's resolver holds. */
+export async function listAccounts(sys: NatsConnection, options: PushOptions = {}): Promise<Set<string>> {
+  const reply = await sys.request(CLAIMS_LIST, undefined, { timeout: options.timeoutMs ?? 5_000 });
+  if (reply.data.length > MAX_LIST_REPLY) throw new AccountPushError('the account list is too large');
+  try {
+    return new Set(listReply.parse(JSON.parse(reply.string())).data);
+  } catch (err) {
+    throw new AccountPushError(`unexpected account list ${reply.string().slice(0, 200)}`, { cause: err });
+  }
+}
+
 /**
  * ensureAccount makes sure the server holds `jwt`'s claims: it pushes unless the server
  * already has an equivalent JWT (same claims, other issue time). It returns whether it pushed.
+ * An account the server does not list is pushed at once (a lookup of it would go unanswered).
  */
 export async function ensureAccount(sys: NatsConnection, jwt: string, options: PushOptions = {}): Promise<boolean> {
   const account = decodeJwt(jwt).sub;
-  const held = await lookupAccount(sys, account).catch(() => undefined);
+  const listed = await listAccounts(sys, options).catch(() => undefined);
+  const held = listed && !listed.has(account) ? undefined : await lookupAccount(sys, account).catch(() => undefined);
   if (held && (await equivalent(held, jwt))) return false;
   await pushAccount(sys, jwt, options);
   return true;
