@@ -28,6 +28,7 @@ import { accountPlugins } from '../../src/runtime/plugins/index.js';
 import { fixturePath } from '../support/fixtures.js';
 import { KITCHEN_SINK_GRANTS, startTestHost, type TestHost, workload } from '../support/host.js';
 import { startNats, type TestNatsServer } from '../support/nats.js';
+import { waitFor } from '../support/wait.js';
 
 const identity = new NatsIdentity(createOperator());
 const HOST = 'acct-host';
@@ -198,5 +199,20 @@ describe('a host in account mode', () => {
     ).rejects.toMatchObject({ code: 'SKIFF_SOURCE_UNAVAILABLE' });
     await client.stop(HOST, 'alpha/cfg');
     await client.stop(HOST, 'beta/cfg');
+  });
+
+  it('keeps serving across a NATS restart: pushed accounts persist, every connection logs in again', async () => {
+    await client.start(HOST, sink('again', 'alpha'), undefined, { natsCredentials: await jwtFor('alpha') });
+    expect(await call('again', 'alpha', '/kv/set?bucket=drill&key=k', 'before')).toMatchObject({ status: 200 });
+    await server.restart();
+    // Guest calls fail fast while NATS is away (ADR 0006); they succeed again once every
+    // connection (control, main-thread namespace, thread namespace) has logged in again.
+    await waitFor('the guest reaches its bucket again', async () => {
+      const r = await call('again', 'alpha', '/kv/get?bucket=drill&key=k');
+      return r.status === 200 && r.text === 'before' ? r : undefined;
+    });
+    expect(await call('again', 'alpha', '/kv/set?bucket=drill&key=k', 'after')).toMatchObject({ status: 200 });
+    expect((await client.status(HOST, 'alpha/again'))[0]).toMatchObject({ state: 'Running' });
+    await client.stop(HOST, 'alpha/again');
   });
 });
