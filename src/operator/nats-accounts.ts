@@ -14,6 +14,9 @@ import { connectionEvents, connectNats } from '../nats/connection.js';
 import type { Logger } from '../telemetry/logger.js';
 import { credsAuthenticator } from '@nats-io/transport-node';
 
+/** MAX_SIGNED bounds the user JWTs kept for reuse (the cache starts over beyond it). */
+const MAX_SIGNED = 10_000;
+
 /** OperatorAccountsOptions are what the operator's account handling needs. */
 export interface OperatorAccountsOptions {
   readonly identity: NatsIdentity;
@@ -38,6 +41,7 @@ export class OperatorAccounts {
   readonly #o: OperatorAccountsOptions;
   readonly #ensured = new Map<string, Promise<void>>();
   readonly #connections = new Map<string, Promise<NatsConnection>>();
+  readonly #signed = new Map<string, { jwt: Promise<string>; until: number }>();
   #sys: Promise<NatsConnection> | undefined;
   readonly #stop = new AbortController();
 
@@ -85,14 +89,26 @@ export class OperatorAccounts {
     return done;
   }
 
-  /** startCredentials are the `natsCredentials` of a start in `namespace` on a host announcing `userKey`. */
+  /**
+   * startCredentials are the `natsCredentials` of a start in `namespace` on a host announcing
+   * `userKey`. A JWT is signed once per (namespace, key) and reused (until half its lifetime
+   * is gone, when it expires): signing costs milliseconds, a start may be retried often.
+   */
   async startCredentials(namespace: string, userKey: string): Promise<{ jwt: string }> {
     await this.ensureNamespace(namespace);
-    const jwt = await this.#o.identity.namespaceUserJwt(namespace, userKey, {
+    const key = `${namespace}/${userKey}`;
+    const now = Date.now();
+    const kept = this.#signed.get(key);
+    if (kept && kept.until > now) return { jwt: await kept.jwt };
+    const ttl = this.#o.userTtlSeconds;
+    const jwt = this.#o.identity.namespaceUserJwt(namespace, userKey, {
       name: `host ${userKey.slice(0, 8)}`,
-      expiresInSeconds: this.#o.userTtlSeconds,
+      expiresInSeconds: ttl,
     });
-    return { jwt };
+    if (this.#signed.size >= MAX_SIGNED) this.#signed.clear();
+    this.#signed.set(key, { jwt, until: ttl ? now + (ttl * 1000) / 2 : Number.POSITIVE_INFINITY });
+    jwt.catch(() => this.#signed.delete(key));
+    return { jwt: await jwt };
   }
 
   /** hostControlCreds are a new control user's credentials (`.creds` text) for host `hostId`: only its own subjects. */

@@ -57,12 +57,16 @@ export interface NatsIdentityOptions {
 
 const dec = new TextDecoder();
 
+/** MAX_KEPT_KEYS bounds the derived account keys kept in memory (the cache starts over beyond it). */
+const MAX_KEPT_KEYS = 10_000;
+
 const NO_JETSTREAM: JetStreamQuota = { diskBytes: 0, memoryBytes: 0, streams: 0, consumers: 0 };
 
 /** NatsIdentity holds the operator key and signs every account and user JWT of the deployment. */
 export class NatsIdentity {
   readonly #operator: KeyPair;
   readonly #options: NatsIdentityOptions;
+  readonly #accounts = new Map<string, KeyPair>();
 
   constructor(operator: KeyPair, options: NatsIdentityOptions = {}) {
     this.#operator = operator;
@@ -74,9 +78,15 @@ export class NatsIdentity {
     return this.#operator.getPublicKey();
   }
 
-  /** accountKey is the key pair of the account named `name` (derived from the operator seed). */
+  /** accountKey is the key pair of the account named `name` (derived from the operator seed once, then kept). */
   accountKey(name: string): KeyPair {
-    return deriveKey(this.#operator, 'account', name);
+    let kp = this.#accounts.get(name);
+    if (!kp) {
+      kp = deriveKey(this.#operator, 'account', name);
+      if (this.#accounts.size >= MAX_KEPT_KEYS) this.#accounts.clear();
+      this.#accounts.set(name, kp);
+    }
+    return kp;
   }
 
   /** systemAccountKey is the public key of the system account. */
