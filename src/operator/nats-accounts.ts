@@ -27,7 +27,7 @@ export interface OperatorAccountsOptions {
   readonly userTtlSeconds?: number | undefined;
 }
 
-/** credentialsConnect connects with derived credentials instead of the settings' own. */
+/** connectWith connects with the given credentials instead of the settings' own. */
 export function connectWith(settings: NatsSettings, creds: Credentials, name: string, logger?: Logger) {
   return connectNats(settings, {
     name,
