@@ -99,7 +99,11 @@ function perNamespace(
           },
         };
       } catch (err) {
-        if (entry) entry.refs--;
+        // A plugin left without bindings goes with its lease: it must not outlive the connection.
+        if (entry && --entry.refs === 0 && shared.get(namespace) === entry) {
+          shared.delete(namespace);
+          await entry.plugin.then((p) => p.stop?.()).catch(() => undefined);
+        }
         await lease.release();
         throw err;
       }
