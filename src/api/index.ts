@@ -52,6 +52,8 @@ export {
   capacitySchema,
   cordonReplySchema,
   cordonRequestSchema,
+  credentialsReplySchema,
+  credentialsRequestSchema,
   type Heartbeat,
   HOST_ID_PATTERN,
   type HostCapacity,

@@ -151,6 +151,14 @@ export const stopRequestSchema = z
 /** cordonRequestSchema is the (empty) body of `cordon` and `uncordon`: the verb says which. */
 export const cordonRequestSchema = z.object({}).strict();
 
+/**
+ * credentialsRequestSchema hands a host in account mode (ADR 0018) a newer user JWT of a
+ * namespace, before the one it holds expires (`skiff.host.<id>.admin.credentials`).
+ */
+export const credentialsRequestSchema = z
+  .object({ namespace: z.string().min(1).max(63), jwt: natsJwtSchema })
+  .strict();
+
 /** statusRequestSchema asks a host about one workload, or all of them when id is absent. */
 export const statusRequestSchema = z.object({ id: workloadIdSchema.optional() }).strict();
 
@@ -174,6 +182,12 @@ export const stopReplySchema = z.discriminatedUnion('ok', [
 /** cordonReplySchema answers cordon and uncordon with the host's new state. */
 export const cordonReplySchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), hostId: hostIdSchema, cordoned: z.boolean() }),
+  failure,
+]);
+
+/** credentialsReplySchema acknowledges new credentials. */
+export const credentialsReplySchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), hostId: hostIdSchema, namespace: z.string() }),
   failure,
 ]);
 

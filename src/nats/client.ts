@@ -6,6 +6,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   cordonReplySchema,
+  credentialsReplySchema,
   type Heartbeat,
   heartbeatSchema,
   type StartRequest,
@@ -121,6 +122,13 @@ export class ControlClient {
     const reply = await this.#request(subject, {}, cordonReplySchema, this.#timeoutMs);
     if (!reply.ok) throw new ControlError(reply.error.code, reply.error.message);
     return reply.cordoned;
+  }
+
+  /** credentials hands `hostId` (in account mode) a newer user JWT of `namespace` (ADR 0018). */
+  async credentials(hostId: string, namespace: string, jwt: string): Promise<void> {
+    const subject = hostAdminSubject(hostId, 'credentials');
+    const reply = await this.#request(subject, { namespace, jwt }, credentialsReplySchema, this.#timeoutMs);
+    if (!reply.ok) throw new ControlError(reply.error.code, reply.error.message);
   }
 
   /** status asks `hostId` about workload `id`, or about every workload when id is absent. */

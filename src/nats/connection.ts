@@ -37,6 +37,12 @@ export interface ConnectOptions {
    * nats.js calls it again on every reconnect, so it can hand out the newest JWT.
    */
   readonly authenticator?: Authenticator | undefined;
+  /**
+   * keepTryingAuth keeps reconnecting after the server refused the credentials twice (nats.js
+   * gives up then): for credentials that are replaced while the connection waits, like an
+   * expired namespace JWT a newer one follows.
+   */
+  readonly keepTryingAuth?: boolean | undefined;
 }
 
 /** reconnectDelay is the capped exponential backoff, with jitter, for reconnect attempt `n` (from 0). */
@@ -64,6 +70,7 @@ export async function connectNats(settings: NatsSettings, options: ConnectOption
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectDelayHandler: () => reconnectDelay(attempt++, maxBackoffMs),
+    ...(options.keepTryingAuth ? { ignoreAuthErrorAbort: true } : {}),
     ...(settings.user !== undefined && !options.authenticator ? { user: settings.user, pass: settings.password } : {}),
     ...(settings.token !== undefined && !options.authenticator ? { token: settings.token } : {}),
   };

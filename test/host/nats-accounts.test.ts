@@ -215,4 +215,35 @@ describe('a host in account mode', () => {
     expect((await client.status(HOST, 'alpha/again'))[0]).toMatchObject({ state: 'Running' });
     await client.stop(HOST, 'alpha/again');
   });
+
+  it('takes a newer JWT over its control subject when the one it holds expires', async () => {
+    const sys = await connectAs(identity.systemUser());
+    await ensureAccount(sys, await identity.namespaceAccountJwt('gamma'));
+    const [hb] = await client.ping(500);
+    const key = hb!.natsUser!;
+    const short = await identity.namespaceUserJwt('gamma', key, { expiresInSeconds: 6 });
+    await client.start(HOST, sink('exp', 'gamma'), undefined, { natsCredentials: { jwt: short } });
+    expect(await call('exp', 'gamma', '/kv/set?bucket=b&key=k', 'v')).toMatchObject({ status: 200 });
+    // The server cuts the namespace connection when its JWT expires: the guest's calls fail.
+    await waitFor(
+      'the expired JWT cuts the guest off',
+      async () => (await call('exp', 'gamma', '/kv/get?bucket=b&key=k')).status !== 200 || undefined,
+      20_000,
+    );
+    // A newer JWT over the control subject; the connection logs in again by itself.
+    await client.credentials(HOST, 'gamma', await identity.namespaceUserJwt('gamma', key));
+    await waitFor(
+      'the guest reaches its bucket again',
+      async () => {
+        const r = await call('exp', 'gamma', '/kv/get?bucket=b&key=k');
+        return r.status === 200 && r.text === 'v' ? r : undefined;
+      },
+      20_000,
+    );
+    // the expired one is refused now
+    await expect(client.credentials(HOST, 'gamma', short)).rejects.toMatchObject({
+      code: 'SKIFF_NATS_CREDENTIALS_INVALID',
+    });
+    await client.stop(HOST, 'gamma/exp');
+  });
 });

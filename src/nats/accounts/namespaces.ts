@@ -5,7 +5,7 @@
  * with their last user.
  */
 import { decode } from '@nats-io/jwt';
-import { createUser, fromSeed, type KeyPair } from '@nats-io/nkeys';
+import { createUser, fromPublic, fromSeed, type KeyPair } from '@nats-io/nkeys';
 import { jwtAuthenticator, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../../telemetry/logger.js';
 import type { NatsSettings } from '../config.js';
@@ -23,10 +23,22 @@ export class NatsCredentialsInvalidError extends Error {
   readonly code = 'SKIFF_NATS_CREDENTIALS_INVALID';
 }
 
+/** signedByAccount checks a JWT's signature with the account key that claims to have issued it. */
+function signedByAccount(jwt: string, issuer: string): boolean {
+  if (!/^A[A-Z2-7]{55}$/.test(issuer)) return false;
+  const dot = jwt.lastIndexOf('.');
+  try {
+    const signature = new Uint8Array(Buffer.from(jwt.slice(dot + 1), 'base64url'));
+    return fromPublic(issuer).verify(new TextEncoder().encode(jwt.slice(0, dot)), signature);
+  } catch {
+    return false;
+  }
+}
+
 /** NamespaceCredentials hold the host's user key and the newest user JWT of each namespace. */
 export class NamespaceCredentials {
   readonly #key: KeyPair;
-  readonly #jwts = new Map<string, { jwt: string; expires?: number | undefined }>();
+  readonly #jwts = new Map<string, { jwt: string; expires?: number | undefined; issued: number }>();
   readonly #now: () => number;
 
   /** The key is generated here unless a seed is given (a workload thread gets the main thread's). */
@@ -66,8 +78,15 @@ export class NamespaceCredentials {
     if (claims.exp !== undefined && claims.exp * 1000 <= this.#now()) {
       throw new NatsCredentialsInvalidError(`the NATS credentials of namespace ${namespace} have expired`);
     }
+    if (!signedByAccount(jwt, claims.iss)) {
+      throw new NatsCredentialsInvalidError(
+        `the NATS credentials of namespace ${namespace} are not signed by an account`,
+      );
+    }
     const held = this.#jwts.get(namespace);
-    if (held?.jwt !== jwt) this.#jwts.set(namespace, { jwt, expires: claims.exp });
+    // A JWT issued before the one held (a delayed or repeated message) does not replace it.
+    if (held && held.issued > claims.iat) return;
+    this.#jwts.set(namespace, { jwt, expires: claims.exp, issued: claims.iat });
   }
 
   /** jwt is the newest user JWT of `namespace` that has not expired, if any. */
@@ -75,6 +94,11 @@ export class NamespaceCredentials {
     const held = this.#jwts.get(namespace);
     if (!held) return undefined;
     return held.expires !== undefined && held.expires * 1000 <= this.#now() ? undefined : held.jwt;
+  }
+
+  /** expires is when the held JWT of `namespace` expires (seconds since the epoch), if it does. */
+  expires(namespace: string): number | undefined {
+    return this.#jwts.get(namespace)?.expires;
   }
 
   /** require returns the JWT of `namespace` or throws NatsCredentialsMissingError. */
@@ -108,6 +132,8 @@ export interface NamespaceConnectionsOptions {
 interface Entry {
   readonly nc: Promise<NatsConnection>;
   refs: number;
+  /** closed is set once nats.js closed the connection by itself. */
+  closed?: boolean;
 }
 
 /** NamespaceConnections opens one connection per namespace account, shared by its users, closed with the last. */
@@ -137,16 +163,30 @@ export class NamespaceConnections {
     const { credentials, settings, logger } = this.#options;
     credentials.require(namespace);
     let entry = this.#open.get(namespace);
+    // A connection nats.js closed for good is not handed out again; its users keep theirs.
+    if (entry?.closed) {
+      this.#open.delete(namespace);
+      entry = undefined;
+    }
     if (!entry) {
       const seed = new TextEncoder().encode(credentials.seed);
       const authenticator = jwtAuthenticator(() => credentials.jwt(namespace) ?? '', seed);
       const name = `${this.#options.name ?? 'skiff'} ${namespace}`;
-      const created: Entry = { nc: connectNats(settings, { name, logger, authenticator }), refs: 0 };
+      const created: Entry = {
+        nc: connectNats(settings, { name, logger, authenticator, keepTryingAuth: true }),
+        refs: 0,
+      };
       entry = created;
       this.#open.set(namespace, created);
-      created.nc.catch(() => {
-        if (this.#open.get(namespace) === created) this.#open.delete(namespace);
-      });
+      created.nc.then(
+        (nc) =>
+          void nc.closed().then(() => {
+            created.closed = true;
+          }),
+        () => {
+          if (this.#open.get(namespace) === created) this.#open.delete(namespace);
+        },
+      );
     }
     entry.refs++;
     let nc: NatsConnection;

@@ -7,6 +7,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   cordonRequestSchema,
+  credentialsRequestSchema,
   type Heartbeat,
   type PodIdentity,
   type ProtocolErrorBody,
@@ -233,6 +234,12 @@ export class HostControl {
           this.#beat(); // tell consumers at once
         }
         return { ok: true, hostId: this.#host.id, cordoned };
+      }
+      case 'admin.credentials': {
+        const { namespace, jwt } = decode(credentialsRequestSchema, data, 'credentials request');
+        if (!this.#accounts) throw new BadMessageError('this host does not use NATS accounts (--nats-accounts)');
+        this.#accounts.credentials.accept(namespace, jwt);
+        return { ok: true, hostId: this.#host.id, namespace };
       }
       default:
         throw new BadMessageError(`unknown request "${request.slice(request.indexOf('.') + 1)}"`);

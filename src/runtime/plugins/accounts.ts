@@ -82,10 +82,13 @@ function perNamespace(
         const binding = await (await entry.plugin).bind(ctx);
         const held = entry;
         let closed = false;
+        // A thread copy keeps the JWT it was built with: an expiring one is served from the main
+        // thread, whose connection logs in with the newest JWT the operator sent (ADR 0018).
         const jwt = connections.credentials.jwt(namespace);
+        const lasting = connections.credentials.expires(namespace) === undefined;
         return {
           ...binding,
-          ...(thread && jwt ? { thread: thread(namespace, jwt) } : {}),
+          ...(thread && jwt && lasting ? { thread: thread(namespace, jwt) } : {}),
           async close() {
             if (closed) return;
             closed = true;
