@@ -20,7 +20,7 @@ const USAGE = `usage: skiff operator --nats URL [--kubeconfig PATH] [--namespace
                       [--health-port 8081] [--metrics-port 9465] [--bind 0.0.0.0]
                       [--missed-heartbeats 3] [--resync-seconds 300]
                       [--host-image IMAGE] [--host-service-account SA] [--host-image-pull-policy P]
-                      [--watch-secrets] [--nats-operator-seed FILE]
+                      [--watch-secrets] [--nats-operator-seed FILE [--nats-user-ttl SECONDS]]
 Watches every namespace unless --namespace is given (repeatable). The Lease and the Host
 objects of hosts outside pods live in --lease-namespace / --host-namespace (default: the
 pod's namespace, else skiff-system). Health: /healthz, /readyz; metrics: /metrics.
@@ -32,7 +32,8 @@ watches them instead (instant, but the operator then needs list and watch on sec
 with this operator key (an nkey seed SO…); every namespace gets an account of its own, pushed
 before its first start, and hosts started with --nats-accounts get each namespace's user JWT
 with its starts. The operator then connects with users derived from the key (the --nats-*
-credentials are not used).
+credentials are not used). --nats-user-ttl makes those JWTs expire (default: never) and sends
+hosts newer ones at half their lifetime.
 ${NATS_USAGE}`;
 
 /** run runs `skiff operator` until SIGINT/SIGTERM or a lost Lease; it resolves with the exit code. */
@@ -40,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   let args: ParsedArgs;
   let config: OperatorConfig;
   let nats: NonNullable<ReturnType<typeof natsSettings>>;
+  let userTtl = 0;
   const env = loadOperatorEnv();
   try {
     args = parseArgs(argv, {
@@ -59,6 +61,7 @@ export async function run(argv: string[]): Promise<number> {
       'host-image-pull-policy': true,
       'watch-secrets': false,
       'nats-operator-seed': true,
+      'nats-user-ttl': true,
       help: false,
     });
     if (args.flags.has('help')) {
@@ -69,6 +72,11 @@ export async function run(argv: string[]): Promise<number> {
     if (!settings) throw new UsageError('--nats URL (or SKIFF_NATS_URL) is required');
     nats = settings;
     config = operatorConfig(args, env, settings.servers[0]!);
+    userTtl = intFlag(args, 'nats-user-ttl', 0, 0, 30 * 86_400);
+    if (userTtl > 0 && userTtl < 4) throw new UsageError('--nats-user-ttl must be 0 (never) or at least 4 seconds');
+    if (userTtl > 0 && !args.flags.has('nats-operator-seed')) {
+      throw new UsageError('--nats-user-ttl needs --nats-operator-seed');
+    }
   } catch (err) {
     process.stderr.write(`skiff operator: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -88,7 +96,8 @@ export async function run(argv: string[]): Promise<number> {
     const name = `skiff-operator ${config.identity}`;
     if (seedFile) {
       const identity = new NatsIdentity(await readOperatorSeed(seedFile));
-      accounts = new OperatorAccounts({ identity, settings: nats, logger });
+      const userTtlSeconds = userTtl || undefined;
+      accounts = new OperatorAccounts({ identity, settings: nats, logger, userTtlSeconds });
       nc = await connectWith(nats, await identity.operatorControlUser(), name, logger);
     } else nc = await connectNats(nats, { name, logger });
   } catch (err) {

@@ -17,6 +17,13 @@ import { credsAuthenticator } from '@nats-io/transport-node';
 /** MAX_SIGNED bounds the user JWTs kept for reuse (the cache starts over beyond it). */
 const MAX_SIGNED = 10_000;
 
+/** RefreshTarget is a live host as refresh needs it: its key and the namespaces of its workloads. */
+export interface RefreshTarget {
+  readonly hostId: string;
+  readonly natsUser?: string | undefined;
+  readonly namespaces: readonly string[];
+}
+
 /** OperatorAccountsOptions are what the operator's account handling needs. */
 export interface OperatorAccountsOptions {
   readonly identity: NatsIdentity;
@@ -42,6 +49,7 @@ export class OperatorAccounts {
   readonly #ensured = new Map<string, Promise<void>>();
   readonly #connections = new Map<string, Promise<NatsConnection>>();
   readonly #signed = new Map<string, { jwt: Promise<string>; until: number }>();
+  #refreshing = false;
   #sys: Promise<NatsConnection> | undefined;
   readonly #stop = new AbortController();
 
@@ -109,6 +117,42 @@ export class OperatorAccounts {
     this.#signed.set(key, { jwt, until: ttl ? now + (ttl * 1000) / 2 : Number.POSITIVE_INFINITY });
     jwt.catch(() => this.#signed.delete(key));
     return { jwt: await jwt };
+  }
+
+  /**
+   * refresh sends a newer user JWT to every host in account mode whose JWT of a namespace it
+   * runs workloads of is past half its lifetime (only with `userTtlSeconds`; one pass at a
+   * time). `send` delivers it (ControlClient.credentials); a failure waits for the next pass.
+   */
+  async refresh(
+    hosts: readonly RefreshTarget[],
+    send: (hostId: string, namespace: string, jwt: string) => Promise<void>,
+  ): Promise<number> {
+    if (!this.#o.userTtlSeconds || this.#refreshing) return 0;
+    this.#refreshing = true;
+    let sent = 0;
+    try {
+      for (const host of hosts) {
+        if (!host.natsUser) continue;
+        for (const namespace of new Set(host.namespaces)) {
+          const kept = this.#signed.get(`${namespace}/${host.natsUser}`);
+          if (kept && kept.until > Date.now()) continue;
+          try {
+            const { jwt } = await this.startCredentials(namespace, host.natsUser);
+            await send(host.hostId, namespace, jwt);
+            sent++;
+          } catch (err) {
+            this.#o.logger.warn(
+              { host: host.hostId, namespace, err: (err as Error).message },
+              'NATS credentials refresh failed',
+            );
+          }
+        }
+      }
+    } finally {
+      this.#refreshing = false;
+    }
+    return sent;
   }
 
   /** hostControlCreds are a new control user's credentials (`.creds` text) for host `hostId`: only its own subjects. */

@@ -57,6 +57,7 @@ export class Operator {
   #sub: Subscription | undefined;
   #timer: NodeJS.Timeout | undefined;
   #leading = false;
+  readonly #accounts: OperatorAccounts | undefined;
   #ticks = 0;
   #stopped = false;
   #collected = false;
@@ -76,6 +77,7 @@ export class Operator {
   ) {
     this.#config = config;
     this.#nc = deps.nc;
+    this.#accounts = deps.accounts;
     this.#logger = deps.logger;
     this.metrics = deps.metrics ?? createOperatorMetrics();
     this.registry = new HostRegistry({ missedHeartbeats: config.missedHeartbeats });
@@ -241,6 +243,16 @@ export class Operator {
     this.metrics.leader.set(0);
   }
 
+  /** #refreshCredentials hands hosts newer namespace JWTs before theirs expire (ADR 0018). */
+  #refreshCredentials(accounts: OperatorAccounts): void {
+    const hosts = this.registry.hosts().map((h) => ({
+      hostId: h.heartbeat.hostId,
+      natsUser: h.heartbeat.natsUser,
+      namespaces: [...h.reports.keys()].map((id) => id.slice(0, id.indexOf('/'))),
+    }));
+    void accounts.refresh(hosts, (hostId, namespace, jwt) => this.#control.credentials(hostId, namespace, jwt));
+  }
+
   #startLeading(): void {
     this.#leading = true;
     this.metrics.leader.set(1);
@@ -329,6 +341,7 @@ export class Operator {
 
   #tick(): void {
     if (++this.#ticks % 8 === 0) this.#countConditions();
+    if (this.#leading && this.#accounts && this.#ticks % 4 === 0) this.#refreshCredentials(this.#accounts);
     for (const change of this.registry.expire()) {
       this.#logger.warn({ host: change.hostId, workloads: change.workloads.length }, 'host expired');
       this.#apply(change);

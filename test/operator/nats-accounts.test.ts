@@ -35,6 +35,8 @@ const identity = new NatsIdentity(operatorKey);
 const HOST = 'acct-op-host';
 let stack: Stack;
 let other: string;
+let third: string;
+let seedFile: string;
 let operator: CliRun;
 let host: CliRun;
 let httpPort: number;
@@ -112,8 +114,9 @@ async function post(
 beforeAll(async () => {
   stack = await startStack('opacct', { configure: ({ resolverDir }) => natsServerConfig(identity, { resolverDir }) });
   other = await createNamespace(stack.cluster, 'opacct-other');
+  third = await createNamespace(stack.cluster, 'opacct-third');
   const dir = mkdtempSync(join(tmpdir(), 'skiff-acct-'));
-  const seedFile = join(dir, 'operator.nk');
+  seedFile = join(dir, 'operator.nk');
   writeFileSync(seedFile, `${new TextDecoder().decode(operatorKey.getSeed())}\n`, { mode: 0o600 });
   // The host's control user, as the operator would put it into the host pod's Secret.
   const controlKey = createUser();
@@ -198,5 +201,37 @@ describe('NATS account mode through the operator', () => {
       status: 200,
       text: 'from-pod',
     });
+  });
+
+  it('with --nats-user-ttl, hands hosts newer JWTs before theirs expire', async () => {
+    // The same operator key, now with 6 s user JWTs: it takes over the Lease from the first.
+    await operator.stop();
+    operator = startOperatorProcess(stack, 'acct-op-ttl', [
+      '--namespace',
+      other,
+      '--namespace',
+      third,
+      '--nats-operator-seed',
+      seedFile,
+      '--nats-user-ttl',
+      '6',
+    ]);
+    const image = await stack.image('kitchen-sink');
+    await applyWorkload(stack, sink(third, 'brief', image));
+    await readyIn(third, 'brief');
+    const started = Date.now();
+    expect(await post(`brief.${third}.test`, '/kv/set?bucket=orders&key=k', 'v')).toBe(200);
+    // Three lifetimes later the guest still reaches its bucket: the connection was cut at each
+    // expiry and logged in again with the newer JWT the operator had sent meanwhile.
+    const answer = await waitFor(
+      'the guest reaches its bucket three JWT lifetimes later',
+      async () => {
+        if (Date.now() - started < 18_000) return undefined;
+        const r = await httpGet(httpPort, `brief.${third}.test`, '/kv/get?bucket=orders&key=k');
+        return r.status === 200 ? r : undefined;
+      },
+      60_000,
+    );
+    expect(answer.text).toBe('v');
   });
 });
