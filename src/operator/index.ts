@@ -20,9 +20,11 @@ export {
   templateHash,
 } from './hostconfig/pod.js';
 export {
+  ACCOUNT_MODE_ANNOTATION,
   accountSecret,
   accountSecretName,
   inAccountMode,
+  markAccountMode,
   NATS_ACCOUNT_CREDS,
   NATS_ACCOUNT_DIR,
   podName,

@@ -18,7 +18,7 @@ import {
   SECRETS,
 } from '../kube/index.js';
 import type { OperatorAccounts } from '../nats-accounts.js';
-import { accountSecret, accountSecretName, inAccountMode, podName } from './nats-account.js';
+import { accountSecret, accountSecretName, inAccountMode, markAccountMode, podName } from './nats-account.js';
 import { type HostView, planHostConfig } from './plan.js';
 import { DRAIN_ANNOTATION, HOSTCONFIG_LABEL, hostPod, type PodDefaults, podTemplate, templateHash } from './pod.js';
 
@@ -69,7 +69,9 @@ export class HostConfigController {
     const hc = { ...obj, spec: spec.data } as unknown as HostConfig;
     const namespace = obj.metadata.namespace!;
     const secretKeys = await this.#secretKeys(namespace, hc.spec.nats?.credentialsSecret);
-    const template = podTemplate(hc, this.#o.defaults, secretKeys);
+    const base = podTemplate(hc, this.#o.defaults, secretKeys);
+    // Account mode is part of the template: switching it on or off replaces the host pods.
+    const template = this.#o.accounts ? markAccountMode(base) : base;
     const hash = templateHash(template);
     const pods = this.#o.pods
       .list()

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { HostConfig } from '../../api/index.js';
-import { accountSecret, inAccountMode, NATS_ACCOUNT_DIR, podName } from './nats-account.js';
+import { accountSecret, inAccountMode, markAccountMode, NATS_ACCOUNT_DIR, podName } from './nats-account.js';
 import { hostPod, podTemplate, templateHash } from './pod.js';
 
 const hc: HostConfig = {
@@ -42,6 +42,14 @@ describe('host pods in NATS account mode', () => {
     expect(c.volumeMounts).toContainEqual({ name: 'nats-account', mountPath: NATS_ACCOUNT_DIR, readOnly: true });
     const volumes = (p.spec as { volumes: { name: string; secret?: { secretName: string } }[] }).volumes;
     expect(volumes.find((v) => v.name === 'nats-account')?.secret?.secretName).toBe('hosts-abcde-fghij-nats');
+  });
+
+  it('have a template hash of their own, so switching account mode replaces the pods', () => {
+    const template = podTemplate(hc, { image: 'skiff:test', natsUrl: 'nats://x:4222' }, new Set());
+    const marked = markAccountMode(template);
+    expect(templateHash(marked)).not.toBe(templateHash(template));
+    expect(marked.metadata.annotations?.['runtime.skiff.dev/nats-accounts']).toBe('true');
+    expect(templateHash(markAccountMode(template))).toBe(templateHash(marked));
   });
 
   it('keep the credentials in a Secret owned by the HostConfig', () => {

@@ -19,6 +19,15 @@ const AUTH_ENV = new Set(['SKIFF_NATS_USER', 'SKIFF_NATS_PASSWORD', 'SKIFF_NATS_
 const AUTH_FLAGS = new Set(['--nats-creds', '--nats-nkey-seed']);
 const ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 
+/** ACCOUNT_MODE_ANNOTATION marks host pods (and their template hash) as running in NATS account mode. */
+export const ACCOUNT_MODE_ANNOTATION = 'runtime.skiff.dev/nats-accounts';
+
+/** markAccountMode annotates a pod template for account mode, so its hash differs from the plain one. */
+export function markAccountMode(template: KubeObject): KubeObject {
+  const annotations = { ...(template.metadata.annotations ?? {}), [ACCOUNT_MODE_ANNOTATION]: 'true' };
+  return { ...template, metadata: { ...template.metadata, annotations } };
+}
+
 /** podName picks a host pod's name the way generateName would (`<generateName><5 characters>`). */
 export function podName(pod: KubeObject, random: (n: number) => Uint8Array = randomBytes): string {
   const prefix = (pod.metadata as { generateName?: string }).generateName ?? `${pod.metadata.name}-`;
