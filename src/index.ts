@@ -116,7 +116,9 @@ export {
 } from './api/workload.js';
 
 export {
+  type AccountPluginsOptions,
   AdminHandler,
+  accountPlugins,
   ATOMICS,
   BATCH,
   type BindContext,
@@ -267,6 +269,17 @@ export {
   type SharedTranspiles,
   type TranspileStore,
 } from './runtime/index.js';
+export {
+  type Credentials,
+  NamespaceConnections,
+  NamespaceCredentials,
+  NatsCredentialsInvalidError,
+  NatsCredentialsMissingError,
+  NatsIdentity,
+  type NatsIdentityOptions,
+  natsServerConfig,
+  readOperatorSeed,
+} from './nats/accounts/index.js';
 export { createLogger, type Logger, silentLogger } from './telemetry/logger.js';
 export { createMetrics, type HostMetrics } from './telemetry/metrics.js';
 export {

@@ -148,6 +148,21 @@ export const ERROR_CATALOG: Readonly<Record<string, CatalogEntry>> = Object.free
     next: 'reschedule',
     summary: 'the host does not serve the workload namespace',
   },
+  SKIFF_NATS_CREDENTIALS_MISSING: {
+    reason: 'NatsCredentialsMissing',
+    next: 'retry',
+    summary: "the host holds no NATS credentials of the workload's namespace account (ADR 0022)",
+  },
+  SKIFF_NATS_ACCOUNT_PUSH: {
+    reason: 'NatsAccountUnavailable',
+    next: 'retry',
+    summary: "the operator could not make the NATS server hold the namespace's account (ADR 0022)",
+  },
+  SKIFF_NATS_CREDENTIALS_INVALID: {
+    reason: 'NatsCredentialsInvalid',
+    next: 'retry',
+    summary: "the start brought a NATS user JWT that is not for this host's key (a stale heartbeat?)",
+  },
 });
 
 const UNKNOWN: CatalogEntry = { reason: 'StartFailed', next: 'retry', summary: 'unknown failure' };

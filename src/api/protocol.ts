@@ -106,6 +106,15 @@ export const heartbeatSchema = z.object({
    * namespace (a host started by hand without --namespaces, or from before Revision 2).
    */
   namespaces: z.array(z.string().min(1).max(63)).max(1024).optional(),
+  /**
+   * natsUser is the public nkey of the user the host connects to namespace accounts with
+   * (ADR 0022, `skiff host --nats-accounts`): the operator signs that key's JWTs. Absent: the
+   * host uses one NATS identity for everything.
+   */
+  natsUser: z
+    .string()
+    .regex(/^U[A-Z2-7]{55}$/)
+    .optional(),
   /** cordoned is true while the host refuses starts of workloads it does not run yet. */
   cordoned: z.boolean().default(false),
   /**
@@ -122,6 +131,12 @@ export const heartbeatSchema = z.object({
   sentAt: z.string().describe('When this heartbeat was sent (RFC 3339).'),
 });
 
+/** natsJwtSchema is a NATS JWT as it travels: three base64url parts, bounded. */
+export const natsJwtSchema = z
+  .string()
+  .max(8192)
+  .regex(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'must be a JWT');
+
 /** startRequestSchema asks a host to run (or replace) a workload. */
 export const startRequestSchema = z
   .object({
@@ -137,6 +152,11 @@ export const startRequestSchema = z
     sources: z.array(sourceSchema).max(256).optional(),
     /** pullCredentials are the credentials of components that name an imagePullSecret, for that pull only. */
     pullCredentials: z.array(pullCredentialSchema).max(33).optional(),
+    /**
+     * natsCredentials carry a user JWT of the workload's namespace account for the host's
+     * announced `natsUser` key (ADR 0022). Not a secret: useless without the host's private key.
+     */
+    natsCredentials: z.object({ jwt: natsJwtSchema }).strict().optional(),
   })
   .strict();
 
@@ -163,6 +183,14 @@ export const stopRequestSchema = z
 /** cordonRequestSchema is the (empty) body of `cordon` and `uncordon`: the verb says which. */
 export const cordonRequestSchema = z.object({}).strict();
 
+/**
+ * credentialsRequestSchema hands a host in account mode (ADR 0022) a newer user JWT of a
+ * namespace, before the one it holds expires (`skiff.host.<id>.admin.credentials`).
+ */
+export const credentialsRequestSchema = z
+  .object({ namespace: z.string().min(1).max(63), jwt: natsJwtSchema })
+  .strict();
+
 /** statusRequestSchema asks a host about one workload, or all of them when id is absent. */
 export const statusRequestSchema = z.object({ id: workloadIdSchema.optional() }).strict();
 
@@ -186,6 +214,12 @@ export const stopReplySchema = z.discriminatedUnion('ok', [
 /** cordonReplySchema answers cordon and uncordon with the host's new state. */
 export const cordonReplySchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), hostId: hostIdSchema, cordoned: z.boolean() }),
+  failure,
+]);
+
+/** credentialsReplySchema acknowledges new credentials. */
+export const credentialsReplySchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), hostId: hostIdSchema, namespace: z.string() }),
   failure,
 ]);
 

@@ -153,6 +153,27 @@ const natsValues = z
       })
       .strict()
       .describe('TLS files for the NATS connection.'),
+    accounts: z
+      .object({
+        enabled: z
+          .boolean()
+          .describe('NATS operator mode with an account per namespace (ADR 0022); replaces nats.auth.'),
+        operatorSeedSecret: z
+          .union([dnsLabel, z.literal('')])
+          .describe('Secret with key seed: the operator key (`skiff nats-config --new-operator-seed`).'),
+        userTtlSeconds: z
+          .union([
+            z.literal(0),
+            z
+              .number()
+              .int()
+              .min(4)
+              .max(30 * 86_400),
+          ])
+          .describe("Lifetime of hosts' namespace JWTs, refreshed at half of it; 0: they do not expire."),
+      })
+      .strict()
+      .describe('One NATS account per namespace, signed by an operator key the operator holds.'),
   })
   .strict()
   .describe('NATS: bundled in the release or external.');

@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { HOST_ID_PATTERN, type PodIdentity, podIdentitySchema, REGISTRY_HOST_PATTERN } from '../api/index.js';
+import { NamespaceConnections, NamespaceCredentials } from '../nats/accounts/index.js';
 import { NATS_FLAGS, NATS_USAGE, natsSettings } from '../nats/config.js';
 import { connectNats } from '../nats/connection.js';
 import { HostControl } from '../runtime/control/index.js';
@@ -17,7 +18,7 @@ import { AdminHandler } from '../runtime/http/admin.js';
 import { VirtualHostRouter } from '../runtime/http/routers.js';
 import { HttpServerHandler } from '../runtime/http/server.js';
 import { ociSource } from '../runtime/oci/index.js';
-import { hostPlugins } from '../runtime/plugins/index.js';
+import { accountPlugins, hostPlugins } from '../runtime/plugins/index.js';
 import { createLogger } from '../telemetry/logger.js';
 import type { TracingSettings } from '../telemetry/tracing/config.js';
 import { mainPluginTracer } from '../telemetry/tracing/plugin-tracer.js';
@@ -34,7 +35,7 @@ const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port
                   [--namespaces NS[,NS]...] [--data-dir DIR] [--redis URL]
                   [--keyvalue-backend T] [--blobstore-backend T] [--config-backend T]
                   [--logging-backend T] [--messaging-backend T] [--disable-plugin NAME]...
-                  [--insecure-registry HOST[:PORT]]...
+                  [--insecure-registry HOST[:PORT]]... [--nats-accounts]
   --bind ADDR              listen on ADDR; default 0.0.0.0, every interface (right in a pod; on a
                            machine of your own, --bind 127.0.0.1 keeps the host private); the
                            metrics port listens there too
@@ -51,6 +52,10 @@ const USAGE = `usage: skiff host --nats URL [--name ID] [--label k=v]... [--port
   --insecure-registry R    pull from registry R (host or host:port, as image references name it)
                            over plain HTTP (repeatable); every other registry is HTTPS only
                            (loopback registries excepted)
+  --nats-accounts          NATS runs in operator mode with an account per namespace (ADR 0022): the
+                           host makes a user key of its own, announces it in heartbeats and runs
+                           each workload's capabilities with the JWT its start brought for that
+                           namespace; the --nats-* credentials are the host's control user
   --allow-file-images DIR  run file:// images found below DIR (repeatable); without it the host
                            refuses file:// images, since start requests come from the network
   --pod-*                  the pod the host runs in (default: SKIFF_POD_NAMESPACE, SKIFF_POD_NAME,
@@ -159,6 +164,7 @@ export async function run(argv: string[]): Promise<number> {
       namespaces: true,
       ...BACKEND_FLAGS,
       'insecure-registry': true,
+      'nats-accounts': false,
       help: false,
     });
     if (args.flags.has('help')) {
@@ -169,6 +175,7 @@ export async function run(argv: string[]): Promise<number> {
     tracingConfig = loadTracing('skiff-host');
     options = hostOptions(args, config.pod);
     backends = backendFlags(args, config.redisUrl);
+    if (options.natsAccounts) refuseBackendsWithAccounts(backends);
   } catch (err) {
     process.stderr.write(`skiff host: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -212,12 +219,23 @@ export async function run(argv: string[]): Promise<number> {
   const threads = { settings: options.nats, name: `skiff-host ${options.id} thread` };
   // Traced, the plugins' NATS requests are spans and carry traceparent headers.
   const pluginNc = tracing ? tracedNats(nc, mainPluginTracer(tracing)) : nc;
+  // In account mode every namespace's capabilities run on that namespace's account (ADR 0022).
+  const accounts = options.natsAccounts
+    ? new NamespaceConnections({
+        settings: options.nats,
+        credentials: new NamespaceCredentials(),
+        name: `skiff-host ${options.id}`,
+        logger,
+      })
+    : undefined;
   try {
-    const plugins = hostPlugins({
-      ...backends,
-      nats: { nc: pluginNc, options: { threads } },
-      onBackendError: (backend, err) => logger.warn({ backend, err: err.message }, 'backend connection error'),
-    });
+    const plugins = accounts
+      ? accountPlugins(accounts, { threads }).filter((p) => !(backends.disabled as readonly string[]).includes(p.id))
+      : hostPlugins({
+          ...backends,
+          nats: { nc: pluginNc, options: { threads } },
+          onBackendError: (backend, err) => logger.warn({ backend, err: err.message }, 'backend connection error'),
+        });
     for (const plugin of plugins) builder.withPlugin(plugin);
   } catch (err) {
     process.stderr.write(`skiff host: ${(err as Error).message}\n`);
@@ -243,6 +261,7 @@ export async function run(argv: string[]): Promise<number> {
       httpPort: http?.port,
       maxWorkloads: options.maxWorkloads,
       namespaces: options.namespaces,
+      accounts,
       extraInterfaces: http ? [HTTP_INTERFACE] : [],
     });
     await control.start();
@@ -264,6 +283,7 @@ export async function run(argv: string[]): Promise<number> {
   logger.info('shutting down');
   await control.stop();
   await host.stop();
+  await accounts?.close();
   await tracing?.shutdown().catch(() => undefined);
   await nc.drain().catch(() => undefined);
   return 0;
@@ -296,7 +316,40 @@ function hostOptions(args: ParsedArgs, podEnv: PodEnv) {
     transpileKeyFile: args.flags.get('transpile-key-file')?.at(-1),
     namespaces: parseNamespaces(args.flags.get('namespaces')),
     insecureRegistries: parseInsecureRegistries(args.flags.get('insecure-registry')),
+    natsAccounts: accountMode(args),
   };
+}
+
+/** accountMode reads --nats-accounts; the shared transpile store needs JetStream a host's control user lacks (ADR 0022). */
+function accountMode(args: ParsedArgs): boolean {
+  const on = args.flags.has('nats-accounts');
+  if (on && args.flags.has('transpile-key-file')) {
+    throw new UsageError('--transpile-key-file does not work with --nats-accounts yet (ADR 0022)');
+  }
+  return on;
+}
+
+/**
+ * refuseBackendsWithAccounts: in account mode every capability is served from its namespace's
+ * NATS account; other backends would hold every namespace's data under one identity.
+ * Capabilities may still be switched off.
+ */
+function refuseBackendsWithAccounts(b: BackendFlags): void {
+  const chosen = Object.entries({
+    'data-dir': b.dataDir,
+    redis: b.redisUrl,
+    'keyvalue-backend': b.keyvalue,
+    'blobstore-backend': b.blobstore,
+    'config-backend': b.config,
+    'logging-backend': b.logging,
+    'messaging-backend': b.messaging,
+  }).filter(([, v]) => v !== undefined && v !== 'nats');
+  if (chosen.length > 0) {
+    const flags = chosen.map(([k]) => `--${k}`).join(', ');
+    throw new UsageError(
+      `${flags} cannot be combined with --nats-accounts: each namespace's capabilities run on its own NATS account (ADR 0022)`,
+    );
+  }
 }
 
 /** MIN_SECRET_BYTES is the shortest secret a host accepts for signing shared transpiles. */

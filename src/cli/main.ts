@@ -1,5 +1,5 @@
 /**
- * The `skiff` command line: `skiff dev | host | operator | ctl | gen | push`.
+ * The `skiff` command line: `skiff dev | host | operator | ctl | gen | push | nats-config`.
  * Each subcommand lives in its own module exporting `run(argv)`, which returns an exit code.
  */
 
@@ -15,6 +15,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Run
   },
   ctl: { summary: 'talk to hosts over NATS: hosts | start FILE | status | stop NAME | logs NAME', load: () => import('./ctl.js') },
   push: { summary: 'publish a component to an OCI registry and print its digest', load: () => import('./push.js') },
+  'nats-config': {
+    summary: 'NATS account mode: a new operator key, or the nats-server configuration for one',
+    load: () => import('./nats-config.js'),
+  },
 };
 
 function usage(): string {

@@ -4,10 +4,12 @@
  * or KUBECONFIG. SIGTERM/SIGINT: stop leading, release the Lease, exit 0.
  */
 import { dnsLabel } from '../api/index.js';
+import { NatsIdentity, readOperatorSeed } from '../nats/accounts/index.js';
 import { NATS_FLAGS, NATS_USAGE, natsSettings } from '../nats/config.js';
 import { connectNats } from '../nats/connection.js';
 import { loadOperatorEnv } from '../operator/config.js';
 import { Kube } from '../operator/kube/index.js';
+import { connectWith, OperatorAccounts } from '../operator/nats-accounts.js';
 import { DEFAULT_OPERATOR_CONFIG, Operator, type OperatorConfig } from '../operator/operator.js';
 import { createLogger } from '../telemetry/logger.js';
 import { intFlag, type ParsedArgs, parseArgs, UsageError } from './args.js';
@@ -18,7 +20,7 @@ const USAGE = `usage: skiff operator --nats URL [--kubeconfig PATH] [--namespace
                       [--health-port 8081] [--metrics-port 9465] [--bind 0.0.0.0]
                       [--missed-heartbeats 3] [--resync-seconds 300]
                       [--host-image IMAGE] [--host-service-account SA] [--host-image-pull-policy P]
-                      [--watch-secrets]
+                      [--watch-secrets] [--nats-operator-seed FILE [--nats-user-ttl SECONDS]]
 Watches every namespace unless --namespace is given (repeatable). The Lease and the Host
 objects of hosts outside pods live in --lease-namespace / --host-namespace (default: the
 pod's namespace, else skiff-system). Health: /healthz, /readyz; metrics: /metrics.
@@ -26,6 +28,12 @@ Host pods of a HostConfig that names no image or NATS use --host-image (default 
 the chart passes the operator's own image) and the operator's own --nats URL.
 Secrets that Workloads name are polled with a metadata-only get every 10 s; --watch-secrets
 watches them instead (instant, but the operator then needs list and watch on secrets).
+--nats-operator-seed FILE turns on NATS account mode (ADR 0022): NATS runs in operator mode
+with this operator key (an nkey seed SO…); every namespace gets an account of its own, pushed
+before its first start, and hosts started with --nats-accounts get each namespace's user JWT
+with its starts. The operator then connects with users derived from the key (the --nats-*
+credentials are not used). --nats-user-ttl makes those JWTs expire (default: never) and sends
+hosts newer ones at half their lifetime.
 ${NATS_USAGE}`;
 
 /** run runs `skiff operator` until SIGINT/SIGTERM or a lost Lease; it resolves with the exit code. */
@@ -33,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   let args: ParsedArgs;
   let config: OperatorConfig;
   let nats: NonNullable<ReturnType<typeof natsSettings>>;
+  let userTtl = 0;
   const env = loadOperatorEnv();
   try {
     args = parseArgs(argv, {
@@ -51,6 +60,8 @@ export async function run(argv: string[]): Promise<number> {
       'host-service-account': true,
       'host-image-pull-policy': true,
       'watch-secrets': false,
+      'nats-operator-seed': true,
+      'nats-user-ttl': true,
       help: false,
     });
     if (args.flags.has('help')) {
@@ -61,6 +72,11 @@ export async function run(argv: string[]): Promise<number> {
     if (!settings) throw new UsageError('--nats URL (or SKIFF_NATS_URL) is required');
     nats = settings;
     config = operatorConfig(args, env, settings.servers[0]!);
+    userTtl = intFlag(args, 'nats-user-ttl', 0, 0, 30 * 86_400);
+    if (userTtl > 0 && userTtl < 4) throw new UsageError('--nats-user-ttl must be 0 (never) or at least 4 seconds');
+    if (userTtl > 0 && !args.flags.has('nats-operator-seed')) {
+      throw new UsageError('--nats-user-ttl needs --nats-operator-seed');
+    }
   } catch (err) {
     process.stderr.write(`skiff operator: ${(err as Error).message}\n${USAGE}`);
     return 2;
@@ -74,18 +90,27 @@ export async function run(argv: string[]): Promise<number> {
     return 1;
   }
   let nc: Awaited<ReturnType<typeof connectNats>>;
+  let accounts: OperatorAccounts | undefined;
   try {
-    nc = await connectNats(nats, { name: `skiff-operator ${config.identity}`, logger });
+    const seedFile = args.flags.get('nats-operator-seed')?.at(-1);
+    const name = `skiff-operator ${config.identity}`;
+    if (seedFile) {
+      const identity = new NatsIdentity(await readOperatorSeed(seedFile));
+      const userTtlSeconds = userTtl || undefined;
+      accounts = new OperatorAccounts({ identity, settings: nats, logger, userTtlSeconds });
+      nc = await connectWith(nats, await identity.operatorControlUser(), name, logger);
+    } else nc = await connectNats(nats, { name, logger });
   } catch (err) {
     process.stderr.write(`skiff operator: ${(err as Error).message}\n`);
     return 1;
   }
-  const operator = new Operator(config, { kube, nc, logger });
+  const operator = new Operator(config, { kube, nc, logger, accounts });
   try {
     await operator.start();
   } catch (err) {
     process.stderr.write(`skiff operator: cannot start: ${(err as Error).message}\n`);
     await operator.stop().catch(() => undefined);
+    await accounts?.close();
     await nc.close();
     return 1;
   }
@@ -100,6 +125,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   logger.info({ outcome }, 'shutting down');
   await operator.stop();
+  await accounts?.close();
   await nc.drain().catch(() => undefined);
   // A lost Lease ends the process (like client-go): a fresh start rebuilds every cache.
   return outcome === 'lost' ? 1 : 0;

@@ -6,6 +6,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   cordonReplySchema,
+  credentialsReplySchema,
   type Heartbeat,
   heartbeatSchema,
   type StartRequest,
@@ -35,8 +36,11 @@ export interface StopResult {
   readonly absent: boolean;
 }
 
-/** StartExtras are what a start carries beside the Workload (ADR 0007, Revision 2): its revision, sources and pull credentials. */
-export type StartExtras = Pick<StartRequest, 'revision' | 'sources' | 'pullCredentials'>;
+/**
+ * StartExtras are what a start carries beside the Workload (ADR 0007, Revision 2): its
+ * revision, sources and pull credentials, and in account mode the namespace's user JWT (ADR 0022).
+ */
+export type StartExtras = Pick<StartRequest, 'revision' | 'sources' | 'pullCredentials' | 'natsCredentials'>;
 
 /** ControlClientOptions bound how long requests wait. */
 export interface ControlClientOptions {
@@ -95,6 +99,7 @@ export class ControlClient {
     if (extras.revision !== undefined) body.revision = extras.revision;
     if (extras.sources !== undefined) body.sources = extras.sources;
     if (extras.pullCredentials !== undefined) body.pullCredentials = extras.pullCredentials;
+    if (extras.natsCredentials !== undefined) body.natsCredentials = extras.natsCredentials;
     const reply = await this.#request(workloadSubject(hostId, 'start'), body, startReplySchema, this.#startTimeoutMs);
     if (!reply.ok) throw new ControlError(reply.error.code, reply.error.message);
     return reply.workload;
@@ -122,6 +127,13 @@ export class ControlClient {
     const reply = await this.#request(subject, {}, cordonReplySchema, this.#timeoutMs);
     if (!reply.ok) throw new ControlError(reply.error.code, reply.error.message);
     return reply.cordoned;
+  }
+
+  /** credentials hands `hostId` (in account mode) a newer user JWT of `namespace` (ADR 0022). */
+  async credentials(hostId: string, namespace: string, jwt: string): Promise<void> {
+    const subject = hostAdminSubject(hostId, 'credentials');
+    const reply = await this.#request(subject, { namespace, jwt }, credentialsReplySchema, this.#timeoutMs);
+    if (!reply.ok) throw new ControlError(reply.error.code, reply.error.message);
   }
 
   /** status asks `hostId` about workload `id`, or about every workload when id is absent. */

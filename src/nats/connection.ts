@@ -32,6 +32,17 @@ export interface ConnectOptions {
   readonly logger?: Logger;
   /** maxBackoffMs caps the delay between reconnect attempts (default 5 s). */
   readonly maxBackoffMs?: number;
+  /**
+   * authenticator replaces the settings' credentials (a namespace account's user, ADR 0022);
+   * nats.js calls it again on every reconnect, so it can hand out the newest JWT.
+   */
+  readonly authenticator?: Authenticator | undefined;
+  /**
+   * keepTryingAuth keeps reconnecting after the server refused the credentials twice (nats.js
+   * gives up then): for credentials that are replaced while the connection waits, like an
+   * expired namespace JWT a newer one follows.
+   */
+  readonly keepTryingAuth?: boolean | undefined;
 }
 
 /** reconnectDelay is the capped exponential backoff, with jitter, for reconnect attempt `n` (from 0). */
@@ -59,11 +70,12 @@ export async function connectNats(settings: NatsSettings, options: ConnectOption
     name: options.name,
     maxReconnectAttempts: -1,
     reconnectDelayHandler: () => reconnectDelay(attempt++, maxBackoffMs),
-    ...(settings.user !== undefined ? { user: settings.user, pass: settings.password } : {}),
-    ...(settings.token !== undefined ? { token: settings.token } : {}),
+    ...(options.keepTryingAuth ? { ignoreAuthErrorAbort: true } : {}),
+    ...(settings.user !== undefined && !options.authenticator ? { user: settings.user, pass: settings.password } : {}),
+    ...(settings.token !== undefined && !options.authenticator ? { token: settings.token } : {}),
   };
   try {
-    const auth = await authenticator(settings);
+    const auth = options.authenticator ?? (await authenticator(settings));
     if (auth) opts.authenticator = auth;
   } catch (err) {
     throw new NatsConnectError('SKIFF_NATS_CONNECT', `cannot read NATS credentials: ${(err as Error).message}`, {

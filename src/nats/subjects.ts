@@ -17,7 +17,7 @@ export const HOSTS_PING = `${SUBJECT_PREFIX}.hosts.ping`;
 export type WorkloadVerb = 'start' | 'stop' | 'status';
 
 /** HostVerb is a request a host answers about itself (sibling of its workload requests). */
-export type HostVerb = 'cordon' | 'uncordon';
+export type HostVerb = 'cordon' | 'uncordon' | 'credentials';
 
 /** hostToken checks that a host id is one subject token (no '.', '*', '>' or spaces). */
 export function hostToken(hostId: string): string {

@@ -9,6 +9,7 @@ import { ControlClient, decode, HEARTBEATS } from '../nats/index.js';
 import type { Logger } from '../telemetry/logger.js';
 import { createOperatorMetrics, type OperatorMetrics } from '../telemetry/operator-metrics.js';
 import { HealthServer, type Readiness } from './health.js';
+import type { OperatorAccounts } from './nats-accounts.js';
 import { HostConfigController } from './hostconfig/controller.js';
 import { DRAIN_ANNOTATION, HOSTCONFIG_LABEL } from './hostconfig/pod.js';
 import { HostPods, podLost } from './hostconfig/pods.js';
@@ -56,6 +57,7 @@ export class Operator {
   #sub: Subscription | undefined;
   #timer: NodeJS.Timeout | undefined;
   #leading = false;
+  readonly #accounts: OperatorAccounts | undefined;
   #ticks = 0;
   #stopped = false;
   #collected = false;
@@ -64,10 +66,18 @@ export class Operator {
 
   constructor(
     config: OperatorConfig,
-    deps: { kube: Kube; nc: NatsConnection; logger: Logger; metrics?: OperatorMetrics },
+    deps: {
+      kube: Kube;
+      nc: NatsConnection;
+      logger: Logger;
+      metrics?: OperatorMetrics;
+      /** accounts turn on NATS account mode (ADR 0022): an account per namespace, JWTs in starts. */
+      accounts?: OperatorAccounts | undefined;
+    },
   ) {
     this.#config = config;
     this.#nc = deps.nc;
+    this.#accounts = deps.accounts;
     this.#logger = deps.logger;
     this.metrics = deps.metrics ?? createOperatorMetrics();
     this.registry = new HostRegistry({ missedHeartbeats: config.missedHeartbeats });
@@ -131,6 +141,7 @@ export class Operator {
       draining: () => this.#hostPods.draining(),
       references: this.#references,
       nc: deps.nc,
+      accounts: deps.accounts,
     });
     this.#hostConfigs = new HostConfigController({
       kube: deps.kube,
@@ -146,6 +157,7 @@ export class Operator {
         serviceAccountName: config.hostServiceAccount,
         imagePullPolicy: config.hostImagePullPolicy,
       },
+      accounts: deps.accounts,
     });
     this.#hostObjects = new HostObjects({
       kube: deps.kube,
@@ -229,6 +241,16 @@ export class Operator {
     await this.#references.stop();
     await this.#health.stop();
     this.metrics.leader.set(0);
+  }
+
+  /** #refreshCredentials hands hosts newer namespace JWTs before theirs expire (ADR 0022). */
+  #refreshCredentials(accounts: OperatorAccounts): void {
+    const hosts = this.registry.hosts().map((h) => ({
+      hostId: h.heartbeat.hostId,
+      natsUser: h.heartbeat.natsUser,
+      namespaces: [...h.reports.keys()].map((id) => id.slice(0, id.indexOf('/'))),
+    }));
+    void accounts.refresh(hosts, (hostId, namespace, jwt) => this.#control.credentials(hostId, namespace, jwt));
   }
 
   #startLeading(): void {
@@ -319,6 +341,7 @@ export class Operator {
 
   #tick(): void {
     if (++this.#ticks % 8 === 0) this.#countConditions();
+    if (this.#leading && this.#accounts && this.#ticks % 4 === 0) this.#refreshCredentials(this.#accounts);
     for (const change of this.registry.expire()) {
       this.#logger.warn({ host: change.hostId, workloads: change.workloads.length }, 'host expired');
       this.#apply(change);

@@ -97,8 +97,10 @@ export async function prepareComponent(
         invoke: ctx.invoke,
       });
       bindings.push(binding);
-      if (plugin.thread && binding.threadable !== false) {
-        local.push({ id: plugin.id, thread: plugin.thread, interfaces: [...interfaces], grants: [...grants] });
+      // A binding may bring its own thread copy (e.g. with its namespace's credentials), or keep its calls here.
+      const thread = binding.thread ?? plugin.thread;
+      if (thread && binding.threadable !== false) {
+        local.push({ id: plugin.id, thread, interfaces: [...interfaces], grants: [...grants] });
       }
       for (const [iface, members] of Object.entries(binding.imports)) {
         if (!interfaces.has(iface)) continue;

@@ -57,6 +57,8 @@ export {
   type WorkloadRef,
 } from './plugin.js';
 export {
+  type AccountPluginsOptions,
+  accountPlugins,
   ATOMICS,
   BATCH,
   BLOB_TYPES,

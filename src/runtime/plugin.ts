@@ -64,6 +64,11 @@ export interface PluginBinding {
    * backend only the main thread holds.
    */
   readonly threadable?: boolean;
+  /**
+   * thread, when set, replaces the plugin's `thread` for this component: how a workload
+   * thread builds the copy that serves it (e.g. with the credentials of its namespace).
+   */
+  readonly thread?: ThreadPlugin;
 }
 
 /** PluginContext is what a plugin gets from the host when it starts. */

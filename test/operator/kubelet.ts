@@ -3,8 +3,11 @@
  * kubelet): for every host pod the operator creates it runs the pod's own `skiff host`
  * command line as a local process (ports moved to free ones, the downward API filled in),
  * reports the pod Running with its IP, and on deletion sends SIGTERM, waits for the exit and
- * removes the pod — the kubelet's contract, with real hosts. The real-kubelet tier is `e2e`.
+ * removes the pod — the kubelet's contract, with real hosts. Secret volumes are written into
+ * local directories the pod's arguments are pointed at. The real-kubelet tier is `e2e`.
  */
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +35,8 @@ export class LocalKubelet {
   readonly #stack: Stack;
   readonly #ip: string;
   readonly #pods = new Map<string, Running>();
+  /** #launching holds pods whose Secret volumes are being fetched. */
+  readonly #launching = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #busy = false;
 
@@ -85,8 +90,9 @@ export class LocalKubelet {
         const name = pod.metadata.name as string;
         seen.add(name);
         const running = this.#pods.get(name);
-        if (!running) this.#launch(pod);
-        else if (pod.metadata.deletionTimestamp && !running.terminating) void this.#terminate(name, running);
+        if (!running) {
+          if (!this.#launching.has(name)) void this.#launch(pod);
+        } else if (pod.metadata.deletionTimestamp && !running.terminating) void this.#terminate(name, running);
       }
       for (const [name, r] of this.#pods)
         if (!seen.has(name) && r.run.child.exitCode === null) r.run.child.kill('SIGKILL');
@@ -95,7 +101,41 @@ export class LocalKubelet {
     }
   }
 
-  #launch(pod: Manifest): void {
+  /**
+   * #secretVolumes writes the pod's Secret volumes into local directories, as the kubelet
+   * would, and returns each mount path with its directory (undefined while a Secret is missing).
+   */
+  async #secretVolumes(pod: Manifest): Promise<[string, string][] | undefined> {
+    const container = pod.spec.containers[0];
+    const out: [string, string][] = [];
+    for (const volume of (pod.spec.volumes ?? []) as { name: string; secret?: { secretName: string } }[]) {
+      if (!volume.secret) continue;
+      const mount = (container.volumeMounts ?? []).find((m: { name: string }) => m.name === volume.name);
+      if (!mount) continue;
+      const path = `/api/v1/namespaces/${pod.metadata.namespace}/secrets/${volume.secret.secretName}`;
+      const res = await this.#stack.cluster.http.send('GET', path);
+      if (res.status !== 200) return undefined;
+      const dir = mkdtempSync(join(tmpdir(), `skiff-kubelet-${volume.name}-`));
+      for (const [key, value] of Object.entries((res.body.data ?? {}) as Record<string, string>)) {
+        writeFileSync(join(dir, key), Buffer.from(value, 'base64'), { mode: 0o600 });
+      }
+      out.push([mount.mountPath, dir]);
+    }
+    return out;
+  }
+
+  async #launch(pod: Manifest): Promise<void> {
+    const name = pod.metadata.name as string;
+    this.#launching.add(name);
+    try {
+      const volumes = await this.#secretVolumes(pod);
+      if (volumes) this.#run(pod, volumes);
+    } finally {
+      this.#launching.delete(name);
+    }
+  }
+
+  #run(pod: Manifest, volumes: [string, string][]): void {
     const name = pod.metadata.name as string;
     const container = pod.spec.containers[0];
     const env: Record<string, string> = { SKIFF_LOG_LEVEL: 'info' };
@@ -113,7 +153,8 @@ export class LocalKubelet {
     delete env.SKIFF_CACHE;
     delete env.SKIFF_WORKDIR;
     delete env.SKIFF_SECRETDIR;
-    const args = (container.args as string[]).map((a) => a.replace('$(SKIFF_POD_NAME)', name));
+    const local = (a: string) => volumes.reduce((out, [mount, dir]) => out.replace(mount, dir), a);
+    const args = (container.args as string[]).map((a) => local(a.replace('$(SKIFF_POD_NAME)', name)));
     for (const flag of ['--port', '--metrics-port']) {
       const i = args.indexOf(flag);
       if (i >= 0) args[i + 1] = '0';

@@ -24,7 +24,7 @@ import {
 import { startRegistry, type TestRegistry } from '../oci/registry.js';
 import { type CliRun, runCli } from '../support/cli.js';
 import { type FixtureName, fixturePath } from '../support/fixtures.js';
-import { startNats, type TestNatsServer } from '../support/nats.js';
+import { type NatsServerOptions, startNats, type TestNatsServer } from '../support/nats.js';
 
 export type { Manifest };
 export { waitFor };
@@ -41,11 +41,11 @@ export interface Stack {
 }
 
 /** startStack brings up the API server connection, NATS, a registry and a namespace. */
-export async function startStack(prefix = 'op'): Promise<Stack> {
+export async function startStack(prefix = 'op', natsOptions: NatsServerOptions = {}): Promise<Stack> {
   const cluster = await connect();
   await installCrds(cluster);
   const namespace = await createNamespace(cluster, prefix);
-  const nats = await startNats();
+  const nats = await startNats(natsOptions);
   const registry = await startRegistry();
   const pushed = new Map<string, string>();
   return {

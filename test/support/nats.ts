@@ -1,11 +1,13 @@
 /**
  * A real nats-server for tests: JetStream on, a temp store dir, a free loopback port,
- * optional user/password or token auth. Readiness is polled with a deadline (the server's
+ * optional user/password or token auth, or NATS operator mode (decentralised JWT accounts with
+ * a `full` resolver in the store dir; `configure` renders that part of the configuration,
+ * e.g. with src/nats/accounts `natsServerConfig`). Readiness is polled with a deadline (the server's
  * INFO line on a TCP connection), never slept for. `restart()` keeps the port and the store
  * dir, so tests can take NATS down in the middle of traffic and check nothing was lost.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +30,11 @@ export interface NatsServerOptions {
   readonly nkeyUser?: string;
   /** tls requires TLS with this server certificate and key (PEM files). */
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
+  /**
+   * configure returns extra configuration-file text, given the directory the server should
+   * keep account JWTs in (inside the store dir, so restarts keep them): operator mode.
+   */
+  readonly configure?: (dirs: { readonly resolverDir: string }) => string | Promise<string>;
   /** readyTimeoutMs bounds how long start/restart wait for the server (default 15 s). */
   readonly readyTimeoutMs?: number;
 }
@@ -55,7 +62,6 @@ function findBinary(): string {
   return 'nats-server';
 }
 
-
 const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
@@ -71,10 +77,17 @@ export async function startNats(options: NatsServerOptions = {}): Promise<TestNa
   const args = ['-js', '-sd', storeDir, '-a', '127.0.0.1', '-p', String(port)];
   if (options.user !== undefined) args.push('--user', options.user, '--pass', options.pass ?? '');
   if (options.token !== undefined) args.push('--auth', options.token);
-  if (options.nkeyUser !== undefined) {
-    const config = join(storeDir, 'auth.conf');
-    writeFileSync(config, `authorization { users = [ { nkey: "${options.nkeyUser}" } ] }\n`);
-    args.push('-c', config);
+  const config: string[] = [];
+  if (options.nkeyUser !== undefined) config.push(`authorization { users = [ { nkey: "${options.nkeyUser}" } ] }\n`);
+  if (options.configure !== undefined) {
+    const resolverDir = join(storeDir, 'accounts');
+    mkdirSync(resolverDir);
+    config.push(await options.configure({ resolverDir }));
+  }
+  if (config.length > 0) {
+    const file = join(storeDir, 'server.conf');
+    writeFileSync(file, config.join('\n'));
+    args.push('-c', file);
   }
   if (options.tls !== undefined) args.push('--tls', '--tlscert', options.tls.certFile, '--tlskey', options.tls.keyFile);
   const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;

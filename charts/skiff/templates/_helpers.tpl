@@ -61,7 +61,16 @@ app.kubernetes.io/component: {{ .component }}
 {{- if and .Values.nats.bundled.enabled .Values.nats.tls.secretName -}}
 {{- fail "nats.tls.secretName: the bundled NATS serves no TLS; use it with an external NATS" -}}
 {{- end -}}
+{{- if and .Values.nats.accounts.enabled (not .Values.nats.accounts.operatorSeedSecret) -}}
+{{- fail "nats.accounts.operatorSeedSecret: required when nats.accounts.enabled is true" -}}
 {{- end -}}
+{{- if and .Values.nats.accounts.enabled (ne $auth.type "none") -}}
+{{- fail "nats.auth.type: must be none with nats.accounts.enabled (the operator key replaces it)" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* skiff.natsOperatorSeedDir is where the operator key is mounted (account mode). */}}
+{{- define "skiff.natsOperatorSeedDir" -}}/etc/skiff/nats-operator{{- end -}}
 
 {{/* skiff.natsEnv are the SKIFF_NATS_* variables of a Skiff container. */}}
 {{- define "skiff.natsEnv" -}}

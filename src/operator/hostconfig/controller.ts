@@ -20,6 +20,8 @@ import {
   type ReconcileResult,
   SECRETS,
 } from '../kube/index.js';
+import type { OperatorAccounts } from '../nats-accounts.js';
+import { accountSecret, accountSecretName, inAccountMode, markAccountMode, podName } from './nats-account.js';
 import { type HostView, planHostConfig } from './plan.js';
 import { DRAIN_ANNOTATION, HOSTCONFIG_LABEL, hostPod, type PodDefaults, podTemplate, templateHash } from './pod.js';
 
@@ -34,6 +36,8 @@ export interface HostConfigControllerOptions {
   readonly logger: Logger;
   readonly defaults: PodDefaults;
   readonly now?: () => number;
+  /** accounts, in NATS account mode (ADR 0022), sign each host pod's control credentials. */
+  readonly accounts?: OperatorAccounts | undefined;
 }
 
 /** HostConfigController reconciles HostConfigs into host pods. */
@@ -81,7 +85,9 @@ export class HostConfigController {
     const hc = { ...obj, spec: spec.data } as unknown as HostConfig;
     const namespace = obj.metadata.namespace!;
     const secretKeys = await this.#secretKeys(namespace, hc.spec.nats?.credentialsSecret);
-    const template = podTemplate(hc, this.#o.defaults, secretKeys);
+    const base = podTemplate(hc, this.#o.defaults, secretKeys);
+    // Account mode is part of the template: switching it on or off replaces the host pods.
+    const template = this.#o.accounts ? markAccountMode(base) : base;
     const hash = templateHash(template);
     const pods = this.#o.pods
       .list()
@@ -97,7 +103,7 @@ export class HostConfigController {
       switch (a.type) {
         case 'create':
           for (let i = 0; i < a.count; i++) {
-            const pod = await this.#o.kube.create(PODS, hostPod(hc, template, hash)).catch(async (err: unknown) => {
+            const pod = await this.#createPod(hc, hostPod(hc, template, hash)).catch(async (err: unknown) => {
               // Refused (a quota, a missing ServiceAccount, an admission policy): say so where
               // `kubectl describe` and GitOps tools look, then retry with backoff.
               if (isKubeError(err)) await this.#createFailed(obj, plan.status, err, log);
@@ -120,6 +126,7 @@ export class HostConfigController {
           break;
         case 'delete':
           await this.#o.kube.delete(PODS, namespace, a.pod, { preconditionUid: a.uid });
+          if (this.#o.accounts) await this.#o.kube.delete(SECRETS, namespace, accountSecretName(a.pod));
           log.info({ pod: a.pod, why: a.why }, 'host pod deleted');
           this.#o.events.record(obj, 'Normal', 'PodDeleted', `deleted host pod ${a.pod}: ${a.why}`, 'Delete');
           break;
@@ -132,6 +139,15 @@ export class HostConfigController {
     const settled =
       plan.actions.length === 0 && plan.status.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
     return settled ? undefined : { requeueAfterMs: 1_000 };
+  }
+
+  /** #createPod creates a host pod; in account mode it names it and creates its control credentials first. */
+  async #createPod(hc: HostConfig, pod: KubeObject): Promise<KubeObject> {
+    const accounts = this.#o.accounts;
+    if (!accounts) return this.#o.kube.create(PODS, pod);
+    const name = podName(pod);
+    await this.#o.kube.create(SECRETS, accountSecret(hc, name, await accounts.hostControlCreds(name)));
+    return this.#o.kube.create(PODS, inAccountMode(pod, name));
   }
 
   async #cordon(pod: string, log: Logger): Promise<void> {

@@ -15,6 +15,7 @@ import {
   workloadSpecSchema,
 } from '../../api/index.js';
 import type { ControlClient, StartExtras } from '../../nats/index.js';
+import type { OperatorAccounts } from '../nats-accounts.js';
 import type { Logger } from '../../telemetry/logger.js';
 import type { OperatorMetrics } from '../../telemetry/operator-metrics.js';
 import { flipped } from '../conditions.js';
@@ -60,6 +61,11 @@ export interface WorkloadControllerOptions {
   readonly references?: ReferenceWatcher | undefined;
   /** nc stores contents too large to send inline (the NATS Object Store). */
   readonly nc?: NatsConnection | undefined;
+  /**
+   * accounts, in NATS account mode (ADR 0022), push each namespace's account before its
+   * first start and sign the user JWT each start brings for the host's announced key.
+   */
+  readonly accounts?: OperatorAccounts | undefined;
 }
 
 /** WorkloadController reconciles Workloads onto hosts. */
@@ -170,7 +176,9 @@ export class WorkloadController {
     const starts = actions.filter((a) => a.type === 'start');
     if (!w || !resolution || starts.length === 0) return undefined;
     try {
-      return await buildPayload({ kube: this.#o.kube, nc: this.#o.nc }, w, resolution);
+      const accounts = this.#o.accounts;
+      const namespaceNats = accounts && ((ns: string) => accounts.connection(ns));
+      return await buildPayload({ kube: this.#o.kube, nc: this.#o.nc, namespaceNats }, w, resolution);
     } catch (err) {
       if (err instanceof StaleReferenceError) {
         log.debug({ err: err.message }, 'referenced objects changed; reconciling again');
@@ -247,8 +255,8 @@ export class WorkloadController {
       `${update ? 'updating' : 'starting'} generation ${generation} on host ${hostId}`,
       'Start',
     );
-    this.#o.control
-      .start(hostId, wireWorkload(w), undefined, extras)
+    this.#withNatsCredentials(w, hostId, extras)
+      .then((withCredentials) => this.#o.control.start(hostId, wireWorkload(w), undefined, withCredentials))
       .then((report: WorkloadReport) => {
         this.#o.metrics.controlRequests.inc({ verb: 'start', result: 'ok' });
         this.#o.registry.observeReport(hostId, report);
@@ -262,6 +270,15 @@ export class WorkloadController {
         this.#failed(key, obj, w, hostId, revision, err.code ?? 'SKIFF_INTERNAL', err.message, log);
       })
       .finally(() => this.#untrack(key, flight));
+  }
+
+  /** #withNatsCredentials adds the namespace's user JWT for the host's key, when the host runs in account mode. */
+  async #withNatsCredentials(w: Workload, hostId: string, extras: StartExtras): Promise<StartExtras> {
+    const accounts = this.#o.accounts;
+    const userKey = this.#o.registry.get(hostId)?.heartbeat.natsUser;
+    if (!accounts || !userKey) return extras;
+    const natsCredentials = await accounts.startCredentials(w.metadata.namespace ?? 'default', userKey);
+    return { ...extras, natsCredentials };
   }
 
   /** #failed remembers a failed start on a host (backoff per generation and revision) and records a Warning. */

@@ -35,6 +35,8 @@ export interface PayloadOptions {
   readonly kube: Kube;
   /** nc stores sealed contents; without it, contents that do not fit inline fail the payload. */
   readonly nc?: NatsConnection | undefined;
+  /** namespaceNats, in account mode (ADR 0022), gives the namespace account's connection to store them with instead. */
+  readonly namespaceNats?: ((namespace: string) => Promise<NatsConnection>) | undefined;
   /** inlineMaxBytes overrides INLINE_SOURCES_MAX_BYTES (tests). */
   readonly inlineMaxBytes?: number | undefined;
 }
@@ -69,10 +71,10 @@ async function offload(o: PayloadOptions, ns: string, sources: Source[]): Promis
   for (const { i, size } of bySize) {
     if (total <= max || size === 0) break;
     const s = out[i]!;
-    if (!o.nc)
-      throw new StaleReferenceError(`${s.kind} ${s.name} is too large to send inline and no NATS store is set`);
+    const nc = o.namespaceNats ? await o.namespaceNats(ns) : o.nc;
+    if (!nc) throw new StaleReferenceError(`${s.kind} ${s.name} is too large to send inline and no NATS store is set`);
     const sealed = seal(new TextEncoder().encode(JSON.stringify({ data: s.data })));
-    out[i] = { kind: s.kind, name: s.name, stored: await putSealed(o.nc, ns, sealed) };
+    out[i] = { kind: s.kind, name: s.name, stored: await putSealed(nc, ns, sealed) };
     total -= size;
   }
   return out;

@@ -18,6 +18,8 @@ export interface HostIdentity {
   readonly maxWorkloads: number;
   /** namespaces are the namespaces whose workloads the host runs; undefined: every namespace. */
   readonly namespaces?: readonly string[] | undefined;
+  /** natsUser is the host's user key for namespace accounts (ADR 0022), when it runs in account mode. */
+  readonly natsUser?: string | undefined;
   readonly intervalSeconds: number;
   readonly startedAt: Date;
 }
@@ -101,6 +103,7 @@ export function buildHeartbeat(identity: HostIdentity, state: HeartbeatState): H
     interfaces: [...new Set(state.interfaces)].sort(),
     ...(identity.httpPort ? { httpPort: identity.httpPort } : {}),
     ...(identity.namespaces ? { namespaces: [...identity.namespaces] } : {}),
+    ...(identity.natsUser ? { natsUser: identity.natsUser } : {}),
     cordoned: state.cordoned,
     features: [FEATURE_DRAIN],
     workloads: [...state.workloads],

@@ -7,6 +7,7 @@
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import {
   cordonRequestSchema,
+  credentialsRequestSchema,
   type Heartbeat,
   type PodIdentity,
   type ProtocolErrorBody,
@@ -18,6 +19,7 @@ import {
   type WorkloadReport,
   workloadIdOf,
 } from '../../api/index.js';
+import type { NamespaceConnections } from '../../nats/accounts/namespaces.js';
 import { BadMessageError, decode, encode } from '../../nats/codec.js';
 import { HOSTS_PING, heartbeatSubject, hostAdminSubjects, hostWorkloadSubjects } from '../../nats/subjects.js';
 import type { Logger } from '../../telemetry/logger.js';
@@ -56,6 +58,12 @@ export interface HostControlOptions {
   readonly cordoned?: boolean;
   /** namespaces are the only namespaces whose workloads the host runs (default: every namespace). */
   readonly namespaces?: readonly string[] | undefined;
+  /**
+   * accounts, in account mode (ADR 0022), hold the host's user key (announced in heartbeats),
+   * take the namespace JWTs starts bring, and give the namespace connection sealed sources
+   * are fetched with. Without it the host uses `nc` for everything.
+   */
+  readonly accounts?: NamespaceConnections | undefined;
 }
 
 /** CapacityError refuses a start for a new workload on a full host. */
@@ -99,6 +107,7 @@ export class HostControl {
   readonly #busy = new Set<Promise<unknown>>();
   readonly #inflight = new Map<string, InFlight>();
   readonly #claims = new RouteClaims();
+  readonly #accounts: NamespaceConnections | undefined;
   #cordoned: boolean;
   /** #closing ends drains in progress when the host shuts down. */
   readonly #closing = new AbortController();
@@ -110,6 +119,7 @@ export class HostControl {
     this.#logger = options.logger.child({ component: 'control' });
     this.#interfaces = announcedInterfaces(options.host.plugins, options.extraInterfaces ?? []);
     this.#cordoned = options.cordoned ?? false;
+    this.#accounts = options.accounts;
     this.#identity = {
       hostId: options.host.id,
       podName: options.podName,
@@ -118,6 +128,7 @@ export class HostControl {
       labels: { ...(options.labels ?? {}) },
       maxWorkloads: options.maxWorkloads ?? 100,
       namespaces: options.namespaces ? [...new Set(options.namespaces)].sort() : undefined,
+      natsUser: options.accounts?.credentials.userKey,
       intervalSeconds: options.heartbeatSeconds ?? 1,
       startedAt: new Date(),
     };
@@ -230,6 +241,12 @@ export class HostControl {
         }
         return { ok: true, hostId: this.#host.id, cordoned };
       }
+      case 'admin.credentials': {
+        const { namespace, jwt } = decode(credentialsRequestSchema, data, 'credentials request');
+        if (!this.#accounts) throw new BadMessageError('this host does not use NATS accounts (--nats-accounts)');
+        this.#accounts.credentials.accept(namespace, jwt);
+        return { ok: true, hostId: this.#host.id, namespace };
+      }
       default:
         throw new BadMessageError(`unknown request "${request.slice(request.indexOf('.') + 1)}"`);
     }
@@ -261,6 +278,15 @@ export class HostControl {
         ),
       );
     }
+    const accounts = this.#accounts;
+    if (accounts) {
+      try {
+        if (request.natsCredentials) accounts.credentials.accept(namespace, request.natsCredentials.jwt);
+        accounts.credentials.require(namespace);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     // Count starts still in flight too: concurrent starts must not overfill the host. Failed
     // workloads run nothing and do not count; a cordoned host refuses their retry too.
     const held = this.#host.list().filter((s) => s.state !== 'Failed');
@@ -279,7 +305,10 @@ export class HostControl {
       ...(request.baseDir === undefined ? {} : { baseDir: request.baseDir }),
       revision,
       // Fetched when the start's turn comes, so starts and stops of the id keep their order.
-      sources: () => receiveSources(this.#nc, request.sources),
+      sources: () =>
+        accounts && request.sources
+          ? accounts.withConnection(namespace, (nc) => receiveSources(nc, request.sources))
+          : receiveSources(this.#nc, request.sources),
       pullCredentials: pullCredentialsByComponent(request.pullCredentials),
     };
     const promise = this.#track(

@@ -18,6 +18,7 @@ import type { NatsSettings } from '../../nats/config.js';
 import type { HostPlugin } from '../plugin.js';
 import { hostPlugins } from './backends.js';
 
+export { type AccountPluginsOptions, accountPlugins } from './accounts.js';
 export {
   type BackendSettings,
   BackendSettingsError,
