@@ -203,6 +203,28 @@ describe('NATS account mode through the operator', () => {
     });
   });
 
+  it('refuses a HostConfig that picks a backend other than NATS, and leaves its running pods alone', async () => {
+    const before = kubelet.running();
+    await applyHostConfig(stack, {
+      replicas: 1,
+      labels: { pool: 'pods' },
+      plugins: { keyvalue: { backend: 'memory' } },
+    });
+    const path = resourcePath('hostconfigs', stack.namespace, 'hosts');
+    const refused = await waitFor('Ready=False UnsupportedInAccountMode', async () => {
+      const hc = (await stack.cluster.http.send('GET', path)).body as Manifest;
+      return condition(hc, 'Ready')?.reason === 'UnsupportedInAccountMode' ? hc : undefined;
+    });
+    expect(condition(refused, 'Ready')).toMatchObject({ status: 'False' });
+    expect(condition(refused, 'Ready')?.message).toContain('spec.plugins.keyvalue.backend (memory)');
+    expect(kubelet.running()).toEqual(before);
+    await applyHostConfig(stack, { replicas: 1, labels: { pool: 'pods' } });
+    await waitFor('the refusal to clear', async () => {
+      const hc = (await stack.cluster.http.send('GET', path)).body as Manifest;
+      return condition(hc, 'Ready')?.reason !== 'UnsupportedInAccountMode';
+    });
+  });
+
   it('with --nats-user-ttl, hands hosts newer JWTs before theirs expire', async () => {
     // The same operator key, now with 6 s user JWTs: it takes over the Lease from the first.
     await operator.stop();

@@ -21,7 +21,14 @@ import {
   SECRETS,
 } from '../kube/index.js';
 import type { OperatorAccounts } from '../nats-accounts.js';
-import { accountSecret, accountSecretName, inAccountMode, markAccountMode, podName } from './nats-account.js';
+import {
+  accountModeConflicts,
+  accountSecret,
+  accountSecretName,
+  inAccountMode,
+  markAccountMode,
+  podName,
+} from './nats-account.js';
 import { type HostView, planHostConfig } from './plan.js';
 import { DRAIN_ANNOTATION, HOSTCONFIG_LABEL, hostPod, type PodDefaults, podTemplate, templateHash } from './pod.js';
 
@@ -62,11 +69,29 @@ export class HostConfigController {
 
   /** #createFailed reports a refused pod create as a Warning Event and Ready=False with reason PodCreateFailed. */
   async #createFailed(obj: KubeObject, status: HostConfigStatus, err: KubeError, log: Logger): Promise<void> {
-    const message = `creating a host pod failed: ${err.message}`;
     log.warn({ err: err.message, code: err.code }, 'host pod create refused');
-    this.#o.events.record(obj, 'Warning', 'FailedCreate', message, 'Create');
+    await this.#refused(
+      obj,
+      status,
+      'PodCreateFailed',
+      'FailedCreate',
+      `creating a host pod failed: ${err.message}`,
+      log,
+    );
+  }
+
+  /** #refused writes Ready=False with `reason` and `message` beside the rest of `status`, and a Warning Event. */
+  async #refused(
+    obj: KubeObject,
+    status: HostConfigStatus,
+    reason: string,
+    event: string,
+    message: string,
+    log: Logger,
+  ): Promise<void> {
+    this.#o.events.record(obj, 'Warning', event, message, 'Create');
     const observedGeneration = obj.metadata.generation ?? 1;
-    const ready = { type: 'Ready', status: 'False', reason: 'PodCreateFailed', message, observedGeneration } as const;
+    const ready = { type: 'Ready', status: 'False', reason, message, observedGeneration } as const;
     const conditions = setConditions(status.conditions, [ready], new Date(this.#now()));
     await this.#o.kube
       .applyStatus(HOSTCONFIGS, obj.metadata.namespace!, obj.metadata.name, { ...status, conditions })
@@ -84,6 +109,18 @@ export class HostConfigController {
     }
     const hc = { ...obj, spec: spec.data } as unknown as HostConfig;
     const namespace = obj.metadata.namespace!;
+    const conflicts = this.#o.accounts ? accountModeConflicts(hc.spec) : [];
+    if (conflicts.length > 0) {
+      // Such pods would exit at start: leave the running ones alone and say why.
+      const message = `NATS account mode serves every capability from its namespace's account; remove ${conflicts.join(', ')}`;
+      const status = (obj.status ?? {}) as HostConfigStatus;
+      const current = status.conditions?.find((c) => c.type === 'Ready');
+      if (current?.reason !== 'UnsupportedInAccountMode' || current.message !== message) {
+        const log = this.#o.logger.child({ hostconfig: key });
+        await this.#refused(obj, status, 'UnsupportedInAccountMode', 'UnsupportedInAccountMode', message, log);
+      }
+      return undefined;
+    }
     const secretKeys = await this.#secretKeys(namespace, hc.spec.nats?.credentialsSecret);
     const base = podTemplate(hc, this.#o.defaults, secretKeys);
     // Account mode is part of the template: switching it on or off replaces the host pods.

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { HostConfig } from '../../api/index.js';
-import { accountSecret, inAccountMode, markAccountMode, NATS_ACCOUNT_DIR, podName } from './nats-account.js';
+import {
+  accountModeConflicts,
+  accountSecret,
+  inAccountMode,
+  markAccountMode,
+  NATS_ACCOUNT_DIR,
+  podName,
+} from './nats-account.js';
 import { hostPod, podTemplate, templateHash } from './pod.js';
 
 const hc: HostConfig = {
@@ -60,5 +67,28 @@ describe('host pods in NATS account mode', () => {
     expect(s.metadata.name).toBe('hosts-abcde-fghij-nats');
     expect(s.metadata.ownerReferences[0]?.uid).toBe('hc-uid');
     expect(s.stringData).toEqual({ 'host.creds': 'CREDS' });
+  });
+});
+
+describe('HostConfigs in NATS account mode', () => {
+  it('may switch capabilities off or keep NATS, but not pick other backends, Redis or a data directory', () => {
+    const spec = (extra: Partial<HostConfig['spec']>) => ({ replicas: 1, ...extra }) as HostConfig['spec'];
+    expect(accountModeConflicts(spec({}))).toEqual([]);
+    expect(
+      accountModeConflicts(
+        spec({
+          plugins: { keyvalue: { enabled: true, backend: 'nats' }, messaging: { enabled: false, backend: 'memory' } },
+        }),
+      ),
+    ).toEqual([]);
+    expect(
+      accountModeConflicts(
+        spec({
+          plugins: { keyvalue: { enabled: true, backend: 'redis' } },
+          redis: { url: 'redis://r:6379' },
+          dataDir: {},
+        }),
+      ),
+    ).toEqual(['spec.plugins.keyvalue.backend (redis)', 'spec.redis', 'spec.dataDir']);
   });
 });

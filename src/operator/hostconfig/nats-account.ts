@@ -105,3 +105,21 @@ export function inAccountMode(pod: KubeObject, name: string): KubeObject {
     },
   };
 }
+
+/**
+ * accountModeConflicts names what of a HostConfig spec a host in account mode cannot do: in
+ * account mode every capability runs on its namespace's NATS account, so a backend other than
+ * NATS, a Redis server or a data directory would make the host refuse to start (ADR 0022).
+ * Switching a capability off is fine.
+ */
+export function accountModeConflicts(spec: HostConfig['spec']): string[] {
+  const out: string[] = [];
+  for (const [name, setting] of Object.entries(spec.plugins ?? {})) {
+    if (setting && setting.enabled !== false && 'backend' in setting && setting.backend && setting.backend !== 'nats') {
+      out.push(`spec.plugins.${name}.backend (${setting.backend})`);
+    }
+  }
+  if (spec.redis) out.push('spec.redis');
+  if (spec.dataDir) out.push('spec.dataDir');
+  return out;
+}
