@@ -22,7 +22,9 @@ describe('NatsIdentity', () => {
     expect(c.iss).toBe(identity.operatorKey);
     expect(c.sub).toBe(identity.namespaceAccountKey('shop'));
     expect(c.name).toBe('skiff-ns-shop');
-    expect(c.nats.limits?.disk_storage).toBeGreaterThan(0);
+    // JetStream on (a stream cap), no byte reservation: the server reserves byte limits per account (ADR 0022).
+    expect(c.nats.limits?.disk_storage).toBe(-1);
+    expect(c.nats.limits?.mem_storage).toBe(-1);
     expect(c.nats.limits?.streams).toBeGreaterThan(0);
     expect(c.nats.limits?.conn).toBe(-1);
     const op = decode<{ system_account: string }>(await identity.operatorJwt());

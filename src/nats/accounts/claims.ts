@@ -31,10 +31,17 @@ export interface JetStreamQuota {
   readonly consumers: number;
 }
 
-/** DEFAULT_NAMESPACE_QUOTA is a namespace's JetStream allowance unless the operator is told otherwise. */
+/**
+ * DEFAULT_NAMESPACE_QUOTA is a namespace's JetStream allowance unless the operator is told
+ * otherwise: streams capped, bytes not. nats-server reserves an account's byte limits
+ * against its own JetStream maximum when it enables the account, so fixed per-namespace bytes
+ * (10 GiB each was tried) leave every namespace past the first few without JetStream
+ * ("jetstream is not enabled"); the capability plugins bound each namespace's buckets and
+ * bytes instead (100 buckets or containers, 1 GiB each).
+ */
 export const DEFAULT_NAMESPACE_QUOTA: JetStreamQuota = Object.freeze({
-  diskBytes: 10 * 2 ** 30,
-  memoryBytes: 256 * 2 ** 20,
+  diskBytes: -1,
+  memoryBytes: -1,
   streams: 256,
   consumers: -1,
 });

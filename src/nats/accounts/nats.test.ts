@@ -37,6 +37,20 @@ afterAll(async () => {
 });
 
 describe('NATS operator mode', () => {
+  it('gives JetStream to every namespace, however many (the server reserves per-account byte limits)', async () => {
+    const sys = await connectAs((await identity.systemUser()).creds);
+    for (let i = 0; i < 16; i++) {
+      const ns = `many-${i}`;
+      await ensureAccount(sys, await identity.namespaceAccountJwt(ns));
+      const user = createUser();
+      const nc = await connectAs(credentials(await identity.namespaceUserJwt(ns, user.getPublicKey()), user).creds);
+      const kv = await new Kvm(nc).create(`skiff_${ns}_b`);
+      await kv.put('k', ns);
+      expect((await kv.get('k'))?.string()).toBe(ns);
+      await nc.close();
+    }
+  });
+
   it('pushes a namespace account once, and a namespace user uses its own KV bucket', async () => {
     const sys = await connectAs((await identity.systemUser()).creds);
     const jwt = await identity.namespaceAccountJwt('shop');
@@ -47,7 +61,7 @@ describe('NATS operator mode', () => {
     // the same claims signed again are not pushed again; changed claims are
     expect(await ensureAccount(sys, await identity.namespaceAccountJwt('shop'))).toBe(false);
     const bigger = new NatsIdentity(operator, {
-      namespaceQuota: { ...DEFAULT_NAMESPACE_QUOTA, diskBytes: 2 * DEFAULT_NAMESPACE_QUOTA.diskBytes },
+      namespaceQuota: { ...DEFAULT_NAMESPACE_QUOTA, streams: 2 * DEFAULT_NAMESPACE_QUOTA.streams },
     });
     expect(await ensureAccount(sys, await bigger.namespaceAccountJwt('shop'))).toBe(true);
     expect(await ensureAccount(sys, await bigger.namespaceAccountJwt('shop'))).toBe(false);
