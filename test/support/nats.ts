@@ -8,13 +8,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { freePort } from './ports.js';
+import { answersLine, stopChild } from './probe.js';
 
 /** NATS_SERVER_BIN is the nats-server binary tests run (override with SKIFF_NATS_SERVER). */
 export const NATS_SERVER_BIN = process.env.SKIFF_NATS_SERVER ?? findBinary();
@@ -101,7 +101,7 @@ export async function startNats(options: NatsServerOptions = {}): Promise<TestNa
     try {
       await waitReady(port, readyTimeoutMs, proc);
     } catch (err) {
-      await kill(proc.child);
+      await stopChild(proc.child);
       child = undefined;
       throw err;
     }
@@ -109,7 +109,7 @@ export async function startNats(options: NatsServerOptions = {}): Promise<TestNa
   const down = async () => {
     const c = child;
     child = undefined;
-    if (c) await kill(c);
+    if (c) await stopChild(c);
   };
   await up();
   return {
@@ -187,7 +187,7 @@ async function waitReady(port: number, timeoutMs: number, proc: Spawned): Promis
           : `${NATS_SERVER_BIN} exited with code ${exit.code}${exit.error ? `: ${exit.error.message}` : ''}`;
       throw new Error(`nats-server did not start: ${why}\n${proc.output()}`);
     }
-    if (await sendsInfo(port)) return;
+    if (await answersLine(port, 'INFO ')) return;
     if (Date.now() > deadline) {
       throw new Error(
         `${NATS_SERVER_BIN} did not accept connections on 127.0.0.1:${port} within ${timeoutMs} ms\n${proc.output()}`,
@@ -195,34 +195,6 @@ async function waitReady(port: number, timeoutMs: number, proc: Spawned): Promis
     }
     await new Promise((r) => setTimeout(r, delay));
   }
-}
-
-/** sendsInfo connects to the port and resolves true once the server greets with INFO. */
-function sendsInfo(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    let buf = '';
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.on('data', (b) => {
-      buf += b.toString();
-      if (buf.includes('\r\n')) done(buf.startsWith('INFO '));
-    });
-    socket.connect(port, '127.0.0.1');
-  });
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** connectTest connects to a test server with fast, endless reconnects (for outage tests). */

@@ -6,11 +6,11 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { freePort } from './ports.js';
+import { answersLine, stopChild } from './probe.js';
 
 /** REDIS_SERVER_BIN is the redis-server binary tests run (override with SKIFF_REDIS_SERVER). */
 export const REDIS_SERVER_BIN =
@@ -34,31 +34,6 @@ const running = new Set<ChildProcess>();
 process.once('exit', () => {
   for (const child of running) child.kill('SIGKILL');
 });
-
-function pong(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = new Socket();
-    let buf = '';
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.on('data', (b) => {
-      buf += b.toString();
-      if (buf.includes('\r\n')) done(buf.startsWith('+PONG'));
-    });
-    socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
-  });
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGKILL');
-  await exited;
-}
 
 /** startRedis starts a redis-server without persistence and waits until it answers PING. */
 export async function startRedis(readyTimeoutMs = 15_000): Promise<TestRedisServer> {
@@ -87,9 +62,9 @@ export async function startRedis(readyTimeoutMs = 15_000): Promise<TestRedisServ
       running.delete(proc);
     });
     const deadline = Date.now() + readyTimeoutMs;
-    for (let delay = 10; !(await pong(port)); delay = Math.min(delay * 2, 200)) {
+    for (let delay = 10; !(await answersLine(port, '+PONG', 'PING\r\n')); delay = Math.min(delay * 2, 200)) {
       if (exited !== undefined || Date.now() > deadline) {
-        await kill(proc);
+        await stopChild(proc, 'SIGKILL');
         child = undefined;
         throw new Error(
           `${REDIS_SERVER_BIN} did not start on 127.0.0.1:${port} (${exited ?? 'no PONG in time'}; install Debian's redis-server or set SKIFF_REDIS_SERVER)\n${out}`,
@@ -101,7 +76,7 @@ export async function startRedis(readyTimeoutMs = 15_000): Promise<TestRedisServ
   const down = async () => {
     const c = child;
     child = undefined;
-    if (c) await kill(c);
+    if (c) await stopChild(c, 'SIGKILL');
   };
   await up();
   return {
