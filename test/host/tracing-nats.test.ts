@@ -14,7 +14,7 @@ import { tracingSettings } from '../../src/telemetry/tracing/config.js';
 import { mainPluginTracer } from '../../src/telemetry/tracing/plugin-tracer.js';
 import { createTracing, type Tracing } from '../../src/telemetry/tracing/provider.js';
 import { newSpanId, newTraceId } from '../../src/telemetry/tracing/records.js';
-import { type CollectedSpan, startCollector, type TestCollector } from '../support/collector.js';
+import { type CollectedSpan, publishTraced, startCollector, type TestCollector } from '../support/collector.js';
 import { fixturePath } from '../support/fixtures.js';
 import { KITCHEN_SINK_GRANTS, startTestHost, type TestHost, workload } from '../support/host.js';
 import { connectTest, startNats, type TestNatsServer } from '../support/nats.js';
@@ -22,7 +22,6 @@ import { waitFor } from '../support/wait.js';
 
 const SERVER = 2;
 const CLIENT = 3;
-const CONSUMER = 5;
 
 let server: TestNatsServer;
 let collector: TestCollector;
@@ -92,26 +91,15 @@ describe('traces through NATS', () => {
   });
 
   it('carries the trace in a published message to the handler, whose plugin calls join it', async () => {
-    const traceId = newTraceId();
-    const res = await t.request('/msg/publish?subject=orders.o1', {
-      method: 'POST',
-      body: 'order',
-      headers: { traceparent: `00-${traceId}-${newSpanId()}-01` },
-    });
-    expect(res.status).toBe(200);
-    const spans = await waitFor('the publish, process and handler spans', () => {
-      const all = spansOf(traceId);
-      const process = all.find((s) => s.kind === CONSUMER);
-      return process && all.some((s) => s.parentSpanId === process.spanId && s.name.includes('keyvalue')) && all;
-    });
-    const publish = spans.find((s) => s.name === 'wasmcloud:messaging/consumer#publish')!;
-    const process = spans.find((s) => s.kind === CONSUMER)!;
+    const { traceId, publish, process } = await publishTraced(t, collector, 'orders.o1');
     expect(process.parentSpanId).toBe(publish.spanId);
     expect(process.attributes['messaging.destination.name']).toBe('orders.o1');
     const message = seen.find((m) => m.subject === 'orders.o1')!;
     expect(message.headers?.get('traceparent')).toBe(`00-${traceId}-${publish.spanId}-01`);
     // The handler stored the message: its keyvalue calls hang under the process span.
-    const stored = spans.filter((s) => s.parentSpanId === process.spanId).map((s) => s.name);
+    const stored = spansOf(traceId)
+      .filter((s) => s.parentSpanId === process.spanId)
+      .map((s) => s.name);
     expect(stored).toContain('wasi:keyvalue/store#open');
   });
 });

@@ -12,14 +12,13 @@ import { createLogger } from '../../src/telemetry/logger.js';
 import { tracingSettings } from '../../src/telemetry/tracing/config.js';
 import { createTracing, type Tracing } from '../../src/telemetry/tracing/provider.js';
 import { newSpanId, newTraceId } from '../../src/telemetry/tracing/records.js';
-import { type CollectedSpan, startCollector, type TestCollector } from '../support/collector.js';
+import { type CollectedSpan, publishTraced, startCollector, type TestCollector } from '../support/collector.js';
 import { fixturePath } from '../support/fixtures.js';
 import { HTTP_GRANT, KITCHEN_SINK_GRANTS, startTestHost, type TestHost, workload } from '../support/host.js';
 import { settles, waitFor } from '../support/wait.js';
 
 const SERVER = 2;
 const CLIENT = 3;
-const CONSUMER = 5;
 
 let collector: TestCollector;
 let tracing: Tracing;
@@ -163,20 +162,7 @@ describe('host-side traces', () => {
   });
 
   it('carries the trace over the in-memory message bus to the handler, under a consumer span', async () => {
-    const traceId = newTraceId();
-    const res = await t.request('/msg/publish?subject=orders.m1', {
-      method: 'POST',
-      body: 'order',
-      headers: { traceparent: `00-${traceId}-${newSpanId()}-01` },
-    });
-    expect(res.status).toBe(200);
-    const spans = await waitFor('the publish, process and handler spans', () => {
-      const all = spansOf(traceId);
-      const process = all.find((s) => s.kind === CONSUMER);
-      return process && all.some((s) => s.parentSpanId === process.spanId && s.name.includes('keyvalue')) && all;
-    });
-    const publish = spans.find((s) => s.name === 'wasmcloud:messaging/consumer#publish')!;
-    const process = spans.find((s) => s.kind === CONSUMER)!;
+    const { publish, process } = await publishTraced(t, collector, 'orders.m1');
     expect(process.parentSpanId).toBe(publish.spanId);
     expect(process.attributes['messaging.destination.name']).toBe('orders.m1');
   });

@@ -8,6 +8,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { newSpanId, newTraceId } from '../../src/telemetry/tracing/records.js';
+import type { TestHost } from './host.js';
 import { freePort } from './ports.js';
 import { waitFor } from './wait.js';
 
@@ -190,4 +192,37 @@ export async function startCollector(): Promise<TestCollector> {
     },
     stop,
   };
+}
+
+/** SPAN_KIND_CONSUMER is OTLP's span kind of a message handled (what `CollectedSpan.kind` holds). */
+export const SPAN_KIND_CONSUMER = 5;
+
+/** MessageTrace is what publishTraced found: the trace, the guest's publish span and the handler's consumer span. */
+export interface MessageTrace {
+  readonly traceId: string;
+  readonly publish: CollectedSpan;
+  readonly process: CollectedSpan;
+}
+
+/**
+ * publishTraced has the kitchen-sink guest publish to `subject` under a new sampled trace and
+ * waits until the collector holds the publish span, the consumer span of the handler it
+ * reached, and a keyvalue call the handler made under it.
+ */
+export async function publishTraced(t: TestHost, collector: TestCollector, subject: string): Promise<MessageTrace> {
+  const traceId = newTraceId();
+  const res = await t.request(`/msg/publish?subject=${subject}`, {
+    method: 'POST',
+    body: 'order',
+    headers: { traceparent: `00-${traceId}-${newSpanId()}-01` },
+  });
+  if (res.status !== 200) throw new Error(`the guest's publish answered ${res.status}: ${res.text}`);
+  const spans = await waitFor('the publish, process and handler spans', () => {
+    const all = collector.spans().filter((s) => s.traceId === traceId);
+    const process = all.find((s) => s.kind === SPAN_KIND_CONSUMER);
+    return process && all.some((s) => s.parentSpanId === process.spanId && s.name.includes('keyvalue')) && all;
+  });
+  const publish = spans.find((s) => s.name === 'wasmcloud:messaging/consumer#publish');
+  if (!publish) throw new Error('no publish span in the trace');
+  return { traceId, publish, process: spans.find((s) => s.kind === SPAN_KIND_CONSUMER)! };
 }
