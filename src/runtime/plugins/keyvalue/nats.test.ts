@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useNats, useNatsConnections } from '../../../../test/support/nats.js';
-import { settles, waitFor } from '../../../../test/support/wait.js';
+import { callThroughOutage } from '../../../../test/support/outage.js';
 import { decodeToken, encodeToken } from '../common.js';
 import { bindFor, bytes, fn, text, thrown } from '../testing.js';
 import { keyvalueContract } from './contract.js';
@@ -82,33 +82,10 @@ describe('wasi:keyvalue on NATS', () => {
     });
     const bucket = await fn(b, STORE, 'open')('durable');
     for (let i = 0; i < 50; i++) await bucket.set(`before-${i}`, bytes(String(i)));
-    const outcomes: { ok: boolean; err?: unknown }[] = [];
-    let running = true;
-    const traffic = (async () => {
-      for (let i = 0; running; i++) {
-        try {
-          // Promptly: a call still waiting long after its 1 s timeout fails the test.
-          await settles('a set', bucket.set(`during-${i}`, bytes('x')), 5000);
-          outcomes.push({ ok: true });
-        } catch (err) {
-          outcomes.push({ ok: false, err });
-        }
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
-    await waitFor('calls to succeed before the outage', () => outcomes.filter((o) => o.ok).length > 20);
-    await server().down();
-    await waitFor('calls to fail during the outage', () => outcomes.filter((o) => !o.ok).length >= 5);
-    await server().up();
-    const errorsBefore = outcomes.length;
-    await waitFor('a call to succeed after the restart', () => outcomes.slice(errorsBefore).some((o) => o.ok), 20_000);
-    running = false;
-    await traffic;
+    const outcomes = await callThroughOutage((i) => bucket.set(`during-${i}`, bytes('x')), server());
     const failed = outcomes.filter((o) => !o.ok);
     for (const f of failed) expect(f.err).toMatchObject({ tag: 'other', val: expect.any(String) });
     for (let i = 0; i < 50; i++) expect(text(await bucket.get(`before-${i}`))).toBe(String(i));
     expect(await fn(b, ATOMICS, 'increment')(bucket, 'after', 1n)).toBe(1n);
   });
-
 });
-

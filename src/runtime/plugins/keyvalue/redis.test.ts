@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
+import { callThroughOutage } from '../../../../test/support/outage.js';
 import { freePort } from '../../../../test/support/ports.js';
 import { useRedis } from '../../../../test/support/redis.js';
-import { settles, waitFor } from '../../../../test/support/wait.js';
+import { settles } from '../../../../test/support/wait.js';
 import { bindFor, bytes, fn, text, thrown } from '../testing.js';
 import { keyvalueContract } from './contract.js';
 import { ATOMICS, keyvaluePlugin, STORE } from './index.js';
@@ -85,28 +86,7 @@ describe('wasi:keyvalue on Redis', () => {
   it('fails calls promptly with other while Redis is down, and recovers by itself', async () => {
     const b = await bindFor(keyvaluePlugin({ backend: backend({ timeoutMs: 1000 }) }), { grants: [GRANT] });
     const bucket = await fn(b, STORE, 'open')('outage');
-    const outcomes: { ok: boolean; err?: unknown }[] = [];
-    let running = true;
-    const traffic = (async () => {
-      for (let i = 0; running; i++) {
-        try {
-          // Promptly: a call still waiting long after its 1 s timeout fails the test.
-          await settles('a set', bucket.set(`k-${i}`, bytes('x')), 5000);
-          outcomes.push({ ok: true });
-        } catch (err) {
-          outcomes.push({ ok: false, err });
-        }
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
-    await waitFor('calls to succeed before the outage', () => outcomes.filter((o) => o.ok).length > 20);
-    await server().down();
-    await waitFor('calls to fail during the outage', () => outcomes.filter((o) => !o.ok).length >= 5);
-    await server().up();
-    const before = outcomes.length;
-    await waitFor('a call to succeed after the restart', () => outcomes.slice(before).some((o) => o.ok), 20_000);
-    running = false;
-    await traffic;
+    const outcomes = await callThroughOutage((i) => bucket.set(`k-${i}`, bytes('x')), server());
     for (const f of outcomes.filter((o) => !o.ok))
       expect(f.err).toMatchObject({ tag: 'other', val: expect.stringContaining('Redis') });
     expect(await fn(b, ATOMICS, 'increment')(bucket, 'after', 1n)).toBe(1n);

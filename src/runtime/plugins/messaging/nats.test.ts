@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { useNats, useNatsConnections } from '../../../../test/support/nats.js';
-import { settles, waitFor } from '../../../../test/support/wait.js';
+import { callThroughOutage } from '../../../../test/support/outage.js';
 import { bindFor, bytes, fn, text, thrown } from '../testing.js';
 import type { BrokerMessage } from './backend.js';
 import { messagingContract } from './contract.js';
@@ -37,7 +37,6 @@ async function echoHost(name: string) {
   await self.binding.ready?.();
   return { nc, got };
 }
-
 
 describe('wasmcloud:messaging on NATS', () => {
   it('refuses subjects too long for NATS, so a guest cannot get the host disconnected', async () => {
@@ -77,32 +76,16 @@ describe('wasmcloud:messaging on NATS', () => {
       grants: [grant()],
     });
     const request = fn(client, CONSUMER, 'request');
-    const outcomes: { ok: boolean; err?: unknown }[] = [];
-    let running = true;
-    const traffic = (async () => {
-      for (let i = 0; running; i++) {
-        try {
-          // Promptly: a request still waiting long after its 500 ms timeout fails the test.
-          await settles('a request', request('svc.echo', bytes(`${i}`), 500), 5000);
-          outcomes.push({ ok: true });
-        } catch (err) {
-          outcomes.push({ ok: false, err });
-        }
-        await new Promise((r) => setImmediate(r));
-      }
-    })();
-    await waitFor('calls to succeed before the outage', () => outcomes.filter((o) => o.ok).length > 20);
-    await server().down();
-    await waitFor('calls to fail during the outage', () => outcomes.filter((o) => !o.ok).length >= 5);
-    const before = replica.got.length;
-    await server().up();
-    const mark = outcomes.length;
-    await waitFor('a call to succeed after the restart', () => outcomes.slice(mark).some((o) => o.ok), 20_000);
-    running = false;
-    await traffic;
+    let before = 0;
+    const outcomes = await callThroughOutage(
+      (i) => request('svc.echo', bytes(`${i}`), 500),
+      server(),
+      () => {
+        before = replica.got.length;
+      },
+    );
     const failed = outcomes.filter((o) => !o.ok);
     for (const f of failed) expect(f.err).toEqual(expect.any(String));
     expect(replica.got.length).toBeGreaterThan(before);
   });
-
 });
