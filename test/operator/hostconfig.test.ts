@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resourcePath } from '../k8s/cluster.js';
-import { LocalKubelet, podIp } from './kubelet.js';
+import { hostConfigReady as hc, hostPods, type PodStack, startPodStack } from './pods.js';
 import {
   applyHostConfig,
   applyWorkload,
@@ -15,56 +15,28 @@ import {
   getWorkload,
   helloWorkload,
   httpGet,
-  type InProcessOperator,
   type Manifest,
   type Stack,
-  startOperator,
-  startStack,
   waitFor,
   waitReady,
 } from './stack.js';
 
+let bench: PodStack;
 let stack: Stack;
-let kubelet: LocalKubelet;
-let op: InProcessOperator;
 let ip: string;
 
 beforeAll(async () => {
-  stack = await startStack('ophc');
-  ip = podIp();
-  kubelet = new LocalKubelet(stack, ip);
-  kubelet.start();
-  op = await startOperator(stack, 'hc-op', { natsUrl: stack.nats.url, hostImage: 'skiff:test' });
+  bench = await startPodStack('ophc', 'hc-op');
+  ({ stack, ip } = bench);
 });
 
 afterAll(async () => {
-  await op?.stop();
-  await kubelet?.stop();
-  await stack?.stop();
+  await bench?.stop();
 });
 
 const api = (path: string) => stack.cluster.http.send('GET', path).then((r) => r.body as Manifest);
-const pods = async () =>
-  ((await api(`/api/v1/namespaces/${stack.namespace}/pods?labelSelector=runtime.skiff.dev/hostconfig=hosts`)).items ??
-    []) as Manifest[];
-const hostConfig = () => api(resourcePath('hostconfigs', stack.namespace, 'hosts'));
-
-async function hostConfigReady(replicas: number): Promise<Manifest> {
-  return waitFor(
-    `HostConfig ready with ${replicas}`,
-    async () => {
-      const hc = await hostConfig();
-      return hc?.status?.readyReplicas === replicas &&
-        hc.status.updatedReplicas === replicas &&
-        hc.status.replicas === replicas &&
-        condition(hc, 'Ready')?.status === 'True' &&
-        hc.status.observedGeneration === hc.metadata.generation
-        ? hc
-        : undefined;
-    },
-    90_000,
-  );
-}
+const pods = () => hostPods(stack);
+const hostConfigReady = (replicas: number) => hc(stack, replicas, 90_000);
 
 /** endpoints reads the Workload's EndpointSlices as ip:port pairs, the way kube-proxy would. */
 async function endpoints(name: string): Promise<string[]> {

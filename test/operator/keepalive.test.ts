@@ -7,71 +7,31 @@
  * with `Connection: close` until they stop, so the clients reconnect to live endpoints.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resourcePath } from '../k8s/cluster.js';
 import { KeepAliveLoad } from '../support/keepalive.js';
-import { LocalKubelet, podIp } from './kubelet.js';
+import { hostConfigReady, hostPods, type PodStack, startPodStack } from './pods.js';
 import { ServiceProxy } from './service-proxy.js';
-import {
-  applyHostConfig,
-  applyWorkload,
-  condition,
-  helloWorkload,
-  type InProcessOperator,
-  type Manifest,
-  type Stack,
-  startOperator,
-  startStack,
-  waitFor,
-  waitReady,
-} from './stack.js';
+import { applyHostConfig, applyWorkload, helloWorkload, type Stack, waitFor, waitReady } from './stack.js';
 
+let bench: PodStack;
 let stack: Stack;
-let kubelet: LocalKubelet;
-let op: InProcessOperator;
 let proxy: ServiceProxy | undefined;
 
 beforeAll(async () => {
-  stack = await startStack('opka');
-  kubelet = new LocalKubelet(stack, podIp());
-  kubelet.start();
-  op = await startOperator(stack, 'ka-op', { natsUrl: stack.nats.url, hostImage: 'skiff:test' });
+  bench = await startPodStack('opka', 'ka-op');
+  ({ stack } = bench);
 });
 
 afterAll(async () => {
   await proxy?.stop();
-  await op?.stop();
-  await kubelet?.stop();
-  await stack?.stop();
+  await bench?.stop();
 });
 
-const api = (path: string) => stack.cluster.http.send('GET', path).then((r) => r.body as Manifest);
-const podNames = async () =>
-  (
-    ((await api(`/api/v1/namespaces/${stack.namespace}/pods?labelSelector=runtime.skiff.dev/hostconfig=hosts`)).items ??
-      []) as Manifest[]
-  ).map((p) => p.metadata.name as string);
-
-async function hostConfigReady(replicas: number): Promise<void> {
-  await waitFor(
-    `HostConfig ready with ${replicas}`,
-    async () => {
-      const hc = await api(resourcePath('hostconfigs', stack.namespace, 'hosts'));
-      return (
-        hc?.status?.readyReplicas === replicas &&
-        hc.status.updatedReplicas === replicas &&
-        hc.status.replicas === replicas &&
-        condition(hc, 'Ready')?.status === 'True' &&
-        hc.status.observedGeneration === hc.metadata.generation
-      );
-    },
-    120_000,
-  );
-}
+const podNames = async () => (await hostPods(stack)).map((p) => p.metadata.name as string);
 
 describe('host replacement with kept-alive connections', () => {
   it('replaces every host pod while keep-alive clients see no failed request', async () => {
     await applyHostConfig(stack, { replicas: 2, labels: { tier: 'web' } });
-    await hostConfigReady(2);
+    await hostConfigReady(stack, 2);
     await applyWorkload(stack, helloWorkload(stack.namespace, 'web', await stack.image('hello-js'), { replicas: 2 }));
     await waitReady(stack, 'web');
     proxy = new ServiceProxy(stack, 'web');
@@ -95,7 +55,7 @@ describe('host replacement with kept-alive connections', () => {
         },
         180_000,
       );
-      await hostConfigReady(2);
+      await hostConfigReady(stack, 2);
       await waitReady(stack, 'web');
     } finally {
       const report = await load.stop();

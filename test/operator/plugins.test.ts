@@ -14,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectNats } from '../../src/nats/connection.js';
 import { resourcePath } from '../k8s/cluster.js';
 import { KITCHEN_SINK_GRANTS } from '../support/host.js';
-import { LocalKubelet, podIp } from './kubelet.js';
+import type { LocalKubelet } from './kubelet.js';
+import { hostPods, type PodStack, startPodStack } from './pods.js';
 import {
   applyHostConfig,
   applyWorkload,
@@ -22,41 +23,31 @@ import {
   getWorkload,
   helloWorkload,
   httpGet,
-  type InProcessOperator,
   type Manifest,
   type Stack,
-  startOperator,
-  startStack,
   waitFor,
   waitReady,
 } from './stack.js';
 
+let bench: PodStack;
 let stack: Stack;
 let kubelet: LocalKubelet;
-let op: InProcessOperator;
 let nc: NatsConnection;
 let ip: string;
 
 beforeAll(async () => {
-  stack = await startStack('opplug');
-  ip = podIp();
-  kubelet = new LocalKubelet(stack, ip);
-  kubelet.start();
-  op = await startOperator(stack, 'plug-op', { natsUrl: stack.nats.url, hostImage: 'skiff:test' });
+  bench = await startPodStack('opplug', 'plug-op');
+  ({ stack, kubelet, ip } = bench);
   nc = await connectNats({ servers: [stack.nats.url] }, { name: 'test plugins' });
 });
 
 afterAll(async () => {
   await nc?.close();
-  await op?.stop();
-  await kubelet?.stop();
-  await stack?.stop();
+  await bench?.stop();
 });
 
 const api = (path: string) => stack.cluster.http.send('GET', path).then((r) => r.body as Manifest);
-const pods = async () =>
-  ((await api(`/api/v1/namespaces/${stack.namespace}/pods?labelSelector=runtime.skiff.dev/hostconfig=hosts`)).items ??
-    []) as Manifest[];
+const pods = () => hostPods(stack);
 
 /** onePod waits until the HostConfig has exactly one host pod, whose args satisfy `ok`, with a live Host. */
 async function onePod(ok: (args: string[]) => boolean): Promise<Manifest> {
